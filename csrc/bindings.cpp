@@ -1,0 +1,271 @@
+// fastnet/bindings.cpp — the only file that knows Python. Arrays arrive already validated, C-contiguous and of
+// the right dtype (fastnet/_arrays.py decides conversions, so nothing here copies silently); shapes are checked
+// again in small helpers; the heavy work runs with the GIL released. Exception translation lives here alone:
+//   std::invalid_argument -> ValueError, std::domain_error -> FloatingPointError, IoError -> OSError.
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+#include <memory>
+
+#include "core/errors.h"
+#include "core/threads.h"
+#include "kernels/kernels.h"
+#include "network.h"
+#include "trainer.h"
+
+namespace py = pybind11;
+using namespace fastnet;
+
+namespace {
+
+template <typename T>
+using Array = py::array_t<T, py::array::c_style>;
+using Labels = py::array_t<int32_t, py::array::c_style>;
+
+void check_2d(const py::array& a, const char* name, long cols) {
+  FASTNET_CHECK(a.ndim() == 2, name, " must be 2-D, got ", a.ndim(), " dimensions");
+  FASTNET_CHECK(a.shape(1) == cols, name, " must have ", cols, " columns, got ", a.shape(1));
+}
+
+// Targets from (labels | values); exactly one given, N rows.
+template <typename T>
+Targets<T> targets_of(const Network<T>& net, const std::optional<Labels>& labels,
+                      const std::optional<Array<T>>& values, long N) {
+  Targets<T> t;
+  if (labels) {
+    FASTNET_CHECK(labels->ndim() == 1 && labels->shape(0) == N, "labels must be 1-D with ", N, " entries");
+    t.labels = labels->data();
+  } else {
+    FASTNET_CHECK(values.has_value(), "targets are required");
+    check_2d(*values, "targets", net.num_outputs());
+    FASTNET_CHECK(values->shape(0) == N, "targets must have ", N, " rows, got ", values->shape(0));
+    t.values = values->data();
+  }
+  return t;
+}
+
+template <typename T>
+Array<T> copy_out(const T* p, std::vector<py::ssize_t> shape) {
+  Array<T> a(shape);
+  std::memcpy(a.mutable_data(), p, sizeof(T) * static_cast<std::size_t>(a.size()));
+  return a;
+}
+
+py::dict log_dict(const EpochLog& log) {
+  py::dict d;
+  d["epoch"] = log.epoch;
+  d["epoch_end"] = log.epoch_end;
+  d["samples_done"] = log.samples_done;
+  d["samples_total"] = log.samples_total;
+  d["loss"] = log.loss;
+  d["accuracy"] = log.accuracy;
+  if (log.has_validation) {
+    d["val_loss"] = log.val_loss;
+    d["val_accuracy"] = log.val_accuracy;
+  }
+  d["seconds"] = log.seconds;
+  return d;
+}
+
+template <typename T>
+void bind_network(py::module_& m, const char* name) {
+  using Net = Network<T>;
+  py::class_<Net>(m, name)
+      .def(py::init([](const std::vector<py::tuple>& specs, int loss, uint64_t seed) {
+             std::vector<LayerConfig> cfgs;
+             for (const auto& s : specs) {
+               LayerConfig c;
+               c.kind = s[0].cast<std::string>();
+               c.in_features = s[1].cast<int>();
+               c.out_features = s[2].cast<int>();
+               c.activation = static_cast<Act>(s[3].cast<int>());
+               c.alpha = s[4].cast<double>();
+               c.init = static_cast<Init>(s[5].cast<int>());
+               cfgs.push_back(c);
+             }
+             return std::make_unique<Net>(cfgs, static_cast<Loss>(loss), seed);
+           }),
+           py::arg("layers"), py::arg("loss"), py::arg("seed"))
+      .def_property_readonly("num_layers", &Net::num_layers)
+      .def_property_readonly("num_inputs", &Net::num_inputs)
+      .def_property_readonly("num_outputs", &Net::num_outputs)
+      .def("get_param", [](Net& n, int l, bool bias, bool velocity) {
+        const Layer<T>& layer = n.layer(l);
+        const ParamView<T>& v = bias ? layer.bias() : layer.weight();
+        std::vector<py::ssize_t> shape = bias ? std::vector<py::ssize_t>{layer.out_features()}
+                                              : std::vector<py::ssize_t>{layer.out_features(), layer.in_features()};
+        return copy_out<T>(velocity ? v.velocity : v.value, shape);
+      }, py::arg("layer"), py::arg("bias"), py::arg("velocity") = false)
+      .def("set_param", [](Net& n, int l, bool bias, bool velocity, const Array<T>& a) {
+        const Layer<T>& layer = n.layer(l);
+        const ParamView<T>& v = bias ? layer.bias() : layer.weight();
+        FASTNET_CHECK(static_cast<std::size_t>(a.size()) == v.size, "expected ", v.size, " values, got ", a.size());
+        std::memcpy(velocity ? v.velocity : v.value, a.data(), sizeof(T) * v.size);
+      }, py::arg("layer"), py::arg("bias"), py::arg("velocity"), py::arg("values"))
+      .def("get_rng_state", [](Net& n) {
+        const uint64_t* s = n.rng().state();
+        return std::vector<uint64_t>(s, s + 4);
+      })
+      .def("set_rng_state", [](Net& n, const std::vector<uint64_t>& s) {
+        FASTNET_CHECK(s.size() == 4, "rng state must have 4 words, got ", s.size());
+        n.rng().set_state(s.data());
+      })
+      .def("reset_optimizer_state", &Net::reset_optimizer_state)
+      .def("predict", [](Net& n, const Array<T>& X) {
+        check_2d(X, "X", n.num_inputs());
+        const long N = static_cast<long>(X.shape(0));
+        Array<T> out({static_cast<py::ssize_t>(N), static_cast<py::ssize_t>(n.num_outputs())});
+        T* o = out.mutable_data();
+        {
+          py::gil_scoped_release release;
+          n.predict(X.data(), N, o);
+        }
+        return out;
+      }, py::arg("X"))
+      .def("evaluate", [](Net& n, const Array<T>& X, std::optional<Labels> labels, std::optional<Array<T>> targets) {
+        check_2d(X, "X", n.num_inputs());
+        const long N = static_cast<long>(X.shape(0));
+        const Targets<T> t = targets_of(n, labels, targets, N);
+        Metrics m;
+        {
+          py::gil_scoped_release release;
+          m = n.evaluate(X.data(), N, t);
+        }
+        return py::make_tuple(m.loss, m.accuracy);
+      }, py::arg("X"), py::arg("labels"), py::arg("targets"))
+      .def("gradients", [](Net& n, const Array<T>& X, std::optional<Labels> labels, std::optional<Array<T>> targets,
+                           bool want_input) {
+        // one batch: mean-loss gradients of every layer (and dLoss/dX) without touching the weights
+        check_2d(X, "X", n.num_inputs());
+        const int B = static_cast<int>(X.shape(0));
+        FASTNET_CHECK(B >= 1, "X must have at least one row");
+        const Targets<T> t = targets_of(n, labels, targets, B);
+        Array<T> dX({static_cast<py::ssize_t>(B), static_cast<py::ssize_t>(n.num_inputs())});
+        T* dx = dX.mutable_data();
+        double loss;
+        {
+          py::gil_scoped_release release;
+          n.reserve(B);
+          std::vector<long> idx(static_cast<std::size_t>(B));
+          for (int b = 0; b < B; ++b) idx[b] = b;
+          n.gather_targets(n.target_buffer(), t, idx.data(), B);
+          n.forward(X.data(), B);
+          loss = n.backward(X.data(), n.target_buffer(), B, want_input ? dx : nullptr);
+        }
+        py::list grads;
+        for (int l = 0; l < n.num_layers(); ++l) {
+          const Layer<T>& layer = n.layer(l);
+          py::dict d;
+          d["weights"] = copy_out<T>(layer.weight().grad, {layer.out_features(), layer.in_features()});
+          d["bias"] = copy_out<T>(layer.bias().grad, {layer.out_features()});
+          grads.append(d);
+        }
+        return py::make_tuple(loss, grads, want_input ? py::object(dX) : py::object(py::none()));
+      }, py::arg("X"), py::arg("labels"), py::arg("targets"), py::arg("want_input"))
+      .def("fit", [](Net& n, const Array<T>& X, std::optional<Labels> labels, std::optional<Array<T>> targets,
+                     std::optional<Array<T>> Xv, std::optional<Labels> labels_v, std::optional<Array<T>> targets_v,
+                     int epochs, int batch_size, double lr, double momentum, double weight_decay, bool nesterov,
+                     bool shuffle, long progress_every, std::optional<py::function> callback) {
+        check_2d(X, "X", n.num_inputs());
+        Dataset<T> train{X.data(), static_cast<long>(X.shape(0)), {}};
+        train.y = targets_of(n, labels, targets, train.N);
+        Dataset<T> val;
+        if (Xv) {
+          check_2d(*Xv, "validation X", n.num_inputs());
+          val = Dataset<T>{Xv->data(), static_cast<long>(Xv->shape(0)), {}};
+          val.y = targets_of(n, labels_v, targets_v, val.N);
+        }
+        FitOptions o;
+        o.epochs = epochs;
+        o.batch_size = batch_size;
+        o.lr = lr;
+        o.momentum = momentum;
+        o.weight_decay = weight_decay;
+        o.nesterov = nesterov;
+        o.shuffle = shuffle;
+        o.progress_every = progress_every;
+        // The hook runs on the training thread: take the GIL, honour Ctrl-C, call Python. A Python error is
+        // kept and re-raised once the loop has stopped cleanly at a batch boundary.
+        std::unique_ptr<py::error_already_set> pending;
+        FitHook hook = [&](const EpochLog& log) -> bool {
+          py::gil_scoped_acquire gil;
+          try {
+            if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+            if (!callback) return true;
+            py::object r = (*callback)(log_dict(log));
+            return r.is_none() || r.cast<bool>();
+          } catch (py::error_already_set& e) {
+            pending = std::make_unique<py::error_already_set>(std::move(e));
+            return false;
+          }
+        };
+        std::vector<EpochLog> history;
+        {
+          py::gil_scoped_release release;
+          history = fit(n, train, Xv ? &val : nullptr, o, hook);
+        }
+        py::list out;
+        for (const auto& log : history) out.append(log_dict(log));
+        if (pending) {
+          py::setattr(pending->value(), "history", out);  // what was completed before the interruption
+          throw *pending;
+        }
+        return out;
+      });
+}
+
+// float32 kernels of the active ISA, for the kernel tests
+Array<float> k_forward(const Array<float>& x, const Array<float>& w, const Array<float>& b) {
+  check_2d(x, "x", w.ndim() == 2 ? w.shape(1) : -1);
+  FASTNET_CHECK(b.ndim() == 1 && b.shape(0) == w.shape(0), "bias must have shape (O,)");
+  const int B = static_cast<int>(x.shape(0)), I = static_cast<int>(x.shape(1)), O = static_cast<int>(w.shape(0));
+  Array<float> out({B, O});
+  kernels::dense_kernels().forward(out.mutable_data(), x.data(), w.data(), b.data(), B, I, O);
+  return out;
+}
+Array<float> k_backward_input(const Array<float>& dy, const Array<float>& w) {
+  check_2d(dy, "dout", w.ndim() == 2 ? w.shape(0) : -1);
+  const int B = static_cast<int>(dy.shape(0)), O = static_cast<int>(w.shape(0)), I = static_cast<int>(w.shape(1));
+  Array<float> out({B, I});
+  kernels::dense_kernels().backward_input(out.mutable_data(), dy.data(), w.data(), B, I, O);
+  return out;
+}
+py::tuple k_backward_weight(const Array<float>& dy, const Array<float>& x) {
+  FASTNET_CHECK(dy.ndim() == 2 && x.ndim() == 2 && dy.shape(0) == x.shape(0), "dout (B,O) and inp (B,I) needed");
+  const int B = static_cast<int>(x.shape(0)), I = static_cast<int>(x.shape(1)), O = static_cast<int>(dy.shape(1));
+  Array<float> dw({O, I});
+  Array<float> db({O});
+  kernels::dense_kernels().backward_weight(dw.mutable_data(), db.mutable_data(), dy.data(), x.data(), B, I, O);
+  return py::make_tuple(dw, db);
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "fastnet's compiled core (private; use the fastnet package)";
+  m.attr("__version__") = FASTNET_VERSION;
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const IoError& e) {
+      PyErr_SetString(PyExc_OSError, e.what());
+    } catch (const std::domain_error& e) {
+      PyErr_SetString(PyExc_FloatingPointError, e.what());
+    }
+  });
+  bind_network<float>(m, "Network32");
+  bind_network<double>(m, "Network64");
+  m.def("set_num_threads", &set_num_threads, py::arg("n"));
+  m.def("get_num_threads", &get_num_threads);
+  m.def("openmp_enabled", &openmp_enabled);
+  m.def("available_isas", &kernels::available_isas);
+  m.def("get_isa", &kernels::isa_name);
+  m.def("set_isa", &kernels::set_isa, py::arg("name"));
+  py::module_ k = m.def_submodule("kernels", "float32 dense kernels of the active ISA (for tests)");
+  k.def("dense_forward", &k_forward, py::arg("inp"), py::arg("weight"), py::arg("bias"));
+  k.def("dense_backward_input", &k_backward_input, py::arg("dout"), py::arg("weight"));
+  k.def("dense_backward_weight", &k_backward_weight, py::arg("dout"), py::arg("inp"));
+}

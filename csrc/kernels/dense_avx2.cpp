@@ -1,0 +1,15 @@
+// fastnet/kernels/dense_avx2.cpp — the float32 dense kernels compiled for avx2 (flags set in CMakeLists.txt's SIMD registry).
+// The code is dense_simd.inc; this unit only fixes the vector width and register tile (MR=6 rows × NR=2 vectors).
+#include <cstddef>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "kernels/kernels.h"
+
+#define FASTNET_VBYTES 32
+#define FASTNET_MR 6
+#define FASTNET_ISA_NAME "avx2"
+namespace fastnet::kernels::isa_avx2 {
+#include "kernels/dense_simd.inc"
+}  // namespace fastnet::kernels::isa_avx2

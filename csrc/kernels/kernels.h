@@ -1,0 +1,93 @@
+// fastnet/kernels/kernels.h — every arithmetic kernel of the library, over flat row-major arrays.
+//
+// Legend:  B = batch rows, I = input features, O = output features (neurons), N = element count.
+//          inp is (B,I), out/dout/dz are (B,O), weight/dweight are (O,I) as in FANN and PyTorch, bias is (O).
+// Order of arguments: outputs first, inputs next, sizes last (as llm.c).
+//
+// Kernels allocate nothing visible to callers, throw nothing and know no classes; callers validate shapes.
+// The *_ref functions are the specification (plain loops, templated, also the float64 path used by the
+// gradient checks); the float32 path goes through a DenseKernels table chosen once at run time among the
+// ISA translation units (dense_generic.cpp, dense_avx2.cpp, dense_avx512.cpp), which must agree with the
+// reference to float32 rounding (tests/test_kernels.py checks each one).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fastnet::kernels {
+
+enum class Act : int { Linear = 0, Sigmoid, Tanh, Relu, LeakyRelu, Softmax };
+enum class Loss : int { MSE = 0, CrossEntropy };
+
+// ---------------------------------------------------------------- dense: reference (spec, any T)
+// out = inp · weightᵀ + bias
+template <typename T>
+void dense_forward_ref(T* out, const T* inp, const T* weight, const T* bias, int B, int I, int O);
+// dinp = dout · weight
+template <typename T>
+void dense_backward_input_ref(T* dinp, const T* dout, const T* weight, int B, int I, int O);
+// dweight = doutᵀ · inp ; dbias = Σ_b dout   (overwrites)
+template <typename T>
+void dense_backward_weight_ref(T* dweight, T* dbias, const T* dout, const T* inp, int B, int I, int O);
+
+// ---------------------------------------------------------------- dense: float32 fast path
+struct DenseKernels {
+  const char* isa;
+  void (*forward)(float* out, const float* inp, const float* weight, const float* bias, int B, int I, int O);
+  void (*backward_input)(float* dinp, const float* dout, const float* weight, int B, int I, int O);
+  void (*backward_weight)(float* dweight, float* dbias, const float* dout, const float* inp, int B, int I,
+                          int O);
+  // one SGD-momentum step over a flat span: g = grad + wd·param; v = μv + g; param -= lr·(nesterov ? g+μv : v)
+  void (*sgd_update)(float* param, const float* grad, float* velocity, std::size_t n, float lr, float momentum,
+                     float weight_decay, bool nesterov);
+  // online learning (B = 1): the weight gradient doutᵀ·inp is an outer product; fuse it with the SGD step so
+  // dweight is never written. weight, velocity are (O,I); bias, vbias are (O); dout is (O); inp is (I).
+  void (*sgd_outer_update)(float* weight, float* velocity, float* bias, float* vbias, const float* dout,
+                           const float* inp, int I, int O, float lr, float momentum, float weight_decay,
+                           bool nesterov);
+};
+
+const DenseKernels& dense_kernels();             // the active table
+std::vector<std::string> available_isas();       // best first, e.g. {"avx512", "avx2", "generic"}
+void set_isa(const std::string& name);           // throws std::invalid_argument if not available here
+std::string isa_name();
+
+// Packing space for the blocked GEMM (dispatch.cpp), owned by the calling thread: nthreads slices of
+// round_up(floats_per_thread, 16) floats. Call outside parallel regions; it grows only (may throw bad_alloc).
+float* reserve_pack_buffers(int nthreads, std::size_t floats_per_thread);
+
+// ---------------------------------------------------------------- dense: typed front (float -> table, else ref)
+template <typename T>
+void dense_forward(T* out, const T* inp, const T* weight, const T* bias, int B, int I, int O);
+template <typename T>
+void dense_backward_input(T* dinp, const T* dout, const T* weight, int B, int I, int O);
+template <typename T>
+void dense_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, int B, int I, int O);
+
+// ---------------------------------------------------------------- activations (activation.cpp)
+// In place on a (B,O) block of pre-activations z -> y = f(z); softmax is row-wise.
+template <typename T>
+void activation_forward(Act act, T* x, int B, int O, T alpha);
+// d (N) *= f'(·) computed from the layer's outputs y (N); every supported f' is a function of y. Not softmax.
+template <typename T>
+void activation_backward(Act act, T* d, const T* y, std::size_t N, T alpha);
+
+// ---------------------------------------------------------------- losses (loss.cpp)
+// Mean over the batch of the per-sample loss; also writes dz = dLoss/dz at the output layer's
+// pre-activations (B,O) when dz is not null. y are the output layer's activations (B,O), target (B,O).
+//   MSE:          ½ Σ_o (y − t)²                       (the quadratic cost of the classic texts)
+//   CrossEntropy: −Σ_o t log y            (softmax: categorical)
+//                 −Σ_o t log y + (1−t) log(1−y)  (sigmoid: binary, per output)
+template <typename T>
+double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const T* target, T* dz, int B, int O);
+
+// ---------------------------------------------------------------- optimizer (optim.cpp)
+template <typename T>
+void sgd_update(T* param, const T* grad, T* velocity, std::size_t n, T lr, T momentum, T weight_decay,
+                bool nesterov);
+template <typename T>
+void sgd_outer_update(T* weight, T* velocity, T* bias, T* vbias, const T* dout, const T* inp, int I, int O, T lr,
+                      T momentum, T weight_decay, bool nesterov);
+
+}  // namespace fastnet::kernels

@@ -1,0 +1,54 @@
+// fastnet/kernels/optim.cpp — SGD with momentum (PyTorch's formulation, so runs compare step for step):
+//   g = grad + weight_decay·param;  v = momentum·v + g;  param −= lr·v   (nesterov: param −= lr·(g + momentum·v))
+// float32 runs the ISA table's vectorized loops; other types the plain loops below, which are their spec.
+#include <type_traits>
+
+#include "kernels/kernels.h"
+
+namespace fastnet::kernels {
+
+template <typename T>
+void sgd_update(T* param, const T* grad, T* velocity, std::size_t n, T lr, T momentum, T weight_decay,
+                bool nesterov) {
+  if constexpr (std::is_same_v<T, float>) {
+    dense_kernels().sgd_update(param, grad, velocity, n, lr, momentum, weight_decay, nesterov);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      const T g = grad[i] + weight_decay * param[i];
+      const T v = momentum * velocity[i] + g;
+      velocity[i] = v;
+      param[i] -= lr * (nesterov ? g + momentum * v : v);
+    }
+  }
+}
+
+template <typename T>
+void sgd_outer_update(T* weight, T* velocity, T* bias, T* vbias, const T* dout, const T* inp, int I, int O, T lr,
+                      T momentum, T weight_decay, bool nesterov) {
+  if constexpr (std::is_same_v<T, float>) {
+    dense_kernels().sgd_outer_update(weight, velocity, bias, vbias, dout, inp, I, O, lr, momentum, weight_decay,
+                                     nesterov);
+  } else {
+    for (int o = 0; o < O; ++o) {
+      for (int i = 0; i < I; ++i) {
+        const std::size_t k = static_cast<std::size_t>(o) * I + i;
+        const T g = dout[o] * inp[i] + weight_decay * weight[k];
+        const T v = momentum * velocity[k] + g;
+        velocity[k] = v;
+        weight[k] -= lr * (nesterov ? g + momentum * v : v);
+      }
+      const T vb = momentum * vbias[o] + dout[o];
+      vbias[o] = vb;
+      bias[o] -= lr * (nesterov ? dout[o] + momentum * vb : vb);
+    }
+  }
+}
+
+template void sgd_update<float>(float*, const float*, float*, std::size_t, float, float, float, bool);
+template void sgd_update<double>(double*, const double*, double*, std::size_t, double, double, double, bool);
+template void sgd_outer_update<float>(float*, float*, float*, float*, const float*, const float*, int, int, float,
+                                      float, float, bool);
+template void sgd_outer_update<double>(double*, double*, double*, double*, const double*, const double*, int, int,
+                                       double, double, double, bool);
+
+}  // namespace fastnet::kernels

@@ -1,0 +1,72 @@
+// fastnet/layers/layer.h — the interface every layer kind implements, and the parameter views it receives.
+// A layer owns its shape, activation and (for sparse kinds, later) its topology; its parameters, gradients and
+// optimizer state are spans of the Network's three arenas, all laid out the same way.
+// One virtual call per layer per batch, never per element.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/rng.h"
+#include "kernels/kernels.h"
+
+namespace fastnet {
+
+using kernels::Act;
+
+enum class Init : int { Auto = 0, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal };
+
+struct LayerConfig {
+  std::string kind = "dense";
+  int in_features = 0;
+  int out_features = 0;
+  Act activation = Act::Linear;
+  double alpha = 0.01;  // leaky_relu slope
+  Init init = Init::Auto;
+};
+
+template <typename T>
+struct ParamView {  // one tensor's value, gradient and velocity: same offset in the three arenas
+  T* value = nullptr;
+  T* grad = nullptr;
+  T* velocity = nullptr;
+  std::size_t size = 0;
+};
+
+template <typename T>
+class Layer {
+ public:
+  explicit Layer(const LayerConfig& cfg) : cfg_(cfg) {}
+  virtual ~Layer() = default;
+
+  const LayerConfig& config() const { return cfg_; }
+  int in_features() const { return cfg_.in_features; }
+  int out_features() const { return cfg_.out_features; }
+  Act activation() const { return cfg_.activation; }
+  T alpha() const { return static_cast<T>(cfg_.alpha); }
+
+  virtual std::size_t weight_count() const = 0;  // length of the weight span (bias is out_features)
+  void bind(ParamView<T> weight, ParamView<T> bias) {
+    weight_ = weight;
+    bias_ = bias;
+  }
+  const ParamView<T>& weight() const { return weight_; }
+  const ParamView<T>& bias() const { return bias_; }
+
+  virtual void init(Rng& rng) = 0;
+  // out (B,O) = f(inp (B,I) · Wᵀ + bias)
+  virtual void forward(T* out, const T* inp, int B) const = 0;
+  // From dz (B,O) = dLoss/dz: weight and bias gradients (overwritten) and, when dinp is not null,
+  // dinp (B,I) = dLoss/d(inp) (before the previous layer's activation derivative).
+  virtual void backward(T* dinp, const T* dz, const T* inp, int B) = 0;
+  // dinp only (online learning computes it before the fused update below changes the weights)
+  virtual void backward_input(T* dinp, const T* dz, int B) const = 0;
+  // Online learning (B = 1): gradient and SGD-momentum step fused, no gradient written.
+  virtual void sgd_step_online(const T* dz, const T* inp, T lr, T momentum, T weight_decay, bool nesterov) = 0;
+
+ protected:
+  LayerConfig cfg_;
+  ParamView<T> weight_, bias_;
+};
+
+}  // namespace fastnet

@@ -1,0 +1,245 @@
+// fastnet/network.cpp — construction (arena layout, seeded init), forward/backward over a batch, and the
+// chunked predict/evaluate. The epoch loop is in trainer.cpp.
+#include "network.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "core/errors.h"
+#include "layers/dense.h"
+
+namespace fastnet {
+
+template <typename T>
+void AlignedBuffer<T>::Free::operator()(T* p) const {
+  std::free(p);
+}
+
+template <typename T>
+void AlignedBuffer<T>::resize(std::size_t n) {
+  ptr_.reset();
+  n_ = 0;
+  if (n == 0) return;
+  const std::size_t bytes = (n * sizeof(T) + 63) / 64 * 64;
+  T* p = static_cast<T*>(std::aligned_alloc(64, bytes));
+  if (!p) throw std::bad_alloc();
+  std::memset(static_cast<void*>(p), 0, bytes);
+  ptr_.reset(p);
+  n_ = n;
+}
+
+namespace {
+std::size_t align16(std::size_t n) { return (n + 15) / 16 * 16; }  // 64 bytes of floats
+}  // namespace
+
+template <typename T>
+Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t seed)
+    : loss_(loss), seed_(seed), rng_(seed) {
+  FASTNET_CHECK(!layers.empty(), "a network needs at least one layer");
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    const LayerConfig& c = layers[l];
+    FASTNET_CHECK(c.kind == "dense", "layer ", l, ": unknown kind '", c.kind, "' (accepted: dense)");
+    if (l > 0)
+      FASTNET_CHECK(c.in_features == layers[l - 1].out_features, "layer ", l, " has in_features=", c.in_features,
+                    " but layer ", l - 1, " has out_features=", layers[l - 1].out_features);
+    FASTNET_CHECK(c.activation != Act::Softmax || l + 1 == layers.size(), "layer ", l,
+                  ": softmax is only allowed on the output layer");
+    FASTNET_CHECK(c.alpha > 0.0, "layer ", l, ": leaky_relu alpha must be > 0, got ", c.alpha);
+    layers_.push_back(std::make_unique<Dense<T>>(c));
+  }
+  const Act out = layers_.back()->activation();
+  FASTNET_CHECK(loss != Loss::CrossEntropy || out == Act::Softmax || out == Act::Sigmoid,
+                "loss 'cross_entropy' needs a 'softmax' or 'sigmoid' output layer, got another activation; "
+                "use loss='mse' or change the output activation");
+  FASTNET_CHECK(out != Act::Softmax || num_outputs() >= 2, "a softmax output needs at least 2 outputs, got ",
+                num_outputs());
+
+  // arena: [W1 b1 W2 b2 ...], each span starting on a 64-byte boundary
+  std::size_t total = 0;
+  std::vector<std::size_t> offsets;
+  for (auto& layer : layers_) {
+    offsets.push_back(total);
+    total += align16(layer->weight_count());
+    offsets.push_back(total);
+    total += align16(static_cast<std::size_t>(layer->out_features()));
+  }
+  params_.resize(total);
+  grads_.resize(total);
+  velocity_.resize(total);
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    const std::size_t wo = offsets[2 * l], bo = offsets[2 * l + 1];
+    layers_[l]->bind({params_.data() + wo, grads_.data() + wo, velocity_.data() + wo, layers_[l]->weight_count()},
+                     {params_.data() + bo, grads_.data() + bo, velocity_.data() + bo,
+                      static_cast<std::size_t>(layers_[l]->out_features())});
+    layers_[l]->init(rng_);
+  }
+}
+
+template <typename T>
+void Network<T>::reset_optimizer_state() {
+  std::fill(velocity_.data(), velocity_.data() + velocity_.size(), T(0));
+}
+
+template <typename T>
+void Network<T>::reserve(int B) {
+  if (B <= capacity_) return;
+  std::size_t widest = static_cast<std::size_t>(num_inputs());
+  acts_.resize(layers_.size());
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    const std::size_t w = static_cast<std::size_t>(layers_[l]->out_features());
+    acts_[l].resize(static_cast<std::size_t>(B) * w);
+    widest = std::max(widest, w);
+  }
+  dz_.resize(static_cast<std::size_t>(B) * widest);
+  dtmp_.resize(static_cast<std::size_t>(B) * widest);
+  xbuf_.resize(static_cast<std::size_t>(B) * num_inputs());
+  tbuf_.resize(static_cast<std::size_t>(B) * num_outputs());
+  capacity_ = B;
+}
+
+template <typename T>
+const T* Network<T>::forward(const T* inp, int B) {
+  const T* x = inp;
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    layers_[l]->forward(acts_[l].data(), x, B);
+    x = acts_[l].data();
+  }
+  return x;
+}
+
+template <typename T>
+double Network<T>::backward(const T* inp, const T* target, int B, T* dinp) {
+  const int L = num_layers();
+  const Layer<T>& last = *layers_.back();
+  T* dz = dz_.data();
+  T* dtmp = dtmp_.data();
+  const double loss = kernels::loss_forward_backward(loss_, last.activation(), last.alpha(), acts_[L - 1].data(),
+                                                     target, dz, B, num_outputs());
+  // the backward pass is the forward mirrored: each layer turns dz into its gradients and the previous
+  // layer's dLoss/d(out), which that layer's activation derivative turns into its dz
+  for (int l = L - 1; l >= 0; --l) {
+    const T* x = l > 0 ? acts_[l - 1].data() : inp;
+    T* din = l > 0 ? dtmp : dinp;
+    layers_[l]->backward(din, dz, x, B);
+    if (l > 0) {
+      const Layer<T>& prev = *layers_[l - 1];
+      kernels::activation_backward(prev.activation(), dtmp, acts_[l - 1].data(),
+                                   static_cast<std::size_t>(B) * prev.out_features(), prev.alpha());
+      std::swap(dz, dtmp);
+    }
+  }
+  return loss;
+}
+
+template <typename T>
+double Network<T>::sgd_step_online(const T* inp, const T* target, T lr, T momentum, T weight_decay,
+                                   bool nesterov) {
+  const int L = num_layers();
+  const Layer<T>& last = *layers_.back();
+  T* dz = dz_.data();
+  T* dtmp = dtmp_.data();
+  const double loss = kernels::loss_forward_backward(loss_, last.activation(), last.alpha(), acts_[L - 1].data(),
+                                                     target, dz, 1, num_outputs());
+  for (int l = L - 1; l >= 0; --l) {
+    const T* x = l > 0 ? acts_[l - 1].data() : inp;
+    if (l > 0) {  // propagate with the weights as they were in the forward pass, then update them
+      layers_[l]->backward_input(dtmp, dz, 1);
+      const Layer<T>& prev = *layers_[l - 1];
+      kernels::activation_backward(prev.activation(), dtmp, acts_[l - 1].data(),
+                                   static_cast<std::size_t>(prev.out_features()), prev.alpha());
+    }
+    layers_[l]->sgd_step_online(dz, x, lr, momentum, weight_decay, nesterov);
+    std::swap(dz, dtmp);
+  }
+  return loss;
+}
+
+template <typename T>
+void Network<T>::sgd_update(T lr, T momentum, T weight_decay, bool nesterov) {
+  for (auto& layer : layers_) {
+    const ParamView<T>& w = layer->weight();
+    const ParamView<T>& b = layer->bias();
+    kernels::sgd_update(w.value, w.grad, w.velocity, w.size, lr, momentum, weight_decay, nesterov);
+    kernels::sgd_update(b.value, b.grad, b.velocity, b.size, lr, momentum, T(0), nesterov);
+  }
+}
+
+template <typename T>
+void Network<T>::predict(const T* X, long N, T* out) {
+  reserve(static_cast<int>(std::min<long>(std::max<long>(N, 1), kChunk)));
+  const int O = num_outputs(), I = num_inputs();
+  for (long s = 0; s < N; s += kChunk) {
+    const int B = static_cast<int>(std::min<long>(kChunk, N - s));
+    const T* y = forward(X + s * I, B);
+    std::memcpy(out + s * O, y, sizeof(T) * static_cast<std::size_t>(B) * O);
+  }
+}
+
+template <typename T>
+void Network<T>::gather_targets(T* dst, Targets<T> y, const long* idx, int B) const {
+  const int O = num_outputs();
+  for (int b = 0; b < B; ++b) {
+    T* row = dst + static_cast<std::size_t>(b) * O;
+    if (y.labels) {
+      const int32_t c = y.labels[idx[b]];
+      if (O == 1) {
+        row[0] = static_cast<T>(c);  // binary labels 0/1 for a single output
+      } else {
+        std::fill(row, row + O, T(0));
+        row[c] = T(1);
+      }
+    } else {
+      std::memcpy(row, y.values + idx[b] * O, sizeof(T) * O);
+    }
+  }
+}
+
+template <typename T>
+long Network<T>::count_correct(const T* y, const T* t, int B) const {
+  const int O = num_outputs();
+  long correct = 0;
+  if (O == 1) {
+    const Act act = layers_.back()->activation();
+    const T thr = (act == Act::Tanh || act == Act::Linear) ? T(0) : T(0.5);
+    for (int b = 0; b < B; ++b) correct += (y[b] > thr) == (t[b] > thr);
+    return correct;
+  }
+  for (int b = 0; b < B; ++b) {
+    const T* yr = y + static_cast<std::size_t>(b) * O;
+    const T* tr = t + static_cast<std::size_t>(b) * O;
+    correct += std::max_element(yr, yr + O) - yr == std::max_element(tr, tr + O) - tr;
+  }
+  return correct;
+}
+
+template <typename T>
+Metrics Network<T>::evaluate(const T* X, long N, Targets<T> y) {
+  reserve(static_cast<int>(std::min<long>(std::max<long>(N, 1), kChunk)));
+  const int I = num_inputs();
+  const Layer<T>& last = *layers_.back();
+  double loss_sum = 0.0;
+  long correct = 0;
+  std::vector<long> idx(kChunk);
+  for (long s = 0; s < N; s += kChunk) {
+    const int B = static_cast<int>(std::min<long>(kChunk, N - s));
+    for (int b = 0; b < B; ++b) idx[b] = s + b;
+    const T* out = forward(X + s * I, B);
+    gather_targets(tbuf_.data(), y, idx.data(), B);
+    loss_sum += B * kernels::loss_forward_backward<T>(loss_, last.activation(), last.alpha(), out, tbuf_.data(),
+                                                      nullptr, B, num_outputs());
+    correct += count_correct(out, tbuf_.data(), B);
+  }
+  Metrics m;
+  m.loss = N > 0 ? loss_sum / N : 0.0;
+  m.accuracy = N > 0 ? static_cast<double>(correct) / N : 0.0;
+  return m;
+}
+
+template class AlignedBuffer<float>;
+template class AlignedBuffer<double>;
+template class Network<float>;
+template class Network<double>;
+
+}  // namespace fastnet

@@ -1,0 +1,110 @@
+// fastnet/network.h — a feed-forward stack of layers, its parameter arenas and its workspace.
+//
+// Memory: one allocation for all parameters, one for their gradients and one for the optimizer's velocity,
+// laid out identically ([W1 b1 W2 b2 ...], each span 64-byte aligned), so an update is one pass over flat
+// memory and optimizer state is found by offset (llm.c's malloc_and_point_parameters). The workspace (the
+// activations of every layer for a batch, and two gradient buffers) is sized once per fit/predict call.
+//
+// The Network knows nothing of Python: bindings.cpp converts arrays; trainer.cpp runs the epoch loop.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/rng.h"
+#include "kernels/kernels.h"
+#include "layers/layer.h"
+
+namespace fastnet {
+
+using kernels::Loss;
+
+// Targets for a set of samples: class labels (N) or a dense (N, outputs) array; exactly one is set.
+template <typename T>
+struct Targets {
+  const int32_t* labels = nullptr;
+  const T* values = nullptr;
+};
+
+struct Metrics {
+  double loss = 0.0;
+  double accuracy = 0.0;  // fraction correct (argmax; threshold for one output)
+};
+
+template <typename T>
+class AlignedBuffer {
+ public:
+  void resize(std::size_t n);  // zero-filled, 64-byte aligned; discards contents
+  T* data() { return ptr_.get(); }
+  const T* data() const { return ptr_.get(); }
+  std::size_t size() const { return n_; }
+
+ private:
+  struct Free {
+    void operator()(T* p) const;
+  };
+  std::unique_ptr<T, Free> ptr_;
+  std::size_t n_ = 0;
+};
+
+template <typename T>
+class Network {
+ public:
+  Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t seed);
+
+  int num_layers() const { return static_cast<int>(layers_.size()); }
+  int num_inputs() const { return layers_.front()->in_features(); }
+  int num_outputs() const { return layers_.back()->out_features(); }
+  Loss loss() const { return loss_; }
+  Layer<T>& layer(int i) { return *layers_.at(static_cast<std::size_t>(i)); }
+  const Layer<T>& layer(int i) const { return *layers_.at(static_cast<std::size_t>(i)); }
+  Rng& rng() { return rng_; }
+  uint64_t seed() const { return seed_; }
+
+  std::size_t arena_size() const { return params_.size(); }
+  T* params() { return params_.data(); }
+  T* grads() { return grads_.data(); }
+  T* velocity() { return velocity_.data(); }
+  void reset_optimizer_state();
+
+  // ---- batch-level steps (the workspace must hold B rows: reserve(B) first)
+  void reserve(int B);
+  int capacity() const { return capacity_; }
+  T* input_buffer() { return xbuf_.data(); }   // (capacity, inputs): a gathered batch
+  T* target_buffer() { return tbuf_.data(); }  // (capacity, outputs)
+  // out of the last layer for inp (B, inputs); the returned block lives in the workspace
+  const T* forward(const T* inp, int B);
+  // after forward(inp, B): loss on target (B, outputs), every layer's gradient into the grads arena, and
+  // dinp (B, inputs) = dLoss/d(inp) when not null. Returns the mean loss.
+  double backward(const T* inp, const T* target, int B, T* dinp);
+  // online SGD step (B = 1) after forward(inp, 1): gradients fused into the update. Returns the loss.
+  double sgd_step_online(const T* inp, const T* target, T lr, T momentum, T weight_decay, bool nesterov);
+  // one SGD-momentum update from the grads arena (weights decayed, biases not)
+  void sgd_update(T lr, T momentum, T weight_decay, bool nesterov);
+
+  // ---- whole-array helpers (chunked through the workspace)
+  void predict(const T* X, long N, T* out);
+  Metrics evaluate(const T* X, long N, Targets<T> y);
+
+  // target rows for samples idx[0..B) (one-hot for labels) into dst (B, outputs)
+  void gather_targets(T* dst, Targets<T> y, const long* idx, int B) const;
+  // correct predictions among B rows of outputs y against targets t (B, outputs)
+  long count_correct(const T* y, const T* t, int B) const;
+
+  static constexpr int kChunk = 1024;  // rows per step of predict/evaluate
+
+ private:
+  std::vector<std::unique_ptr<Layer<T>>> layers_;
+  Loss loss_;
+  uint64_t seed_;
+  Rng rng_;
+  AlignedBuffer<T> params_, grads_, velocity_;
+  // workspace
+  int capacity_ = 0;
+  std::vector<AlignedBuffer<T>> acts_;  // acts_[l] (B, out_l)
+  AlignedBuffer<T> dz_, dtmp_;          // (B, max width) ping-pong gradient buffers
+  AlignedBuffer<T> xbuf_, tbuf_;        // gathered inputs and targets
+};
+
+}  // namespace fastnet

@@ -1,0 +1,107 @@
+// fastnet/trainer.cpp — see trainer.h. No allocation per batch: the workspace is reserved before the loop.
+#include "trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <stdexcept>
+
+#include "core/errors.h"
+#include "core/threads.h"
+
+namespace fastnet {
+
+template <typename T>
+std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* validation,
+                          const FitOptions& opts, const FitHook& hook) {
+  FASTNET_CHECK(opts.batch_size >= 1, "batch_size must be >= 1, got ", opts.batch_size);
+  FASTNET_CHECK(opts.epochs >= 0, "epochs must be >= 0, got ", opts.epochs);
+  FASTNET_CHECK(train.N >= 1, "cannot fit on an empty data set");
+  const int B = static_cast<int>(std::min<long>(opts.batch_size, train.N));
+  const int I = net.num_inputs();
+  const T lr = static_cast<T>(opts.lr), mu = static_cast<T>(opts.momentum), wd = static_cast<T>(opts.weight_decay);
+  const bool online = B == 1;
+
+  // evaluate() on the validation set shares the workspace: size it for both now, so nothing grows later
+  const long val_rows = validation ? std::min<long>(validation->N, Network<T>::kChunk) : 0;
+  net.reserve(static_cast<int>(std::max<long>(B, val_rows)));
+  ScopedFlushDenormals ftz;
+  std::vector<long> order(static_cast<std::size_t>(train.N));
+  std::iota(order.begin(), order.end(), 0L);
+  std::vector<EpochLog> history;
+  T* xb = net.input_buffer();
+  T* tb = net.target_buffer();
+  using clock = std::chrono::steady_clock;
+
+  for (int epoch = 1; epoch <= opts.epochs; ++epoch) {
+    const auto start = clock::now();
+    if (opts.shuffle)  // Fisher-Yates on the network's own generator: same seed, same order everywhere
+      for (long i = train.N - 1; i > 0; --i)
+        std::swap(order[i], order[static_cast<long>(net.rng().below(static_cast<uint64_t>(i + 1)))]);
+    EpochLog log;
+    log.epoch = epoch;
+    log.samples_total = train.N;
+    double loss_sum = 0.0;
+    long correct = 0, batch_index = 0;
+    bool stop = false;
+    for (long s = 0; s < train.N; s += B, ++batch_index) {
+      const int nb = static_cast<int>(std::min<long>(B, train.N - s));
+      const long* idx = order.data() + s;
+      for (int b = 0; b < nb; ++b)
+        std::memcpy(xb + static_cast<std::size_t>(b) * I, train.X + idx[b] * I, sizeof(T) * I);
+      net.gather_targets(tb, train.y, idx, nb);
+      const T* out = net.forward(xb, nb);
+      correct += net.count_correct(out, tb, nb);
+      double loss;
+      if (online) {
+        loss = net.sgd_step_online(xb, tb, lr, mu, wd, opts.nesterov);
+      } else {
+        loss = net.backward(xb, tb, nb, nullptr);
+      }
+      if (!std::isfinite(loss)) {
+        // online steps fused the update already; say so rather than pretend the weights are clean
+        throw std::domain_error(detail::concat("training diverged: the loss became ", loss, " at epoch ", epoch,
+                                               ", batch ", batch_index + 1,
+                                               online ? " (weights include that step)"
+                                                      : " (weights are from before that batch)",
+                                               "; lower the learning rate or check the data"));
+      }
+      if (!online) net.sgd_update(lr, mu, wd, opts.nesterov);
+      loss_sum += loss * nb;
+      log.samples_done = s + nb;
+      if (hook && opts.progress_every > 0 && (batch_index + 1) % opts.progress_every == 0 &&
+          s + nb < train.N) {
+        log.loss = loss_sum / log.samples_done;
+        log.accuracy = static_cast<double>(correct) / log.samples_done;
+        log.seconds = std::chrono::duration<double>(clock::now() - start).count();
+        if (!hook(log)) {
+          stop = true;
+          break;
+        }
+      }
+    }
+    log.loss = loss_sum / log.samples_done;
+    log.accuracy = static_cast<double>(correct) / log.samples_done;
+    if (validation && validation->N > 0) {
+      const Metrics m = net.evaluate(validation->X, validation->N, validation->y);
+      log.has_validation = true;
+      log.val_loss = m.loss;
+      log.val_accuracy = m.accuracy;
+    }
+    log.seconds = std::chrono::duration<double>(clock::now() - start).count();
+    log.epoch_end = !stop;
+    if (stop) break;
+    history.push_back(log);
+    if (hook && !hook(log)) break;
+  }
+  return history;
+}
+
+template std::vector<EpochLog> fit<float>(Network<float>&, const Dataset<float>&, const Dataset<float>*,
+                                          const FitOptions&, const FitHook&);
+template std::vector<EpochLog> fit<double>(Network<double>&, const Dataset<double>&, const Dataset<double>*,
+                                           const FitOptions&, const FitHook&);
+
+}  // namespace fastnet

@@ -1,0 +1,52 @@
+// fastnet/trainer.h — the whole training loop, in C++: per epoch a seeded shuffle, then for every batch a
+// gather, forward, loss, backward and one update; validation at epoch end. It calls back (the hook) only at
+// epoch end and every `progress_every` batches, which is where bindings.cpp takes the GIL for Python.
+#pragma once
+#include <functional>
+#include <vector>
+
+#include "network.h"
+
+namespace fastnet {
+
+struct FitOptions {
+  int epochs = 10;
+  int batch_size = 32;
+  double lr = 0.01;
+  double momentum = 0.0;
+  double weight_decay = 0.0;
+  bool nesterov = false;
+  bool shuffle = true;
+  long progress_every = 0;  // batches between progress hook calls (0: epoch end only)
+};
+
+struct EpochLog {
+  int epoch = 0;  // 1-based
+  bool epoch_end = false;
+  long samples_done = 0;  // in this epoch
+  long samples_total = 0;
+  double loss = 0.0;  // mean over the samples seen so far this epoch
+  double accuracy = 0.0;
+  bool has_validation = false;
+  double val_loss = 0.0;
+  double val_accuracy = 0.0;
+  double seconds = 0.0;  // since the epoch started
+};
+
+// Return false to stop training (after the current batch; the weights stay those of the last update).
+using FitHook = std::function<bool(const EpochLog&)>;
+
+template <typename T>
+struct Dataset {
+  const T* X = nullptr;  // (N, inputs)
+  long N = 0;
+  Targets<T> y;
+};
+
+// Runs up to opts.epochs epochs; returns one log per completed epoch. Throws std::domain_error naming the
+// epoch and batch if the loss becomes NaN or infinite (the weights are those from before that batch).
+template <typename T>
+std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* validation,
+                          const FitOptions& opts, const FitHook& hook);
+
+}  // namespace fastnet

@@ -1,0 +1,45 @@
+"""fastnet: a fast neural-network engine with a C++17/OpenMP/SIMD core and a thin, typed Python API.
+
+>>> import fastnet as fn
+>>> net = fn.Network([784, 256, 10], activation="relu", output="softmax", seed=0)
+>>> hist = net.fit(X, y, epochs=10, batch_size=128, lr=0.1, momentum=0.9)   # doctest: +SKIP
+"""
+
+__version__ = "0.1.0"
+
+from . import _core, datasets
+from ._format import ModelFormatError
+from .layers import Dense, Layer
+from .network import History, Network, load
+
+__all__ = [
+    "Network", "Dense", "Layer", "History", "load", "ModelFormatError", "datasets",
+    "set_num_threads", "get_num_threads", "available_isas", "get_isa", "set_isa", "__version__",
+]
+
+
+def set_num_threads(n: int) -> None:
+    """Set the number of threads fastnet's kernels use (default: OMP_NUM_THREADS, else all cores)."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"n must be an integer, got {type(n).__name__}")
+    _core.set_num_threads(n)
+
+
+def get_num_threads() -> int:
+    """The number of threads fastnet's kernels use."""
+    return int(_core.get_num_threads())
+
+
+def available_isas() -> list:
+    """Kernel paths this CPU supports, best first (e.g. ['avx512', 'avx2', 'generic'])."""
+    return list(_core.available_isas())
+
+
+def get_isa() -> str:
+    """The kernel path in use (chosen at import; FASTNET_ISA=generic|avx2|avx512 overrides)."""
+    return str(_core.get_isa())
+
+
+def set_isa(name: str) -> None:
+    """Switch the float32 kernel path; raises ValueError if this CPU does not support it."""
+    _core.set_isa(name)

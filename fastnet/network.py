@@ -1,0 +1,341 @@
+"""The Network: build, train, predict, evaluate, save and load dense networks.
+
+This module validates and presents; every loop over data runs in the compiled core (``fastnet._core``), whose
+``fit`` runs all epochs in C++ with the GIL released and calls back only for progress and callbacks.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _core
+from ._arrays import as_features, as_targets, check_int, check_positive, check_range
+from ._format import ModelFormatError, decode, encode, write_atomic
+from ._progress import ProgressBar
+from .layers import ACTIVATIONS, Dense, Layer
+
+__all__ = ["Network", "History", "load", "LOSSES"]
+
+LOSSES = {"mse": 0, "cross_entropy": 1}
+_DTYPES = {"float32": np.float32, "float64": np.float64}
+
+Callback = Callable[[Dict[str, Any]], Optional[bool]]
+
+
+class History(dict):
+    """Per-epoch metrics of a ``fit`` call: ``history["loss"][i]`` is epoch i+1's mean training loss.
+
+    Keys: loss, accuracy (classification), val_loss and val_accuracy (with validation data), seconds.
+    """
+
+    @property
+    def epochs(self) -> int:
+        return len(self.get("loss", []))
+
+
+class Network:
+    """A feed-forward network with a C++ core.
+
+    Parameters
+    ----------
+    layers : list of int or list of Dense
+        ``[784, 256, 10]`` builds dense layers 784→256→10 with ``activation`` on hidden layers and ``output``
+        on the last; or give the layers explicitly, e.g. ``[Dense(784, 256, "relu"), Dense(256, 10, "softmax")]``
+        (then ``activation`` and ``output`` are not used).
+    activation : str
+        Hidden-layer activation for the integer shorthand (linear, sigmoid, tanh, relu, leaky_relu).
+    output : str
+        Output-layer activation for the shorthand (any of the above, or softmax).
+    loss : {"cross_entropy", "mse"}, optional
+        Default: cross_entropy for a softmax output, mse otherwise. cross_entropy is categorical for softmax
+        outputs and binary (per output) for sigmoid outputs; mse is ½·Σ(y−t)² per sample. The reported loss and
+        the gradients are of the mean over the batch.
+    seed : int
+        Seeds the weights and every shuffle: same seed and thread count give bit-identical training.
+    dtype : {"float32", "float64"}
+        float64 is for gradient checks and experiments; float32 is the fast path.
+    init : str, optional
+        Weight initializer for the shorthand (see Dense).
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[Union[int, Dense]],
+        activation: str = "relu",
+        output: str = "softmax",
+        loss: Optional[str] = None,
+        seed: int = 0,
+        dtype: str = "float32",
+        init: Optional[str] = None,
+    ) -> None:
+        specs = _layer_specs(layers, activation, output, init)
+        if dtype not in _DTYPES:
+            raise ValueError(f"unknown dtype {dtype!r}; accepted: 'float32', 'float64'")
+        if loss is None:
+            loss = "cross_entropy" if specs[-1].activation == "softmax" else "mse"
+        if loss not in LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; accepted: {', '.join(map(repr, LOSSES))}")
+        seed = check_int(seed, "seed", 0)
+        if seed >= 2**64:
+            raise ValueError(f"seed must be < 2**64, got {seed}")
+        self.specs: Tuple[Dense, ...] = tuple(specs)
+        self.loss = loss
+        self.seed = seed
+        self.dtype = np.dtype(_DTYPES[dtype])
+        cls = _core.Network32 if dtype == "float32" else _core.Network64
+        self._core = cls([s._spec() for s in specs], LOSSES[loss], seed)
+        self.layers: List[Layer] = [Layer(self, i, s) for i, s in enumerate(specs)]
+
+    # ---------------------------------------------------------------- description
+    @property
+    def num_inputs(self) -> int:
+        return self.specs[0].in_features
+
+    @property
+    def num_outputs(self) -> int:
+        return self.specs[-1].out_features
+
+    @property
+    def sizes(self) -> List[int]:
+        return [self.num_inputs] + [s.out_features for s in self.specs]
+
+    @property
+    def num_parameters(self) -> int:
+        return sum(s.in_features * s.out_features + s.out_features for s in self.specs)
+
+    def __repr__(self) -> str:
+        acts = ",".join(s.activation for s in self.specs)
+        return (f"Network({'-'.join(map(str, self.sizes))}, activations={acts}, loss={self.loss!r}, "
+                f"dtype={self.dtype.name})")
+
+    def _is_classifier(self, labels: Optional[np.ndarray]) -> bool:
+        return labels is not None or self.specs[-1].activation in ("softmax", "sigmoid")
+
+    def _xy(self, X: Any, y: Any, xname: str = "X", yname: str = "y"):
+        Xa = as_features(X, self.num_inputs, self.dtype, xname)
+        labels, targets = as_targets(y, Xa.shape[0], self.num_outputs, self.dtype, yname)
+        return Xa, labels, targets
+
+    # ---------------------------------------------------------------- training
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        epochs: int = 10,
+        batch_size: int = 32,
+        lr: float = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+        shuffle: bool = True,
+        validation_data: Optional[Tuple[Any, Any]] = None,
+        verbose: int = 1,
+        callbacks: Optional[Iterable[Callback]] = None,
+    ) -> History:
+        """Train with mini-batch SGD (momentum, optional Nesterov, L2 weight decay on weights, not biases).
+
+        Parameters
+        ----------
+        X : array (n, inputs)
+            float32 C-contiguous is used as is; other real dtypes are converted once.
+        y : array (n,) of int class labels, or (n, outputs) float targets (one-hot or regression)
+        epochs, batch_size : int
+            ``batch_size=1`` is online (incremental) learning as in FANN; ``batch_size=len(X)`` full batch.
+        lr, momentum, nesterov, weight_decay
+            ``v = momentum·v + g + weight_decay·w;  w -= lr·v`` (PyTorch's SGD).
+        validation_data : (Xv, yv), optional
+            Evaluated after every epoch (val_loss, val_accuracy).
+        verbose : int
+            1: a progress bar and one line per epoch; 0: silent.
+        callbacks : iterable of callables, optional
+            Each is called with the epoch's logs (a dict) after every epoch; returning False stops training.
+
+        Returns
+        -------
+        History
+            Per-epoch loss (and accuracy for classification), training and validation, and seconds.
+            Ctrl-C stops at the next batch boundary (weights of the last completed batch) and raises
+            KeyboardInterrupt, whose ``history`` attribute holds the completed epochs.
+        """
+        Xa, labels, targets = self._xy(X, y)
+        epochs = check_int(epochs, "epochs", 0)
+        batch_size = check_int(batch_size, "batch_size", 1)
+        lr = check_positive(lr, "lr")
+        momentum = check_range(momentum, "momentum", 0.0, 1.0)
+        weight_decay = check_range(weight_decay, "weight_decay", 0.0, float("inf"))
+        verbose = check_int(verbose, "verbose", 0)
+        Xv = lv = tv = None
+        if validation_data is not None:
+            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+                raise TypeError("validation_data must be a tuple (X_val, y_val)")
+            Xv, lv, tv = self._xy(validation_data[0], validation_data[1], "validation X", "validation y")
+        callbacks = list(callbacks or [])
+        for cb in callbacks:
+            if not callable(cb):
+                raise TypeError(f"callbacks must be callables, got {type(cb).__name__}")
+        classifier = self._is_classifier(labels)
+        bar = ProgressBar(epochs) if verbose else None
+        n_batches = -(-Xa.shape[0] // batch_size)
+        # progress about 50 times an epoch, so the bar moves without slowing the loop
+        progress_every = max(1, n_batches // 50) if bar and bar.interactive else 0
+
+        def hook(log: Dict[str, Any]) -> bool:
+            if not classifier:
+                log.pop("accuracy", None)
+                log.pop("val_accuracy", None)
+            if bar:
+                bar.update(log)
+            if log["epoch_end"]:
+                for cb in callbacks:
+                    if cb(dict(log)) is False:
+                        return False
+            return True
+
+        raw = self._core.fit(Xa, labels, targets, Xv, lv, tv, epochs, batch_size, lr, momentum, weight_decay,
+                             bool(nesterov), bool(shuffle), progress_every, hook)
+        return _history(raw, classifier)
+
+    # ---------------------------------------------------------------- inference
+    def predict(self, X: Any) -> np.ndarray:
+        """Outputs for X (n, inputs): an (n, outputs) array of the network's dtype."""
+        return self._core.predict(as_features(X, self.num_inputs, self.dtype))
+
+    def predict_classes(self, X: Any) -> np.ndarray:
+        """Class index per sample: argmax of the outputs (or output > 0.5 for a single sigmoid output)."""
+        P = self.predict(X)
+        if P.shape[1] == 1:
+            thr = 0.0 if self.specs[-1].activation in ("tanh", "linear") else 0.5
+            return (P[:, 0] > thr).astype(np.int64)
+        return np.argmax(P, axis=1)
+
+    def evaluate(self, X: Any, y: Any) -> Dict[str, float]:
+        """Mean loss over X, and accuracy for classification: ``{"loss": ..., "accuracy": ...}``."""
+        Xa, labels, targets = self._xy(X, y)
+        loss, acc = self._core.evaluate(Xa, labels, targets)
+        out = {"loss": float(loss)}
+        if self._is_classifier(labels):
+            out["accuracy"] = float(acc)
+        return out
+
+    def gradients(self, X: Any, y: Any) -> List[Dict[str, np.ndarray]]:
+        """Gradients of the mean loss over (X, y), one dict per layer: ``{"weights": dW, "bias": db}``.
+
+        The weights are not changed. dW has the shape of the layer's weights (out_features, in_features).
+        """
+        Xa, labels, targets = self._xy(X, y)
+        _, grads, _ = self._core.gradients(Xa, labels, targets, False)
+        return list(grads)
+
+    def input_gradient(self, X: Any, y: Any) -> np.ndarray:
+        """dLoss/dX of the mean loss over (X, y), shape (n, inputs)."""
+        Xa, labels, targets = self._xy(X, y)
+        _, _, dX = self._core.gradients(Xa, labels, targets, True)
+        return dX
+
+    def loss_value(self, X: Any, y: Any) -> float:
+        """The mean loss over (X, y) (same as ``evaluate(X, y)["loss"]``)."""
+        return self.evaluate(X, y)["loss"]
+
+    # ---------------------------------------------------------------- persistence
+    def to_bytes(self) -> bytes:
+        """The model as .fnet bytes: architecture, weights, optimizer state (momentum) and RNG state."""
+        header = {
+            "fastnet_version": _core.__version__,
+            "dtype": self.dtype.name,
+            "loss": self.loss,
+            "seed": self.seed,
+            "rng_state": [int(w) for w in self._core.get_rng_state()],
+            "layers": [{"kind": "dense", "in_features": s.in_features, "out_features": s.out_features,
+                        "activation": s.activation, "init": s.init, "alpha": s.alpha} for s in self.specs],
+        }
+        arrays = []
+        for i in range(len(self.specs)):
+            arrays.append((f"layers.{i}.weights", self._core.get_param(i, False, False)))
+            arrays.append((f"layers.{i}.bias", self._core.get_param(i, True, False)))
+            arrays.append((f"layers.{i}.weights.velocity", self._core.get_param(i, False, True)))
+            arrays.append((f"layers.{i}.bias.velocity", self._core.get_param(i, True, True)))
+        return encode(header, arrays)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, source: str = "<bytes>") -> "Network":
+        """Rebuild a network from ``to_bytes()`` output; raises ValueError for anything that is not one."""
+        header, arrays = decode(bytes(data), source)
+        try:
+            specs = [Dense(int(L["in_features"]), int(L["out_features"]), L["activation"], L.get("init"),
+                           float(L.get("alpha", 0.01))) for L in header["layers"] if L.get("kind") == "dense"]
+            if not specs or len(specs) != len(header["layers"]):
+                raise ValueError("unsupported or empty layer list")
+            for a, b in zip(specs, specs[1:]):
+                if a.out_features != b.in_features:
+                    raise ValueError("layer sizes do not chain")
+            net = cls(specs, loss=header["loss"], seed=int(header["seed"]), dtype=header["dtype"])
+            for i, s in enumerate(specs):
+                for name, bias, vel in (("weights", False, False), ("bias", True, False),
+                                        ("weights.velocity", False, True), ("bias.velocity", True, True)):
+                    arr = arrays[f"layers.{i}.{name}"]
+                    want = (s.out_features,) if bias else (s.out_features, s.in_features)
+                    if arr.shape != want or arr.dtype != net.dtype:
+                        raise ValueError(f"array layers.{i}.{name} has shape {arr.shape}, expected {want}")
+                    net._core.set_param(i, bias, vel, np.ascontiguousarray(arr))
+            net._core.set_rng_state([int(w) for w in header["rng_state"]])
+        except ModelFormatError:
+            raise
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise ModelFormatError(f"{source}: not a valid fastnet model: {exc}") from None
+        return net
+
+    def save(self, path: Union[str, os.PathLike]) -> None:
+        """Save to a .fnet file atomically: a failure midway leaves any previous file at `path` intact."""
+        write_atomic(os.fspath(path), self.to_bytes())
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {"fnet": self.to_bytes()}
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        other = Network.from_bytes(state["fnet"])
+        self.__dict__.update(other.__dict__)
+        self.layers = [Layer(self, i, s) for i, s in enumerate(self.specs)]
+
+
+def load(path: Union[str, os.PathLike]) -> Network:
+    """Load a network saved with ``Network.save``.
+
+    Raises FileNotFoundError if there is no such file, and ValueError (ModelFormatError) naming the problem
+    for a file that is not a valid fastnet model.
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        data = f.read()
+    return Network.from_bytes(data, source=path)
+
+
+def _layer_specs(layers: Any, activation: str, output: str, init: Optional[str]) -> List[Dense]:
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence) or len(layers) == 0:
+        raise TypeError("layers must be a non-empty list of layer sizes (ints) or of Dense layers")
+    if all(isinstance(x, Dense) for x in layers):
+        return list(layers)
+    if all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in layers):
+        if len(layers) < 2:
+            raise ValueError(f"layer sizes need at least an input and an output size, got {list(layers)}")
+        for name, act in (("activation", activation), ("output", output)):
+            if act not in ACTIVATIONS:
+                raise ValueError(f"unknown {name} {act!r}; accepted: {', '.join(map(repr, ACTIVATIONS))}")
+        if activation == "softmax":
+            raise ValueError("softmax is only allowed on the output layer; choose another hidden activation")
+        sizes = [int(x) for x in layers]
+        return [Dense(a, b, output if i == len(sizes) - 2 else activation, init)
+                for i, (a, b) in enumerate(zip(sizes, sizes[1:]))]
+    raise TypeError("layers must be all ints (sizes) or all Dense layers, not a mix")
+
+
+def _history(raw: List[Dict[str, Any]], classifier: bool) -> History:
+    h = History()
+    keys = ["loss"] + (["accuracy"] if classifier else [])
+    if raw and "val_loss" in raw[0]:
+        keys += ["val_loss"] + (["val_accuracy"] if classifier else [])
+    for k in keys + ["seconds"]:
+        h[k] = [float(r[k]) for r in raw]
+    return h
