@@ -1,0 +1,140 @@
+"""Must-learn tests on real data, reproducibility, threads, callbacks and progress output."""
+
+import numpy as np
+import pytest
+
+import fastnet as fn
+from conftest import fann_file
+
+
+def test_mnist_subset_784_64_10(mnist):
+    Xtr, ytr, Xte, yte = mnist
+    net = fn.Network([784, 64, 10], activation="relu", output="softmax", seed=0)
+    hist = net.fit(Xtr[:10000], ytr[:10000], epochs=5, batch_size=32, lr=0.05, momentum=0.9, verbose=0,
+                   validation_data=(Xte, yte))
+    acc = net.evaluate(Xte, yte)["accuracy"]
+    assert acc > 0.92, hist
+    assert hist["val_accuracy"][-1] == pytest.approx(acc)
+    assert hist["loss"][-1] < hist["loss"][0]
+
+
+def test_mnist_online_sigmoid_mse(mnist):
+    """FANN's incremental mode: batch 1, sigmoid, MSE."""
+    Xtr, ytr, Xte, yte = mnist
+    net = fn.Network([784, 30, 10], activation="sigmoid", output="sigmoid", loss="mse", seed=1)
+    net.fit(Xtr[:5000], ytr[:5000], epochs=1, batch_size=1, lr=0.1, momentum=0.9, verbose=0)
+    assert net.evaluate(Xte[:2000], yte[:2000])["accuracy"] > 0.85
+
+
+def test_xor_is_learned():
+    X, Y = fn.datasets.load_fann_data(fann_file("xor.data"))
+    net = fn.Network([2, 4, 1], activation="tanh", output="tanh", loss="mse", seed=3)
+    net.fit(X, Y, epochs=500, batch_size=4, lr=0.2, momentum=0.9, verbose=0)
+    P = net.predict(X)
+    assert np.all(np.sign(P) == np.sign(Y)), P
+    assert net.evaluate(X, Y)["loss"] < 0.05
+
+
+def _train(seed, threads, X, y, batch=16):
+    before = fn.get_num_threads()
+    fn.set_num_threads(threads)
+    try:
+        net = fn.Network([X.shape[1], 48, 10], seed=seed)
+        net.fit(X, y, epochs=2, batch_size=batch, lr=0.05 if batch > 1 else 0.002, momentum=0.9, verbose=0)
+        return [L.weights for L in net.layers]
+    finally:
+        fn.set_num_threads(before)
+
+
+@pytest.mark.parametrize("batch", [1, 16, 300])
+def test_same_seed_same_bits(batch):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 100)).astype(np.float32)
+    y = rng.integers(0, 10, 600)
+    a, b = _train(7, 2, X, y, batch), _train(7, 2, X, y, batch)
+    for wa, wb in zip(a, b):
+        np.testing.assert_array_equal(wa, wb)
+    c = _train(8, 2, X, y, batch)
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_results_do_not_depend_on_thread_count():
+    # the kernels split work so that no sum is reordered by threading: 1 and 2 threads give the same bits
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(1024, 300)).astype(np.float32)
+    y = rng.integers(0, 10, 1024)
+    for wa, wb in zip(_train(3, 1, X, y, 256), _train(3, 2, X, y, 256)):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_set_num_threads():
+    before = fn.get_num_threads()
+    try:
+        fn.set_num_threads(1)
+        assert fn.get_num_threads() == 1
+        with pytest.raises(ValueError):
+            fn.set_num_threads(0)
+    finally:
+        fn.set_num_threads(before)
+
+
+def test_callbacks_receive_logs_and_can_stop():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(64, 5)).astype(np.float32)
+    y = rng.integers(0, 2, 64)
+    seen = []
+
+    def cb(logs):
+        seen.append(logs)
+        return logs["epoch"] < 3
+
+    net = fn.Network([5, 4, 2], seed=0)
+    h = net.fit(X, y, epochs=10, batch_size=8, lr=0.1, verbose=0, callbacks=[cb])
+    assert [s["epoch"] for s in seen] == [1, 2, 3]
+    assert h.epochs == 3 and len(h["accuracy"]) == 3
+    assert {"loss", "accuracy", "seconds"} <= set(seen[0])
+
+
+def test_keyboard_interrupt_keeps_history():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(64, 5)).astype(np.float32)
+    y = rng.integers(0, 2, 64)
+
+    def cb(logs):
+        if logs["epoch"] == 2:
+            raise KeyboardInterrupt
+
+    net = fn.Network([5, 4, 2], seed=0)
+    with pytest.raises(KeyboardInterrupt) as info:
+        net.fit(X, y, epochs=5, batch_size=8, lr=0.1, verbose=0, callbacks=[cb])
+    assert len(info.value.history) == 2
+    assert np.all(np.isfinite(net.predict(X)))
+
+
+def test_verbose_prints_epoch_lines(capsys):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(64, 5)).astype(np.float32)
+    y = rng.integers(0, 2, 64)
+    fn.Network([5, 4, 2], seed=0).fit(X, y, epochs=2, batch_size=8, lr=0.1, validation_data=(X, y))
+    out = capsys.readouterr().out
+    assert "epoch 1/2" in out and "epoch 2/2" in out and "val_accuracy" in out and "samples/s" in out
+    fn.Network([5, 4, 2], seed=0).fit(X, y, epochs=2, batch_size=8, lr=0.1, verbose=0)
+    assert capsys.readouterr().out == ""
+
+
+def test_divergence_raises_floating_point_error():
+    X = np.ones((8, 3), np.float32) * 1e3
+    Y = np.ones((8, 2), np.float32) * 1e3
+    net = fn.Network([3, 4, 2], activation="linear", output="linear", seed=0)
+    with pytest.raises(FloatingPointError, match="diverged.*epoch"):
+        net.fit(X, Y, epochs=50, batch_size=4, lr=10.0, verbose=0)
+
+
+def test_regression_has_no_accuracy():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3))
+    Y = X @ rng.normal(size=(3, 2))
+    net = fn.Network([3, 8, 2], activation="tanh", output="linear", seed=0)
+    h = net.fit(X, Y, epochs=30, batch_size=10, lr=0.05, momentum=0.9, verbose=0)
+    assert "accuracy" not in h and h["loss"][-1] < h["loss"][0]
+    assert set(net.evaluate(X, Y)) == {"loss"}
