@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 
 #include "core/errors.h"
 #include "layers/dense.h"
@@ -22,6 +23,7 @@ void AlignedBuffer<T>::resize(std::size_t n) {
   ptr_.reset();
   n_ = 0;
   if (n == 0) return;
+  if (n > (std::numeric_limits<std::size_t>::max() - 64) / sizeof(T)) throw std::bad_alloc();
   const std::size_t bytes = (n * sizeof(T) + 63) / 64 * 64;
   T* p = static_cast<T*>(std::aligned_alloc(64, bytes));
   if (!p) throw std::bad_alloc();
@@ -60,11 +62,19 @@ Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t 
   std::size_t total = 0;
   std::vector<std::size_t> offsets;
   for (auto& layer : layers_) {
+    FASTNET_CHECK(layer->weight_count() / static_cast<std::size_t>(layer->out_features()) ==
+                      static_cast<std::size_t>(layer->in_features()) &&
+                      layer->weight_count() < (std::size_t{1} << 40),
+                  "layer of ", layer->in_features(), "x", layer->out_features(), " is too large");
     offsets.push_back(total);
     total += align16(layer->weight_count());
     offsets.push_back(total);
     total += align16(static_cast<std::size_t>(layer->out_features()));
   }
+  // refuse sizes whose byte counts would overflow before asking the allocator (which would then be asked
+  // for a wrapped-around, tiny size)
+  FASTNET_CHECK(total <= (std::size_t{1} << 40) / sizeof(T), "network too large: ", total,
+                " parameters (at most ", (std::size_t{1} << 40) / sizeof(T), ")");
   params_.resize(total);
   grads_.resize(total);
   velocity_.resize(total);

@@ -43,9 +43,19 @@ def as_features(X: Any, n_features: int, dtype: np.dtype, name: str = "X") -> np
         raise ValueError(f"{name} is empty (0 samples)")
     if arr.shape[1] != n_features:
         raise ValueError(f"{name} must have {n_features} features (columns), got {arr.shape[1]}")
-    if not _all_finite(arr):
+    return _convert_finite(arr, dtype, name)
+
+
+def _convert_finite(arr: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
+    """Convert once (no copy if already right), then check finiteness on what the core will see, so that
+    float64 values beyond float32's range are caught rather than silently becoming inf."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.ascontiguousarray(arr, dtype=dtype)
+    if not _all_finite(out):
+        if _all_finite(arr):
+            raise ValueError(f"{name} contains values outside the range of {np.dtype(dtype).name}")
         raise ValueError(f"{name} contains NaN or infinite values")
-    return np.ascontiguousarray(arr, dtype=dtype)
+    return out
 
 
 def as_targets(
@@ -72,7 +82,7 @@ def as_targets(
     if arr.ndim == 2:
         if arr.shape[1] != n_outputs:
             raise ValueError(f"{name} must have {n_outputs} columns (one per network output), got {arr.shape[1]}")
-        return None, np.ascontiguousarray(arr, dtype=dtype)
+        return None, _convert_finite(arr, dtype, name)
     if np.issubdtype(arr.dtype, np.floating):
         if not np.array_equal(arr, np.round(arr)):
             raise TypeError(f"{name} is 1-D, so it must hold integer class labels; got non-integral values")
@@ -83,11 +93,16 @@ def as_targets(
     return np.ascontiguousarray(arr, dtype=np.int32), None
 
 
-def check_int(value: Any, name: str, minimum: int) -> int:
+INT32_MAX = 2**31 - 1
+
+
+def check_int(value: Any, name: str, minimum: int, maximum: int = INT32_MAX) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
     return int(value)
 
 

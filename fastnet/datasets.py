@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 import os
 from typing import Optional, Tuple, Union
 
@@ -17,9 +18,15 @@ _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f
 def load_idx(path: PathLike) -> np.ndarray:
     """Read an IDX file (optionally gzipped), as used by MNIST. Raises ValueError on a malformed file."""
     path = os.fspath(path)
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
+    if path.endswith(".gz"):
+        try:
+            with gzip.open(path, "rb") as f:
+                data = f.read()
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise ValueError(f"{path}: not a valid gzip file ({exc})") from None
+    else:
+        with open(path, "rb") as f:
+            data = f.read()
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise ValueError(f"{path}: not an IDX file (bad magic)")
     code, ndim = data[2], data[3]
@@ -37,15 +44,30 @@ def load_idx(path: PathLike) -> np.ndarray:
     return np.frombuffer(data, dtype=dtype, offset=start).reshape(shape).astype(dtype.newbyteorder("="))
 
 
+_MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                "t10k-labels-idx1-ubyte")
+
+
+def _has_mnist(folder: str) -> bool:
+    return all(os.path.exists(os.path.join(folder, n + ".gz")) or os.path.exists(os.path.join(folder, n))
+               for n in _MNIST_FILES)
+
+
 def find_mnist(path: Optional[PathLike] = None) -> str:
-    """The MNIST folder: `path`, else $FASTNET_MNIST, else ./data/mnist, else the repository's data/mnist."""
-    candidates = [path, os.environ.get("FASTNET_MNIST"), os.path.join("data", "mnist"),
+    """The MNIST folder: `path` if given (and only it), else $FASTNET_MNIST, else ./data/mnist, else the
+    repository's data/mnist. The four IDX files may be gzipped or plain."""
+    if path is not None:
+        folder = os.fspath(path)
+        if not _has_mnist(folder):
+            raise FileNotFoundError(f"MNIST not found in {folder}: it needs the four IDX files "
+                                    f"({', '.join(_MNIST_FILES)}, gzipped or not)")
+        return folder
+    candidates = [os.environ.get("FASTNET_MNIST"), os.path.join("data", "mnist"),
                   os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "mnist")]
     for c in candidates:
-        if c and os.path.exists(os.path.join(os.fspath(c), "train-images-idx3-ubyte.gz")):
-            return os.fspath(c)
-    raise FileNotFoundError("MNIST not found: pass its folder (with train-images-idx3-ubyte.gz and the other "
-                            "three files) or set FASTNET_MNIST")
+        if c and _has_mnist(c):
+            return c
+    raise FileNotFoundError("MNIST not found: pass its folder (with the four IDX files) or set FASTNET_MNIST")
 
 
 def load_mnist(path: Optional[PathLike] = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -26,7 +26,7 @@ INITS = {
 
 
 def _check_name(value: Any, table: dict, what: str) -> None:
-    if value not in table:
+    if not (value is None or isinstance(value, str)) or value not in table:
         accepted = ", ".join(repr(k) for k in table if k is not None)
         raise ValueError(f"unknown {what} {value!r}; accepted: {accepted}")
 
@@ -60,9 +60,11 @@ class Dense:
                 raise TypeError(f"Dense {name} must be an integer, got {type(v).__name__}")
             if v < 1:
                 raise ValueError(f"Dense {name} must be >= 1, got {v}")
+            if v > 2**31 - 1:
+                raise ValueError(f"Dense {name} must be <= {2**31 - 1}, got {v}")
         _check_name(self.activation, ACTIVATIONS, "activation")
         _check_name(self.init, INITS, "init")
-        if not (isinstance(self.alpha, (int, float)) and self.alpha > 0 and np.isfinite(self.alpha)):
+        if not (isinstance(self.alpha, (int, float)) and not isinstance(self.alpha, bool) and self.alpha > 0 and np.isfinite(self.alpha)):
             raise ValueError(f"Dense alpha (leaky_relu slope) must be a finite number > 0, got {self.alpha!r}")
 
     def _spec(self) -> tuple:

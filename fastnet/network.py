@@ -72,15 +72,13 @@ class Network:
         init: Optional[str] = None,
     ) -> None:
         specs = _layer_specs(layers, activation, output, init)
-        if dtype not in _DTYPES:
+        if not isinstance(dtype, str) or dtype not in _DTYPES:
             raise ValueError(f"unknown dtype {dtype!r}; accepted: 'float32', 'float64'")
         if loss is None:
             loss = "cross_entropy" if specs[-1].activation == "softmax" else "mse"
-        if loss not in LOSSES:
+        if not isinstance(loss, str) or loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; accepted: {', '.join(map(repr, LOSSES))}")
-        seed = check_int(seed, "seed", 0)
-        if seed >= 2**64:
-            raise ValueError(f"seed must be < 2**64, got {seed}")
+        seed = check_int(seed, "seed", 0, 2**64 - 1)
         self.specs: Tuple[Dense, ...] = tuple(specs)
         self.loss = loss
         self.seed = seed
@@ -261,29 +259,53 @@ class Network:
 
     @classmethod
     def from_bytes(cls, data: bytes, source: str = "<bytes>") -> "Network":
-        """Rebuild a network from ``to_bytes()`` output; raises ValueError for anything that is not one."""
+        """Rebuild a network from ``to_bytes()`` output; raises ValueError for anything that is not one.
+
+        Every layer size is checked against the arrays actually present in the file before the network is
+        built, so a hostile header cannot make it allocate more than the file holds.
+        """
         header, arrays = decode(bytes(data), source)
         try:
-            specs = [Dense(int(L["in_features"]), int(L["out_features"]), L["activation"], L.get("init"),
-                           float(L.get("alpha", 0.01))) for L in header["layers"] if L.get("kind") == "dense"]
-            if not specs or len(specs) != len(header["layers"]):
-                raise ValueError("unsupported or empty layer list")
-            for a, b in zip(specs, specs[1:]):
-                if a.out_features != b.in_features:
-                    raise ValueError("layer sizes do not chain")
-            net = cls(specs, loss=header["loss"], seed=int(header["seed"]), dtype=header["dtype"])
+            layers = header.get("layers")
+            if not isinstance(layers, list) or not layers:
+                raise ValueError("missing or empty layer list")
+            if not all(isinstance(L, dict) and L.get("kind") == "dense" for L in layers):
+                raise ValueError("layer entries must be objects of kind 'dense'")
+            dtype = header.get("dtype")
+            if dtype not in _DTYPES:
+                raise ValueError(f"unknown dtype {dtype!r}")
+            specs = []
+            for i, L in enumerate(layers):
+                fi, fo = L.get("in_features"), L.get("out_features")
+                w, b = arrays.get(f"layers.{i}.weights"), arrays.get(f"layers.{i}.bias")
+                if w is None or b is None:
+                    raise ValueError(f"layer {i}: weights or bias missing")
+                if w.dtype != np.dtype(dtype) or b.dtype != np.dtype(dtype):
+                    raise ValueError(f"layer {i}: arrays are {w.dtype}, header says {dtype}")
+                if w.shape != (fo, fi) or b.shape != (fo,):
+                    raise ValueError(f"layer {i}: weights {w.shape} / bias {b.shape} do not match "
+                                     f"in_features={fi!r}, out_features={fo!r}")
+                specs.append(Dense(fi, fo, L.get("activation"), L.get("init"), L.get("alpha", 0.01)))
+            for i, (a, b2) in enumerate(zip(specs, specs[1:])):
+                if a.out_features != b2.in_features:
+                    raise ValueError(f"layer sizes do not chain at layer {i + 1}")
+            net = cls(specs, loss=header.get("loss"), seed=header.get("seed"), dtype=dtype)
             for i, s in enumerate(specs):
                 for name, bias, vel in (("weights", False, False), ("bias", True, False),
                                         ("weights.velocity", False, True), ("bias.velocity", True, True)):
-                    arr = arrays[f"layers.{i}.{name}"]
+                    arr = arrays.get(f"layers.{i}.{name}")
                     want = (s.out_features,) if bias else (s.out_features, s.in_features)
-                    if arr.shape != want or arr.dtype != net.dtype:
-                        raise ValueError(f"array layers.{i}.{name} has shape {arr.shape}, expected {want}")
+                    if arr is None or arr.shape != want or arr.dtype != net.dtype:
+                        raise ValueError(f"array layers.{i}.{name} is missing or not {net.dtype} of shape {want}")
                     net._core.set_param(i, bias, vel, np.ascontiguousarray(arr))
-            net._core.set_rng_state([int(w) for w in header["rng_state"]])
+            state = header.get("rng_state")
+            if not (isinstance(state, list) and len(state) == 4
+                    and all(isinstance(w, int) and 0 <= w < 2**64 for w in state)):
+                raise ValueError("rng_state must be 4 unsigned 64-bit integers")
+            net._core.set_rng_state(state)
         except ModelFormatError:
             raise
-        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
             raise ModelFormatError(f"{source}: not a valid fastnet model: {exc}") from None
         return net
 
@@ -321,7 +343,7 @@ def _layer_specs(layers: Any, activation: str, output: str, init: Optional[str])
         if len(layers) < 2:
             raise ValueError(f"layer sizes need at least an input and an output size, got {list(layers)}")
         for name, act in (("activation", activation), ("output", output)):
-            if act not in ACTIVATIONS:
+            if not isinstance(act, str) or act not in ACTIVATIONS:
                 raise ValueError(f"unknown {name} {act!r}; accepted: {', '.join(map(repr, ACTIVATIONS))}")
         if activation == "softmax":
             raise ValueError("softmax is only allowed on the output layer; choose another hidden activation")
