@@ -17,6 +17,7 @@ import pickle
 import struct
 import subprocess
 import sys
+import tempfile
 import textwrap
 import tracemalloc
 import zlib
@@ -584,7 +585,8 @@ def test_header_claims_huge_layers_checked_before_allocating(tmp_path):
         print("GROWTH_KB", after - before)
         """
     )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=tempfile.gettempdir())  # not the repo root, whose fastnet/ has no _core
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout
     assert out.startswith("ModelFormatError"), out
@@ -614,7 +616,8 @@ def test_header_with_overflowing_layer_size_does_not_crash(tmp_path, dtype):
             print("LOADED")
         """
     )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=tempfile.gettempdir())  # not the repo root, whose fastnet/ has no _core
     assert proc.returncode == 0, f"the process died with status {proc.returncode}: {proc.stderr[-1000:]}"
     assert proc.stdout.strip() == "RAISED ModelFormatError True", proc.stdout
 
