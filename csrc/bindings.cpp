@@ -114,9 +114,13 @@ void bind_network(py::module_& m, const char* name) {
         n.rng().set_state(s.data());
       })
       .def("reset_optimizer_state", &Net::reset_optimizer_state)
-      .def("predict", [](Net& n, const Array<T>& X) {
+      .def("predict", [](Net& n, const Array<T>& X, bool check_finite) {
+        // check_finite: the fast path of Network.predict hands over the user's array unchecked
         check_2d(X, "X", n.num_inputs());
         const long N = static_cast<long>(X.shape(0));
+        FASTNET_CHECK(N >= 1, "X is empty (0 samples)");
+        FASTNET_CHECK(!check_finite || kernels::all_finite(X.data(), static_cast<std::size_t>(X.size())),
+                      "X contains NaN or infinite values");
         Array<T> out({static_cast<py::ssize_t>(N), static_cast<py::ssize_t>(n.num_outputs())});
         T* o = out.mutable_data();
         {
@@ -124,7 +128,7 @@ void bind_network(py::module_& m, const char* name) {
           n.predict(X.data(), N, o);
         }
         return out;
-      }, py::arg("X"))
+      }, py::arg("X"), py::arg("check_finite") = false)
       .def("evaluate", [](Net& n, const Array<T>& X, std::optional<Labels> labels, std::optional<Array<T>> targets) {
         check_2d(X, "X", n.num_inputs());
         const long N = static_cast<long>(X.shape(0));
@@ -223,7 +227,7 @@ Array<float> k_forward(const Array<float>& x, const Array<float>& w, const Array
   FASTNET_CHECK(b.ndim() == 1 && b.shape(0) == w.shape(0), "bias must have shape (O,)");
   const int B = static_cast<int>(x.shape(0)), I = static_cast<int>(x.shape(1)), O = static_cast<int>(w.shape(0));
   Array<float> out({B, O});
-  kernels::dense_kernels().forward(out.mutable_data(), x.data(), w.data(), b.data(), B, I, O);
+  kernels::dense_kernels().forward(out.mutable_data(), x.data(), w.data(), b.data(), B, I, O, 0, 0.f);
   return out;
 }
 Array<float> k_backward_input(const Array<float>& dy, const Array<float>& w) {

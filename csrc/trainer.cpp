@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "core/errors.h"
+#include "core/parallel.h"
 #include "core/threads.h"
 
 namespace fastnet {
@@ -49,8 +50,9 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
     for (long s = 0; s < train.N; s += B, ++batch_index) {
       const int nb = static_cast<int>(std::min<long>(B, train.N - s));
       const long* idx = order.data() + s;
-      for (int b = 0; b < nb; ++b)
-        std::memcpy(xb + static_cast<std::size_t>(b) * I, train.X + idx[b] * I, sizeof(T) * I);
+      parallel_for(nb, static_cast<long>(nb) * I > (1L << 16), [&](long b0, long b1) {
+        for (long b = b0; b < b1; ++b) std::memcpy(xb + b * I, train.X + idx[b] * I, sizeof(T) * I);
+      });
       net.gather_targets(tb, train.y, idx, nb);
       const T* out = net.forward(xb, nb);
       correct += net.count_correct(out, tb, nb);

@@ -199,7 +199,10 @@ class Network:
     # ---------------------------------------------------------------- inference
     def predict(self, X: Any) -> np.ndarray:
         """Outputs for X (n, inputs): an (n, outputs) array of the network's dtype."""
-        return self._core.predict(as_features(X, self.num_inputs, self.dtype))
+        if (type(X) is np.ndarray and X.dtype == self.dtype and X.ndim == 2 and X.flags.c_contiguous
+                and X.shape[1] == self.num_inputs and X.shape[0] > 0):
+            return self._core.predict(X, True)  # fast path (latency): the core checks finiteness
+        return self._core.predict(as_features(X, self.num_inputs, self.dtype), False)
 
     def predict_classes(self, X: Any) -> np.ndarray:
         """Class index per sample: argmax of the outputs (or output > 0.5 for a single sigmoid output)."""

@@ -1,10 +1,13 @@
 // fastnet/kernels/dense_avx512.cpp — the float32 dense kernels compiled for avx512 (flags set in CMakeLists.txt's SIMD registry).
 // The code is dense_simd.inc; this unit only fixes the vector width and register tile (MR=8 rows × NR=2 vectors).
+#include <immintrin.h>
+
 #include <cstddef>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
+#include "core/parallel.h"
 #include "kernels/kernels.h"
 
 #define FASTNET_VBYTES 64

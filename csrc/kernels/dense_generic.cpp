@@ -5,6 +5,7 @@
 #include <omp.h>
 #endif
 
+#include "core/parallel.h"
 #include "kernels/kernels.h"
 
 #define FASTNET_VBYTES 16

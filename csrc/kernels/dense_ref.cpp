@@ -59,12 +59,13 @@ template void dense_backward_weight_ref<double>(double*, double*, const double*,
 
 // ---- typed front: float goes to the active ISA table, every other T to the reference
 template <typename T>
-void dense_forward(T* out, const T* inp, const T* weight, const T* bias, int B, int I, int O) {
+void dense_forward(T* out, const T* inp, const T* weight, const T* bias, int B, int I, int O, Act act, T alpha) {
   if constexpr (std::is_same_v<T, float>) {
-    dense_kernels().forward(out, inp, weight, bias, B, I, O);
+    if (dense_kernels().forward(out, inp, weight, bias, B, I, O, static_cast<int>(act), alpha)) return;
   } else {
     dense_forward_ref(out, inp, weight, bias, B, I, O);
   }
+  activation_forward(act, out, B, O, alpha);
 }
 template <typename T>
 void dense_backward_input(T* dinp, const T* dout, const T* weight, int B, int I, int O) {
@@ -83,8 +84,9 @@ void dense_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, in
   }
 }
 
-template void dense_forward<float>(float*, const float*, const float*, const float*, int, int, int);
-template void dense_forward<double>(double*, const double*, const double*, const double*, int, int, int);
+template void dense_forward<float>(float*, const float*, const float*, const float*, int, int, int, Act, float);
+template void dense_forward<double>(double*, const double*, const double*, const double*, int, int, int, Act,
+                                    double);
 template void dense_backward_input<float>(float*, const float*, const float*, int, int, int);
 template void dense_backward_input<double>(double*, const double*, const double*, int, int, int);
 template void dense_backward_weight<float>(float*, float*, const float*, const float*, int, int, int);

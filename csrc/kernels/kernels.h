@@ -34,7 +34,10 @@ void dense_backward_weight_ref(T* dweight, T* dbias, const T* dout, const T* inp
 // ---------------------------------------------------------------- dense: float32 fast path
 struct DenseKernels {
   const char* isa;
-  void (*forward)(float* out, const float* inp, const float* weight, const float* bias, int B, int I, int O);
+  // out = inp·weightᵀ + bias, and the activation too when it is Linear, Relu or LeakyRelu (returns true then;
+  // the caller applies the others)
+  bool (*forward)(float* out, const float* inp, const float* weight, const float* bias, int B, int I, int O,
+                  int act, float alpha);
   void (*backward_input)(float* dinp, const float* dout, const float* weight, int B, int I, int O);
   void (*backward_weight)(float* dweight, float* dbias, const float* dout, const float* inp, int B, int I,
                           int O);
@@ -58,8 +61,9 @@ std::string isa_name();
 float* reserve_pack_buffers(int nthreads, std::size_t floats_per_thread);
 
 // ---------------------------------------------------------------- dense: typed front (float -> table, else ref)
+// out = act(inp · weightᵀ + bias)
 template <typename T>
-void dense_forward(T* out, const T* inp, const T* weight, const T* bias, int B, int I, int O);
+void dense_forward(T* out, const T* inp, const T* weight, const T* bias, int B, int I, int O, Act act, T alpha);
 template <typename T>
 void dense_backward_input(T* dinp, const T* dout, const T* weight, int B, int I, int O);
 template <typename T>
@@ -81,6 +85,10 @@ void activation_backward(Act act, T* d, const T* y, std::size_t N, T alpha);
 //                 −Σ_o t log y + (1−t) log(1−y)  (sigmoid: binary, per output)
 template <typename T>
 double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const T* target, T* dz, int B, int O);
+
+// true when none of x (N) is NaN or ±inf (a bit test, so it vectorizes without fast-math)
+template <typename T>
+bool all_finite(const T* x, std::size_t N);
 
 // ---------------------------------------------------------------- optimizer (optim.cpp)
 template <typename T>

@@ -3,7 +3,9 @@
 // simple and well-conditioned (y − t)/B.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "kernels/kernels.h"
 
@@ -52,6 +54,21 @@ double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const 
   return total / B;
 }
 
+template <typename T>
+bool all_finite(const T* x, std::size_t N) {
+  using U = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  constexpr U exp_mask = sizeof(T) == 4 ? U(0x7f800000u) : U(0x7ff0000000000000ull);
+  U bad = 0;
+  for (std::size_t i = 0; i < N; ++i) {
+    U bits;
+    std::memcpy(&bits, x + i, sizeof bits);
+    bad |= static_cast<U>((bits & exp_mask) == exp_mask);  // all exponent bits set: inf or NaN
+  }
+  return bad == 0;
+}
+
+template bool all_finite<float>(const float*, std::size_t);
+template bool all_finite<double>(const double*, std::size_t);
 template double loss_forward_backward<float>(Loss, Act, float, const float*, const float*, float*, int, int);
 template double loss_forward_backward<double>(Loss, Act, double, const double*, const double*, double*, int, int);
 

@@ -28,8 +28,8 @@ void Dense<T>::init(Rng& rng) {
 template <typename T>
 void Dense<T>::forward(T* out, const T* inp, int B) const {
   const int I = this->in_features(), O = this->out_features();
-  kernels::dense_forward(out, inp, this->weight_.value, this->bias_.value, B, I, O);
-  kernels::activation_forward(this->activation(), out, B, O, this->alpha());
+  kernels::dense_forward(out, inp, this->weight_.value, this->bias_.value, B, I, O, this->activation(),
+                         this->alpha());
 }
 
 template <typename T>
