@@ -144,23 +144,24 @@ double Network<T>::backward(const T* inp, const T* target, int B, T* dinp) {
 }
 
 template <typename T>
-double Network<T>::sgd_step_online(const T* inp, const T* target, T lr, T momentum, T weight_decay,
-                                   bool nesterov) {
+double Network<T>::sgd_step(const T* inp, const T* target, int B, T lr, T momentum, T weight_decay,
+                            bool nesterov) {
   const int L = num_layers();
   const Layer<T>& last = *layers_.back();
   T* dz = dz_.data();
   T* dtmp = dtmp_.data();
   const double loss = kernels::loss_forward_backward(loss_, last.activation(), last.alpha(), acts_[L - 1].data(),
-                                                     target, dz, 1, num_outputs());
+                                                     target, dz, B, num_outputs());
+  if (!std::isfinite(loss)) return loss;  // leave the weights as they were
   for (int l = L - 1; l >= 0; --l) {
     const T* x = l > 0 ? acts_[l - 1].data() : inp;
     if (l > 0) {  // propagate with the weights as they were in the forward pass, then update them
-      layers_[l]->backward_input(dtmp, dz, 1);
+      layers_[l]->backward_input(dtmp, dz, B);
       const Layer<T>& prev = *layers_[l - 1];
       kernels::activation_backward(prev.activation(), dtmp, acts_[l - 1].data(),
-                                   static_cast<std::size_t>(prev.out_features()), prev.alpha());
+                                   static_cast<std::size_t>(B) * prev.out_features(), prev.alpha());
     }
-    layers_[l]->sgd_step_online(dz, x, lr, momentum, weight_decay, nesterov);
+    layers_[l]->sgd_step(dz, x, B, lr, momentum, weight_decay, nesterov);
     std::swap(dz, dtmp);
   }
   return loss;

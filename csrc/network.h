@@ -78,8 +78,10 @@ class Network {
   // after forward(inp, B): loss on target (B, outputs), every layer's gradient into the grads arena, and
   // dinp (B, inputs) = dLoss/d(inp) when not null. Returns the mean loss.
   double backward(const T* inp, const T* target, int B, T* dinp);
-  // online SGD step (B = 1) after forward(inp, 1): gradients fused into the update. Returns the loss.
-  double sgd_step_online(const T* inp, const T* target, T lr, T momentum, T weight_decay, bool nesterov);
+  // one SGD-momentum step after forward(inp, B): each layer's gradient goes straight into its update (never
+  // written out), after the gradient for the layer below was taken with the weights of the forward pass.
+  // Returns the loss (the update is applied even if it is not finite: the caller checks and stops).
+  double sgd_step(const T* inp, const T* target, int B, T lr, T momentum, T weight_decay, bool nesterov);
   // one SGD-momentum update from the grads arena (weights decayed, biases not)
   void sgd_update(T lr, T momentum, T weight_decay, bool nesterov);
 

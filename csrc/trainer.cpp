@@ -23,7 +23,6 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
   const int B = static_cast<int>(std::min<long>(opts.batch_size, train.N));
   const int I = net.num_inputs();
   const T lr = static_cast<T>(opts.lr), mu = static_cast<T>(opts.momentum), wd = static_cast<T>(opts.weight_decay);
-  const bool online = B == 1;
 
   // evaluate() on the validation set shares the workspace: size it for both now, so nothing grows later
   const long val_rows = validation ? std::min<long>(validation->N, Network<T>::kChunk) : 0;
@@ -56,21 +55,12 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
       net.gather_targets(tb, train.y, idx, nb);
       const T* out = net.forward(xb, nb);
       correct += net.count_correct(out, tb, nb);
-      double loss;
-      if (online) {
-        loss = net.sgd_step_online(xb, tb, lr, mu, wd, opts.nesterov);
-      } else {
-        loss = net.backward(xb, tb, nb, nullptr);
-      }
-      if (!std::isfinite(loss)) {
-        // online steps fused the update already; say so rather than pretend the weights are clean
+      const double loss = net.sgd_step(xb, tb, nb, lr, mu, wd, opts.nesterov);
+      if (!std::isfinite(loss))  // sgd_step left the weights as they were before this batch
         throw std::domain_error(detail::concat("training diverged: the loss became ", loss, " at epoch ", epoch,
                                                ", batch ", batch_index + 1,
-                                               online ? " (weights include that step)"
-                                                      : " (weights are from before that batch)",
+                                               " (the weights are those from before that batch)",
                                                "; lower the learning rate or check the data"));
-      }
-      if (!online) net.sgd_update(lr, mu, wd, opts.nesterov);
       loss_sum += loss * nb;
       log.samples_done = s + nb;
       if (hook && opts.progress_every > 0 && (batch_index + 1) % opts.progress_every == 0 &&

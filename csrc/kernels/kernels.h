@@ -41,6 +41,11 @@ struct DenseKernels {
   void (*backward_input)(float* dinp, const float* dout, const float* weight, int B, int I, int O);
   void (*backward_weight)(float* dweight, float* dbias, const float* dout, const float* inp, int B, int I,
                           int O);
+  // backward_weight fused with the SGD step below: weight, velocity (O,I) and bias, vbias (O) are updated from
+  // dW = doutᵀ·inp without writing dW anywhere (dweight (O,I) is scratch, used only when B exceeds one block)
+  void (*backward_weight_sgd)(float* weight, float* velocity, float* dweight, float* bias, float* vbias,
+                              float* dbias, const float* dout, const float* inp, int B, int I, int O, float lr, float momentum,
+                              float weight_decay, bool nesterov);
   // one SGD-momentum step over a flat span: g = grad + wd·param; v = μv + g; param -= lr·(nesterov ? g+μv : v)
   void (*sgd_update)(float* param, const float* grad, float* velocity, std::size_t n, float lr, float momentum,
                      float weight_decay, bool nesterov);
@@ -68,6 +73,11 @@ template <typename T>
 void dense_backward_input(T* dinp, const T* dout, const T* weight, int B, int I, int O);
 template <typename T>
 void dense_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, int B, int I, int O);
+
+// dense_backward_weight then sgd_update on weight (decayed) and bias (not), fused for float32 (see DenseKernels)
+template <typename T>
+void dense_backward_weight_sgd(T* weight, T* velocity, T* dweight, T* bias, T* vbias, T* dbias, const T* dout,
+                               const T* inp, int B, int I, int O, T lr, T momentum, T weight_decay, bool nesterov);
 
 // ---------------------------------------------------------------- activations (activation.cpp)
 // In place on a (B,O) block of pre-activations z -> y = f(z); softmax is row-wise.

@@ -44,6 +44,24 @@ void sgd_outer_update(T* weight, T* velocity, T* bias, T* vbias, const T* dout, 
   }
 }
 
+template <typename T>
+void dense_backward_weight_sgd(T* weight, T* velocity, T* dweight, T* bias, T* vbias, T* dbias, const T* dout,
+                               const T* inp, int B, int I, int O, T lr, T momentum, T weight_decay, bool nesterov) {
+  if constexpr (std::is_same_v<T, float>) {
+    dense_kernels().backward_weight_sgd(weight, velocity, dweight, bias, vbias, dbias, dout, inp, B, I, O, lr,
+                                        momentum, weight_decay, nesterov);
+  } else {  // the specification: gradient, then the step
+    dense_backward_weight_ref(dweight, dbias, dout, inp, B, I, O);
+    sgd_update(weight, dweight, velocity, static_cast<std::size_t>(O) * I, lr, momentum, weight_decay, nesterov);
+    sgd_update(bias, dbias, vbias, static_cast<std::size_t>(O), lr, momentum, T(0), nesterov);
+  }
+}
+
+template void dense_backward_weight_sgd<float>(float*, float*, float*, float*, float*, float*, const float*,
+                                               const float*, int, int, int, float, float, float, bool);
+template void dense_backward_weight_sgd<double>(double*, double*, double*, double*, double*, double*,
+                                                const double*, const double*, int, int, int, double, double,
+                                                double, bool);
 template void sgd_update<float>(float*, const float*, float*, std::size_t, float, float, float, bool);
 template void sgd_update<double>(double*, const double*, double*, std::size_t, double, double, double, bool);
 template void sgd_outer_update<float>(float*, float*, float*, float*, const float*, const float*, int, int, float,

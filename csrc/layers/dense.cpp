@@ -45,10 +45,16 @@ void Dense<T>::backward_input(T* dinp, const T* dz, int B) const {
 }
 
 template <typename T>
-void Dense<T>::sgd_step_online(const T* dz, const T* inp, T lr, T momentum, T weight_decay, bool nesterov) {
-  kernels::sgd_outer_update(this->weight_.value, this->weight_.velocity, this->bias_.value, this->bias_.velocity,
-                            dz, inp, this->in_features(), this->out_features(), lr, momentum, weight_decay,
-                            nesterov);
+void Dense<T>::sgd_step(const T* dz, const T* inp, int B, T lr, T momentum, T weight_decay, bool nesterov) {
+  const ParamView<T>& w = this->weight_;
+  const ParamView<T>& b = this->bias_;
+  const int I = this->in_features(), O = this->out_features();
+  if (B == 1)  // online learning: the gradient is an outer product
+    kernels::sgd_outer_update(w.value, w.velocity, b.value, b.velocity, dz, inp, I, O, lr, momentum, weight_decay,
+                              nesterov);
+  else
+    kernels::dense_backward_weight_sgd(w.value, w.velocity, w.grad, b.value, b.velocity, b.grad, dz, inp, B, I, O,
+                                       lr, momentum, weight_decay, nesterov);
 }
 
 template <typename T>

@@ -13,7 +13,7 @@ class Dense final : public Layer<T> {
   void forward(T* out, const T* inp, int B) const override;
   void backward(T* dinp, const T* dz, const T* inp, int B) override;
   void backward_input(T* dinp, const T* dz, int B) const override;
-  void sgd_step_online(const T* dz, const T* inp, T lr, T momentum, T weight_decay, bool nesterov) override;
+  void sgd_step(const T* dz, const T* inp, int B, T lr, T momentum, T weight_decay, bool nesterov) override;
 };
 
 // Draw `n` weights for a layer with fan_in/fan_out under `init` (Auto: He for relu kinds, Glorot otherwise).

@@ -61,8 +61,9 @@ class Layer {
   virtual void backward(T* dinp, const T* dz, const T* inp, int B) = 0;
   // dinp only (online learning computes it before the fused update below changes the weights)
   virtual void backward_input(T* dinp, const T* dz, int B) const = 0;
-  // Online learning (B = 1): gradient and SGD-momentum step fused, no gradient written.
-  virtual void sgd_step_online(const T* dz, const T* inp, T lr, T momentum, T weight_decay, bool nesterov) = 0;
+  // The weight gradient of dz (B,O) and inp (B,I) fused with one SGD-momentum step: the gradient is never
+  // written out (the grads arena serves as scratch at most). Biases are not decayed.
+  virtual void sgd_step(const T* dz, const T* inp, int B, T lr, T momentum, T weight_decay, bool nesterov) = 0;
 
  protected:
   LayerConfig cfg_;
