@@ -123,7 +123,9 @@ void bind_network(py::module_& m, const char* name) {
                       "X contains NaN or infinite values");
         Array<T> out({static_cast<py::ssize_t>(N), static_cast<py::ssize_t>(n.num_outputs())});
         T* o = out.mutable_data();
-        {
+        if (N * static_cast<long>(X.shape(1)) < 4096) {  // a few samples: releasing the GIL costs more than it frees
+          n.predict(X.data(), N, o);
+        } else {
           py::gil_scoped_release release;
           n.predict(X.data(), N, o);
         }

@@ -83,6 +83,7 @@ class Network:
         self.loss = loss
         self.seed = seed
         self.dtype = np.dtype(_DTYPES[dtype])
+        self._n_in = specs[0].in_features
         cls = _core.Network32 if dtype == "float32" else _core.Network64
         self._core = cls([s._spec() for s in specs], LOSSES[loss], seed)
         self.layers: List[Layer] = [Layer(self, i, s) for i, s in enumerate(specs)]
@@ -199,9 +200,8 @@ class Network:
     # ---------------------------------------------------------------- inference
     def predict(self, X: Any) -> np.ndarray:
         """Outputs for X (n, inputs): an (n, outputs) array of the network's dtype."""
-        if (type(X) is np.ndarray and X.dtype == self.dtype and X.ndim == 2 and X.flags.c_contiguous
-                and X.shape[1] == self.num_inputs and X.shape[0] > 0):
-            return self._core.predict(X, True)  # fast path (latency): the core checks finiteness
+        if type(X) is np.ndarray and X.dtype is self.dtype and X.flags.c_contiguous and X.shape[-1] == self._n_in:
+            return self._core.predict(X, True)  # fast path (latency): the core checks shape and finiteness
         return self._core.predict(as_features(X, self.num_inputs, self.dtype), False)
 
     def predict_classes(self, X: Any) -> np.ndarray:
