@@ -200,7 +200,8 @@ class Network:
     # ---------------------------------------------------------------- inference
     def predict(self, X: Any) -> np.ndarray:
         """Outputs for X (n, inputs): an (n, outputs) array of the network's dtype."""
-        if type(X) is np.ndarray and X.dtype is self.dtype and X.flags.c_contiguous and X.shape[-1] == self._n_in:
+        if (type(X) is np.ndarray and X.ndim == 2 and X.dtype is self.dtype and X.flags.c_contiguous
+                and X.shape[1] == self._n_in):
             return self._core.predict(X, True)  # fast path (latency): the core checks shape and finiteness
         return self._core.predict(as_features(X, self.num_inputs, self.dtype), False)
 
