@@ -13,6 +13,7 @@
 #include "core/errors.h"
 #include "core/threads.h"
 #include "kernels/kernels.h"
+#include "layers/sparse.h"
 #include "network.h"
 #include "trainer.h"
 
@@ -54,6 +55,14 @@ Array<T> copy_out(const T* p, std::vector<py::ssize_t> shape) {
   return a;
 }
 
+// weights are (O, I) for dense layers, (nnz,) in CSR order for sparse ones; biases (O,)
+template <typename T>
+std::vector<py::ssize_t> param_shape(const Layer<T>& layer, bool bias) {
+  if (bias) return {layer.out_features()};
+  if (layer.config().kind == "sparse") return {static_cast<py::ssize_t>(layer.weight_count())};
+  return {layer.out_features(), layer.in_features()};
+}
+
 py::dict log_dict(const EpochLog& log) {
   py::dict d;
   d["epoch"] = log.epoch;
@@ -84,6 +93,13 @@ void bind_network(py::module_& m, const char* name) {
                c.activation = static_cast<Act>(s[3].cast<int>());
                c.alpha = s[4].cast<double>();
                c.init = static_cast<Init>(s[5].cast<int>());
+               if (c.kind == "sparse") {  // ("sparse", I, O, act, alpha, init, density, row_ptr | None, col | None)
+                 c.density = s[6].cast<double>();
+                 if (!s[7].is_none()) {
+                   c.row_ptr = s[7].cast<std::vector<int32_t>>();
+                   c.col = s[8].cast<std::vector<int32_t>>();
+                 }
+               }
                cfgs.push_back(c);
              }
              return std::make_unique<Net>(cfgs, static_cast<Loss>(loss), seed);
@@ -95,9 +111,7 @@ void bind_network(py::module_& m, const char* name) {
       .def("get_param", [](Net& n, int l, bool bias, bool velocity) {
         const Layer<T>& layer = n.layer(l);
         const ParamView<T>& v = bias ? layer.bias() : layer.weight();
-        std::vector<py::ssize_t> shape = bias ? std::vector<py::ssize_t>{layer.out_features()}
-                                              : std::vector<py::ssize_t>{layer.out_features(), layer.in_features()};
-        return copy_out<T>(velocity ? v.velocity : v.value, shape);
+        return copy_out<T>(velocity ? v.velocity : v.value, param_shape(layer, bias));
       }, py::arg("layer"), py::arg("bias"), py::arg("velocity") = false)
       .def("set_param", [](Net& n, int l, bool bias, bool velocity, const Array<T>& a) {
         const Layer<T>& layer = n.layer(l);
@@ -114,6 +128,17 @@ void bind_network(py::module_& m, const char* name) {
         n.rng().set_state(s.data());
       })
       .def("reset_optimizer_state", &Net::reset_optimizer_state)
+      .def("topology", [](Net& n, int l) {  // (row_ptr, col) of a sparse layer
+        auto* sp = dynamic_cast<Sparse<T>*>(&n.layer(l));
+        FASTNET_CHECK(sp, "layer ", l, " is not sparse");
+        return py::make_tuple(copy_out<int32_t>(sp->row_ptr().data(), {static_cast<py::ssize_t>(sp->row_ptr().size())}),
+                              copy_out<int32_t>(sp->col().data(), {static_cast<py::ssize_t>(sp->col().size())}));
+      }, py::arg("layer"))
+      .def("rewire", [](Net& n, int l, double zeta) {
+        auto* sp = dynamic_cast<Sparse<T>*>(&n.layer(l));
+        FASTNET_CHECK(sp, "layer ", l, " is not sparse");
+        return sp->rewire(zeta, n.rng());
+      }, py::arg("layer"), py::arg("zeta"))
       .def("predict", [](Net& n, const Array<T>& X, bool check_finite) {
         // check_finite: the fast path of Network.predict hands over the user's array unchecked
         check_2d(X, "X", n.num_inputs());
@@ -165,8 +190,8 @@ void bind_network(py::module_& m, const char* name) {
         for (int l = 0; l < n.num_layers(); ++l) {
           const Layer<T>& layer = n.layer(l);
           py::dict d;
-          d["weights"] = copy_out<T>(layer.weight().grad, {layer.out_features(), layer.in_features()});
-          d["bias"] = copy_out<T>(layer.bias().grad, {layer.out_features()});
+          d["weights"] = copy_out<T>(layer.weight().grad, param_shape(layer, false));
+          d["bias"] = copy_out<T>(layer.bias().grad, param_shape(layer, true));
           grads.append(d);
         }
         return py::make_tuple(loss, grads, want_input ? py::object(dX) : py::object(py::none()));
@@ -174,7 +199,7 @@ void bind_network(py::module_& m, const char* name) {
       .def("fit", [](Net& n, const Array<T>& X, std::optional<Labels> labels, std::optional<Array<T>> targets,
                      std::optional<Array<T>> Xv, std::optional<Labels> labels_v, std::optional<Array<T>> targets_v,
                      int epochs, int batch_size, double lr, double momentum, double weight_decay, bool nesterov,
-                     bool shuffle, long progress_every, std::optional<py::function> callback) {
+                     bool shuffle, long progress_every, std::optional<py::function> callback, double rewire_zeta) {
         check_2d(X, "X", n.num_inputs());
         Dataset<T> train{X.data(), static_cast<long>(X.shape(0)), {}};
         train.y = targets_of(n, labels, targets, train.N);
@@ -193,6 +218,7 @@ void bind_network(py::module_& m, const char* name) {
         o.nesterov = nesterov;
         o.shuffle = shuffle;
         o.progress_every = progress_every;
+        o.rewire_zeta = rewire_zeta;
         // The hook runs on the training thread: take the GIL, honour Ctrl-C, call Python. A Python error is
         // kept and re-raised once the loop has stopped cleanly at a batch boundary.
         std::unique_ptr<py::error_already_set> pending;
@@ -229,14 +255,14 @@ Array<float> k_forward(const Array<float>& x, const Array<float>& w, const Array
   FASTNET_CHECK(b.ndim() == 1 && b.shape(0) == w.shape(0), "bias must have shape (O,)");
   const int B = static_cast<int>(x.shape(0)), I = static_cast<int>(x.shape(1)), O = static_cast<int>(w.shape(0));
   Array<float> out({B, O});
-  kernels::dense_kernels().forward(out.mutable_data(), x.data(), w.data(), b.data(), B, I, O, 0, 0.f);
+  kernels::kernel_table().forward(out.mutable_data(), x.data(), w.data(), b.data(), B, I, O, 0, 0.f);
   return out;
 }
 Array<float> k_backward_input(const Array<float>& dy, const Array<float>& w) {
   check_2d(dy, "dout", w.ndim() == 2 ? w.shape(0) : -1);
   const int B = static_cast<int>(dy.shape(0)), O = static_cast<int>(w.shape(0)), I = static_cast<int>(w.shape(1));
   Array<float> out({B, I});
-  kernels::dense_kernels().backward_input(out.mutable_data(), dy.data(), w.data(), B, I, O);
+  kernels::kernel_table().backward_input(out.mutable_data(), dy.data(), w.data(), B, I, O);
   return out;
 }
 py::tuple k_backward_weight(const Array<float>& dy, const Array<float>& x) {
@@ -244,7 +270,7 @@ py::tuple k_backward_weight(const Array<float>& dy, const Array<float>& x) {
   const int B = static_cast<int>(x.shape(0)), I = static_cast<int>(x.shape(1)), O = static_cast<int>(dy.shape(1));
   Array<float> dw({O, I});
   Array<float> db({O});
-  kernels::dense_kernels().backward_weight(dw.mutable_data(), db.mutable_data(), dy.data(), x.data(), B, I, O);
+  kernels::kernel_table().backward_weight(dw.mutable_data(), db.mutable_data(), dy.data(), x.data(), B, I, O);
   return py::make_tuple(dw, db);
 }
 

@@ -10,27 +10,9 @@
 
 #include "core/errors.h"
 #include "layers/dense.h"
+#include "layers/sparse.h"
 
 namespace fastnet {
-
-template <typename T>
-void AlignedBuffer<T>::Free::operator()(T* p) const {
-  std::free(p);
-}
-
-template <typename T>
-void AlignedBuffer<T>::resize(std::size_t n) {
-  ptr_.reset();
-  n_ = 0;
-  if (n == 0) return;
-  if (n > (std::numeric_limits<std::size_t>::max() - 64) / sizeof(T)) throw std::bad_alloc();
-  const std::size_t bytes = (n * sizeof(T) + 63) / 64 * 64;
-  T* p = static_cast<T*>(std::aligned_alloc(64, bytes));
-  if (!p) throw std::bad_alloc();
-  std::memset(static_cast<void*>(p), 0, bytes);
-  ptr_.reset(p);
-  n_ = n;
-}
 
 namespace {
 std::size_t align16(std::size_t n) { return (n + 15) / 16 * 16; }  // 64 bytes of floats
@@ -42,14 +24,18 @@ Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t 
   FASTNET_CHECK(!layers.empty(), "a network needs at least one layer");
   for (std::size_t l = 0; l < layers.size(); ++l) {
     const LayerConfig& c = layers[l];
-    FASTNET_CHECK(c.kind == "dense", "layer ", l, ": unknown kind '", c.kind, "' (accepted: dense)");
+    FASTNET_CHECK(c.kind == "dense" || c.kind == "sparse", "layer ", l, ": unknown kind '", c.kind,
+                  "' (accepted: dense, sparse)");
     if (l > 0)
       FASTNET_CHECK(c.in_features == layers[l - 1].out_features, "layer ", l, " has in_features=", c.in_features,
                     " but layer ", l - 1, " has out_features=", layers[l - 1].out_features);
     FASTNET_CHECK(c.activation != Act::Softmax || l + 1 == layers.size(), "layer ", l,
                   ": softmax is only allowed on the output layer");
     FASTNET_CHECK(c.alpha > 0.0, "layer ", l, ": leaky_relu alpha must be > 0, got ", c.alpha);
-    layers_.push_back(std::make_unique<Dense<T>>(c));
+    if (c.kind == "sparse")
+      layers_.push_back(std::make_unique<Sparse<T>>(c, rng_));
+    else
+      layers_.push_back(std::make_unique<Dense<T>>(c));
   }
   const Act out = layers_.back()->activation();
   FASTNET_CHECK(loss != Loss::CrossEntropy || out == Act::Softmax || out == Act::Sigmoid,
@@ -62,10 +48,8 @@ Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t 
   std::size_t total = 0;
   std::vector<std::size_t> offsets;
   for (auto& layer : layers_) {
-    FASTNET_CHECK(layer->weight_count() / static_cast<std::size_t>(layer->out_features()) ==
-                      static_cast<std::size_t>(layer->in_features()) &&
-                      layer->weight_count() < (std::size_t{1} << 40),
-                  "layer of ", layer->in_features(), "x", layer->out_features(), " is too large");
+    FASTNET_CHECK(layer->weight_count() < (std::size_t{1} << 40), "layer of ", layer->in_features(), "x",
+                  layer->out_features(), " is too large");
     offsets.push_back(total);
     total += align16(layer->weight_count());
     offsets.push_back(total);
@@ -88,6 +72,14 @@ Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t 
 }
 
 template <typename T>
+long Network<T>::rewire(double zeta) {
+  long replaced = 0;
+  for (auto& layer : layers_)
+    if (auto* sparse = dynamic_cast<Sparse<T>*>(layer.get())) replaced += sparse->rewire(zeta, rng_);
+  return replaced;
+}
+
+template <typename T>
 void Network<T>::reset_optimizer_state() {
   std::fill(velocity_.data(), velocity_.data() + velocity_.size(), T(0));
 }
@@ -101,6 +93,7 @@ void Network<T>::reserve(int B) {
     const std::size_t w = static_cast<std::size_t>(layers_[l]->out_features());
     acts_[l].resize(static_cast<std::size_t>(B) * w);
     widest = std::max(widest, w);
+    layers_[l]->reserve(B);
   }
   dz_.resize(static_cast<std::size_t>(B) * widest);
   dtmp_.resize(static_cast<std::size_t>(B) * widest);
@@ -248,8 +241,6 @@ Metrics Network<T>::evaluate(const T* X, long N, Targets<T> y) {
   return m;
 }
 
-template class AlignedBuffer<float>;
-template class AlignedBuffer<double>;
 template class Network<float>;
 template class Network<double>;
 

@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/aligned.h"
 #include "core/rng.h"
 #include "kernels/kernels.h"
 #include "layers/layer.h"
@@ -33,22 +34,6 @@ struct Metrics {
 };
 
 template <typename T>
-class AlignedBuffer {
- public:
-  void resize(std::size_t n);  // zero-filled, 64-byte aligned; discards contents
-  T* data() { return ptr_.get(); }
-  const T* data() const { return ptr_.get(); }
-  std::size_t size() const { return n_; }
-
- private:
-  struct Free {
-    void operator()(T* p) const;
-  };
-  std::unique_ptr<T, Free> ptr_;
-  std::size_t n_ = 0;
-};
-
-template <typename T>
 class Network {
  public:
   Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t seed);
@@ -67,6 +52,8 @@ class Network {
   T* grads() { return grads_.data(); }
   T* velocity() { return velocity_.data(); }
   void reset_optimizer_state();
+  // SET rewiring of every sparse layer (see Sparse::rewire); returns the connections replaced
+  long rewire(double zeta);
 
   // ---- batch-level steps (the workspace must hold B rows: reserve(B) first)
   void reserve(int B);

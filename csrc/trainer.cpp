@@ -82,6 +82,8 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
       log.val_loss = m.loss;
       log.val_accuracy = m.accuracy;
     }
+    // SET: rewire after the epoch was measured, never after the last (the result is a trained network)
+    if (!stop && opts.rewire_zeta > 0.0 && epoch < opts.epochs) net.rewire(opts.rewire_zeta);
     log.seconds = std::chrono::duration<double>(clock::now() - start).count();
     log.epoch_end = !stop;
     if (stop) break;

@@ -18,6 +18,7 @@ struct FitOptions {
   bool nesterov = false;
   bool shuffle = true;
   long progress_every = 0;  // batches between progress hook calls (0: epoch end only)
+  double rewire_zeta = 0.0;  // > 0: SET rewiring of the sparse layers after every epoch
 };
 
 struct EpochLog {

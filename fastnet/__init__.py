@@ -9,11 +9,11 @@ __version__ = "0.1.0"
 
 from . import _core, datasets
 from ._format import ModelFormatError
-from .layers import Dense, Layer
+from .layers import SET, Dense, Layer, Sparse
 from .network import History, Network, load
 
 __all__ = [
-    "Network", "Dense", "Layer", "History", "load", "ModelFormatError", "datasets",
+    "Network", "Dense", "Sparse", "SET", "Layer", "History", "load", "ModelFormatError", "datasets",
     "set_num_threads", "get_num_threads", "available_isas", "get_isa", "set_isa", "__version__",
 ]
 

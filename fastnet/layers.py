@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
 
 import numpy as np
 
 if TYPE_CHECKING:
     from .network import Network
 
-__all__ = ["Dense", "Layer", "ACTIVATIONS", "INITS"]
+__all__ = ["Dense", "Sparse", "SET", "Layer", "ACTIVATIONS", "INITS"]
 
 # names -> codes shared with csrc/kernels/kernels.h (enum Act) and csrc/layers/layer.h (enum Init)
 ACTIVATIONS = {"linear": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4, "softmax": 5}
@@ -72,6 +72,131 @@ class Dense:
                 float(self.alpha), INITS[self.init])
 
 
+@dataclass(frozen=True, eq=False)
+class Sparse:
+    """A sparsely connected layer: only existing connections are stored and computed.
+
+    Usable anywhere Dense is. Storage is CSR by output neuron (plus a CSC copy for the backward pass), so
+    memory and time grow with the number of connections, never with in_features × out_features.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    density : float in (0, 1]
+        FANN's connection_rate: the fraction of possible connections that exist. A random topology (seeded by
+        the Network's seed) gives every output the same number of inputs (at least one).
+    activation, init, alpha
+        As for Dense; initializers use the fan-in and fan-out a neuron actually has.
+    mask : bool array (out_features, in_features), optional
+        An explicit topology (True = connected). Every row needs at least one True.
+    indices : (rows, cols) int arrays, optional
+        An explicit topology as coordinate lists (or a scipy.sparse matrix of shape (out_features,
+        in_features), when scipy is installed). No duplicates; every output needs a connection.
+    """
+
+    in_features: int
+    out_features: int
+    density: float = 0.05
+    activation: str = "linear"
+    init: Optional[str] = None
+    alpha: float = 0.01
+    mask: Any = None
+    indices: Any = None
+
+    def __post_init__(self) -> None:
+        Dense.__post_init__(self)  # type: ignore[arg-type]  # the same checks on the shared fields
+        d = self.density
+        if isinstance(d, bool) or not isinstance(d, (int, float)) or not (0.0 < d <= 1.0):
+            raise ValueError(f"Sparse density must be in (0, 1], got {d!r}")
+        if self.mask is not None and self.indices is not None:
+            raise ValueError("give either mask or indices, not both")
+        csr = None
+        if self.mask is not None:
+            csr = _csr_from_mask(self.mask, self.out_features, self.in_features)
+        elif self.indices is not None:
+            csr = _csr_from_indices(self.indices, self.out_features, self.in_features)
+        object.__setattr__(self, "_csr", csr)
+
+    @classmethod
+    def _from_csr(cls, in_features: int, out_features: int, row_ptr: np.ndarray, col: np.ndarray,
+                  activation: str, init: Optional[str], alpha: float) -> "Sparse":
+        rows = np.repeat(np.arange(out_features), np.diff(row_ptr))
+        return cls(in_features, out_features, float(len(col)) / (in_features * out_features), activation, init,
+                   alpha, indices=(rows, col))
+
+    def _spec(self) -> tuple:
+        csr = getattr(self, "_csr")
+        rp, col = (None, None) if csr is None else (csr[0].tolist(), csr[1].tolist())
+        return ("sparse", int(self.in_features), int(self.out_features), ACTIVATIONS[self.activation],
+                float(self.alpha), INITS[self.init], float(self.density), rp, col)
+
+
+def _csr_from_mask(mask: Any, O: int, I: int) -> Tuple[np.ndarray, np.ndarray]:
+    m = np.asarray(mask)
+    if m.shape != (O, I):
+        raise ValueError(f"Sparse mask must have shape (out_features, in_features) = {(O, I)}, got {m.shape}")
+    if m.dtype != np.bool_:
+        if not np.isin(m, (0, 1)).all():
+            raise ValueError("Sparse mask must be boolean (or 0/1)")
+        m = m.astype(bool)
+    counts = m.sum(axis=1)
+    if (counts == 0).any():
+        raise ValueError(f"Sparse mask row {int(np.argmin(counts))} has no connections; every output needs one")
+    rows, cols = np.nonzero(m)
+    return _csr(rows, cols, O)
+
+
+def _csr_from_indices(indices: Any, O: int, I: int) -> Tuple[np.ndarray, np.ndarray]:
+    if hasattr(indices, "tocoo"):  # scipy.sparse
+        coo = indices.tocoo()
+        if coo.shape != (O, I):
+            raise ValueError(f"Sparse indices matrix must have shape {(O, I)}, got {coo.shape}")
+        rows, cols = np.asarray(coo.row), np.asarray(coo.col)
+    else:
+        try:
+            rows, cols = (np.asarray(a) for a in indices)
+        except (TypeError, ValueError):
+            raise TypeError("Sparse indices must be a pair (rows, cols) of integer arrays") from None
+    if rows.shape != cols.shape or rows.ndim != 1:
+        raise ValueError("Sparse indices: rows and cols must be 1-D arrays of the same length")
+    if rows.size and not (np.issubdtype(rows.dtype, np.integer) and np.issubdtype(cols.dtype, np.integer)):
+        raise TypeError("Sparse indices must be integers")
+    if rows.size and (rows.min() < 0 or rows.max() >= O):
+        raise ValueError(f"Sparse indices: an output (row) index is out of range [0, {O})")
+    if cols.size and (cols.min() < 0 or cols.max() >= I):
+        raise ValueError(f"Sparse indices: an input (col) index is out of range [0, {I})")
+    keys = rows.astype(np.int64) * I + cols
+    if np.unique(keys).size != keys.size:
+        raise ValueError("Sparse indices contain duplicate connections")
+    counts = np.bincount(rows, minlength=O)
+    if (counts == 0).any():
+        raise ValueError(f"Sparse indices: output neuron {int(np.argmin(counts))} has no connections; "
+                         "every output needs one")
+    return _csr(rows, cols, O)
+
+
+def _csr(rows: np.ndarray, cols: np.ndarray, O: int) -> Tuple[np.ndarray, np.ndarray]:
+    order = np.lexsort((cols, rows))
+    row_ptr = np.zeros(O + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=O), out=row_ptr[1:])
+    if row_ptr[-1] > 2**31 - 1:
+        raise ValueError(f"Sparse layer with {row_ptr[-1]} connections (at most 2**31 - 1)")
+    return row_ptr.astype(np.int32), np.asarray(cols)[order].astype(np.int32)
+
+
+@dataclass(frozen=True)
+class SET:
+    """Sparse Evolutionary Training: after every epoch but the last, each sparse layer drops the fraction
+    ``zeta`` of its connections with the smallest |weight| and regrows as many at random empty positions
+    (fresh weights, zero momentum). The number of connections stays constant."""
+
+    zeta: float = 0.3
+
+    def __post_init__(self) -> None:
+        if isinstance(self.zeta, bool) or not isinstance(self.zeta, (int, float)) or not (0.0 <= self.zeta < 1.0):
+            raise ValueError(f"SET zeta must be in [0, 1), got {self.zeta!r}")
+
+
 class Layer:
     """A built layer of a Network: its spec plus its parameters.
 
@@ -79,7 +204,7 @@ class Layer:
     assign a whole array to change them (``layer.weights = w``).
     """
 
-    def __init__(self, net: "Network", index: int, spec: Dense) -> None:
+    def __init__(self, net: "Network", index: int, spec: Union[Dense, Sparse]) -> None:
         self._net = net
         self._index = index
         self.spec = spec
@@ -101,15 +226,63 @@ class Layer:
         a.flags.writeable = False
         return a
 
+    @property
+    def is_sparse(self) -> bool:
+        return isinstance(self.spec, Sparse)
+
+    @property
+    def nnz(self) -> int:
+        """Number of connections (weights)."""
+        if self.is_sparse:
+            return int(self._net._core.topology(self._index)[1].size)
+        return self.in_features * self.out_features
+
+    @property
+    def density(self) -> float:
+        return self.nnz / (self.in_features * self.out_features)
+
+    @property
+    def indices(self) -> Tuple[np.ndarray, np.ndarray]:
+        """(rows, cols): output and input index of every connection, in the order of ``weights``."""
+        if not self.is_sparse:
+            r, c = np.indices((self.out_features, self.in_features))
+            return r.ravel(), c.ravel()
+        row_ptr, col = self._net._core.topology(self._index)
+        return np.repeat(np.arange(self.out_features, dtype=np.int32), np.diff(row_ptr)), col
+
+    def to_dense(self) -> np.ndarray:
+        """The weights as an (out_features, in_features) array, zero where there is no connection."""
+        if not self.is_sparse:
+            return self.weights.copy()
+        W = np.zeros((self.out_features, self.in_features), dtype=self._net.dtype)
+        rows, cols = self.indices
+        W[rows, cols] = self.weights
+        return W
+
+    def rewire(self, zeta: float = 0.3) -> int:
+        """One SET step on this sparse layer (see fastnet.SET); returns the number of connections replaced."""
+        if not self.is_sparse:
+            raise TypeError(f"layer {self._index} is dense; only sparse layers can be rewired")
+        SET(zeta)
+        return int(self._net._core.rewire(self._index, float(zeta)))
+
     def _set(self, bias: bool, value: Any) -> None:
-        shape = (self.out_features,) if bias else (self.out_features, self.in_features)
         arr = np.asarray(value)
         name = "bias" if bias else "weights"
+        if self.is_sparse and not bias and arr.shape == (self.out_features, self.in_features):
+            rows, cols = self.indices  # a dense matrix: take the values at the connections
+            arr = arr[rows, cols]
+        if bias:
+            shape: Tuple[int, ...] = (self.out_features,)
+        elif self.is_sparse:
+            shape = (self.nnz,)
+        else:
+            shape = (self.out_features, self.in_features)
         if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
             raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
         if arr.shape != shape:
             raise ValueError(f"{name} of layer {self._index} must have shape {shape}, got {arr.shape}")
-        if not np.all(np.isfinite(arr)):
+        if arr.size and not np.all(np.isfinite(arr)):
             raise ValueError(f"{name} contains NaN or infinite values")
         self._net._core.set_param(self._index, bias, False, np.ascontiguousarray(arr, dtype=self._net.dtype))
 

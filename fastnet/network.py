@@ -15,7 +15,7 @@ from . import _core
 from ._arrays import as_features, as_targets, check_int, check_positive, check_range
 from ._format import ModelFormatError, decode, encode, write_atomic
 from ._progress import ProgressBar
-from .layers import ACTIVATIONS, Dense, Layer
+from .layers import ACTIVATIONS, SET, Dense, Layer, Sparse
 
 __all__ = ["Network", "History", "load", "LOSSES"]
 
@@ -63,7 +63,7 @@ class Network:
 
     def __init__(
         self,
-        layers: Sequence[Union[int, Dense]],
+        layers: Sequence[Union[int, Dense, Sparse]],
         activation: str = "relu",
         output: str = "softmax",
         loss: Optional[str] = None,
@@ -79,7 +79,7 @@ class Network:
         if not isinstance(loss, str) or loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; accepted: {', '.join(map(repr, LOSSES))}")
         seed = check_int(seed, "seed", 0, 2**64 - 1)
-        self.specs: Tuple[Dense, ...] = tuple(specs)
+        self.specs: Tuple[Union[Dense, Sparse], ...] = tuple(specs)
         self.loss = loss
         self.seed = seed
         self.dtype = np.dtype(_DTYPES[dtype])
@@ -103,7 +103,7 @@ class Network:
 
     @property
     def num_parameters(self) -> int:
-        return sum(s.in_features * s.out_features + s.out_features for s in self.specs)
+        return sum(L.nnz + L.out_features for L in self.layers)
 
     def __repr__(self) -> str:
         acts = ",".join(s.activation for s in self.specs)
@@ -133,6 +133,7 @@ class Network:
         validation_data: Optional[Tuple[Any, Any]] = None,
         verbose: int = 1,
         callbacks: Optional[Iterable[Callback]] = None,
+        rewire: Optional[SET] = None,
     ) -> History:
         """Train with mini-batch SGD (momentum, optional Nesterov, L2 weight decay on weights, not biases).
 
@@ -151,6 +152,8 @@ class Network:
             1: a progress bar and one line per epoch; 0: silent.
         callbacks : iterable of callables, optional
             Each is called with the epoch's logs (a dict) after every epoch; returning False stops training.
+        rewire : fastnet.SET, optional
+            Evolve the sparse layers' topology after every epoch but the last (Sparse Evolutionary Training).
 
         Returns
         -------
@@ -175,6 +178,9 @@ class Network:
         for cb in callbacks:
             if not callable(cb):
                 raise TypeError(f"callbacks must be callables, got {type(cb).__name__}")
+        if rewire is not None and not isinstance(rewire, SET):
+            raise TypeError(f"rewire must be a fastnet.SET, got {type(rewire).__name__}")
+        zeta = float(rewire.zeta) if rewire is not None else 0.0
         classifier = self._is_classifier(labels)
         bar = ProgressBar(epochs) if verbose else None
         n_batches = -(-Xa.shape[0] // batch_size)
@@ -194,7 +200,7 @@ class Network:
             return True
 
         raw = self._core.fit(Xa, labels, targets, Xv, lv, tv, epochs, batch_size, lr, momentum, weight_decay,
-                             bool(nesterov), bool(shuffle), progress_every, hook)
+                             bool(nesterov), bool(shuffle), progress_every, hook, zeta)
         return _history(raw, classifier)
 
     # ---------------------------------------------------------------- inference
@@ -250,11 +256,16 @@ class Network:
             "loss": self.loss,
             "seed": self.seed,
             "rng_state": [int(w) for w in self._core.get_rng_state()],
-            "layers": [{"kind": "dense", "in_features": s.in_features, "out_features": s.out_features,
-                        "activation": s.activation, "init": s.init, "alpha": s.alpha} for s in self.specs],
+            "layers": [{"kind": "sparse" if isinstance(s, Sparse) else "dense", "in_features": s.in_features,
+                        "out_features": s.out_features, "activation": s.activation, "init": s.init,
+                        "alpha": s.alpha} for s in self.specs],
         }
         arrays = []
-        for i in range(len(self.specs)):
+        for i, spec in enumerate(self.specs):
+            if isinstance(spec, Sparse):  # the exact topology, as CSR
+                row_ptr, col = self._core.topology(i)
+                arrays.append((f"layers.{i}.row_ptr", row_ptr))
+                arrays.append((f"layers.{i}.col", col))
             arrays.append((f"layers.{i}.weights", self._core.get_param(i, False, False)))
             arrays.append((f"layers.{i}.bias", self._core.get_param(i, True, False)))
             arrays.append((f"layers.{i}.weights.velocity", self._core.get_param(i, False, True)))
@@ -273,8 +284,8 @@ class Network:
             layers = header.get("layers")
             if not isinstance(layers, list) or not layers:
                 raise ValueError("missing or empty layer list")
-            if not all(isinstance(L, dict) and L.get("kind") == "dense" for L in layers):
-                raise ValueError("layer entries must be objects of kind 'dense'")
+            if not all(isinstance(L, dict) and L.get("kind") in ("dense", "sparse") for L in layers):
+                raise ValueError("layer entries must be objects of kind 'dense' or 'sparse'")
             dtype = header.get("dtype")
             if dtype not in _DTYPES:
                 raise ValueError(f"unknown dtype {dtype!r}")
@@ -286,6 +297,16 @@ class Network:
                     raise ValueError(f"layer {i}: weights or bias missing")
                 if w.dtype != np.dtype(dtype) or b.dtype != np.dtype(dtype):
                     raise ValueError(f"layer {i}: arrays are {w.dtype}, header says {dtype}")
+                if L["kind"] == "sparse":
+                    rp, col = arrays.get(f"layers.{i}.row_ptr"), arrays.get(f"layers.{i}.col")
+                    if (rp is None or col is None or rp.dtype != np.int32 or col.dtype != np.int32
+                            or not isinstance(fo, int) or not isinstance(fi, int)
+                            or rp.shape != (fo + 1,) or w.shape != col.shape or b.shape != (fo,)
+                            or (rp.size and (rp[0] != 0 or rp[-1] != col.size or np.any(np.diff(rp) < 1)))):
+                        raise ValueError(f"layer {i}: sparse topology missing or inconsistent with its weights")
+                    specs.append(Sparse._from_csr(fi, fo, rp, col, L.get("activation"), L.get("init"),
+                                                  L.get("alpha", 0.01)))
+                    continue
                 if w.shape != (fo, fi) or b.shape != (fo,):
                     raise ValueError(f"layer {i}: weights {w.shape} / bias {b.shape} do not match "
                                      f"in_features={fi!r}, out_features={fo!r}")
@@ -298,7 +319,8 @@ class Network:
                 for name, bias, vel in (("weights", False, False), ("bias", True, False),
                                         ("weights.velocity", False, True), ("bias.velocity", True, True)):
                     arr = arrays.get(f"layers.{i}.{name}")
-                    want = (s.out_features,) if bias else (s.out_features, s.in_features)
+                    want = ((s.out_features,) if bias else (net.layers[i].nnz,) if isinstance(s, Sparse)
+                            else (s.out_features, s.in_features))
                     if arr is None or arr.shape != want or arr.dtype != net.dtype:
                         raise ValueError(f"array layers.{i}.{name} is missing or not {net.dtype} of shape {want}")
                     net._core.set_param(i, bias, vel, np.ascontiguousarray(arr))
@@ -338,10 +360,10 @@ def load(path: Union[str, os.PathLike]) -> Network:
     return Network.from_bytes(data, source=path)
 
 
-def _layer_specs(layers: Any, activation: str, output: str, init: Optional[str]) -> List[Dense]:
+def _layer_specs(layers: Any, activation: str, output: str, init: Optional[str]) -> List[Union[Dense, Sparse]]:
     if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence) or len(layers) == 0:
         raise TypeError("layers must be a non-empty list of layer sizes (ints) or of Dense layers")
-    if all(isinstance(x, Dense) for x in layers):
+    if all(isinstance(x, (Dense, Sparse)) for x in layers):
         return list(layers)
     if all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in layers):
         if len(layers) < 2:
@@ -354,7 +376,7 @@ def _layer_specs(layers: Any, activation: str, output: str, init: Optional[str])
         sizes = [int(x) for x in layers]
         return [Dense(a, b, output if i == len(sizes) - 2 else activation, init)
                 for i, (a, b) in enumerate(zip(sizes, sizes[1:]))]
-    raise TypeError("layers must be all ints (sizes) or all Dense layers, not a mix")
+    raise TypeError("layers must be all ints (sizes) or all Dense/Sparse layer specs, not a mix")
 
 
 def _history(raw: List[Dict[str, Any]], classifier: bool) -> History:

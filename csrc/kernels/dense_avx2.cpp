@@ -1,6 +1,7 @@
 // fastnet/kernels/dense_avx2.cpp — the float32 dense kernels compiled for avx2 (flags set in CMakeLists.txt's SIMD registry).
 // The code is dense_simd.inc; this unit only fixes the vector width and register tile (MR=6 rows × NR=2 vectors).
 #include <cstddef>
+#include <cstdint>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -12,5 +13,6 @@
 #define FASTNET_MR 6
 #define FASTNET_ISA_NAME "avx2"
 namespace fastnet::kernels::isa_avx2 {
+#include "kernels/sparse_impl.h"
 #include "kernels/dense_simd.inc"
 }  // namespace fastnet::kernels::isa_avx2

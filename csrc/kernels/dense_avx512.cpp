@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <cstddef>
+#include <cstdint>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -14,5 +15,6 @@
 #define FASTNET_MR 8
 #define FASTNET_ISA_NAME "avx512"
 namespace fastnet::kernels::isa_avx512 {
+#include "kernels/sparse_impl.h"
 #include "kernels/dense_simd.inc"
 }  // namespace fastnet::kernels::isa_avx512

@@ -1,5 +1,5 @@
 // fastnet/kernels/dense_ref.cpp — the specification of the dense kernels: plain loops, any T.
-// float64 networks (gradient checks) run on these; float32 goes through the DenseKernels table, which must
+// float64 networks (gradient checks) run on these; float32 goes through the KernelTable table, which must
 // match these to float32 rounding. Sums run in index order so results are reproducible.
 #include "kernels/kernels.h"
 
@@ -61,7 +61,7 @@ template void dense_backward_weight_ref<double>(double*, double*, const double*,
 template <typename T>
 void dense_forward(T* out, const T* inp, const T* weight, const T* bias, int B, int I, int O, Act act, T alpha) {
   if constexpr (std::is_same_v<T, float>) {
-    if (dense_kernels().forward(out, inp, weight, bias, B, I, O, static_cast<int>(act), alpha)) return;
+    if (kernel_table().forward(out, inp, weight, bias, B, I, O, static_cast<int>(act), alpha)) return;
   } else {
     dense_forward_ref(out, inp, weight, bias, B, I, O);
   }
@@ -70,7 +70,7 @@ void dense_forward(T* out, const T* inp, const T* weight, const T* bias, int B, 
 template <typename T>
 void dense_backward_input(T* dinp, const T* dout, const T* weight, int B, int I, int O) {
   if constexpr (std::is_same_v<T, float>) {
-    dense_kernels().backward_input(dinp, dout, weight, B, I, O);
+    kernel_table().backward_input(dinp, dout, weight, B, I, O);
   } else {
     dense_backward_input_ref(dinp, dout, weight, B, I, O);
   }
@@ -78,7 +78,7 @@ void dense_backward_input(T* dinp, const T* dout, const T* weight, int B, int I,
 template <typename T>
 void dense_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, int B, int I, int O) {
   if constexpr (std::is_same_v<T, float>) {
-    dense_kernels().backward_weight(dweight, dbias, dout, inp, B, I, O);
+    kernel_table().backward_weight(dweight, dbias, dout, inp, B, I, O);
   } else {
     dense_backward_weight_ref(dweight, dbias, dout, inp, B, I, O);
   }

@@ -11,21 +11,21 @@
 namespace fastnet::kernels {
 
 namespace isa_generic {
-extern const DenseKernels kTable;
+extern const KernelTable kTable;
 }
 #ifdef FASTNET_HAVE_X86_KERNELS
 namespace isa_avx2 {
-extern const DenseKernels kTable;
+extern const KernelTable kTable;
 }
 namespace isa_avx512 {
-extern const DenseKernels kTable;
+extern const KernelTable kTable;
 }
 #endif
 
 namespace {
 
-std::vector<const DenseKernels*> supported_tables() {
-  std::vector<const DenseKernels*> out;
+std::vector<const KernelTable*> supported_tables() {
+  std::vector<const KernelTable*> out;
 #ifdef FASTNET_HAVE_X86_KERNELS
   __builtin_cpu_init();
   // libgcc's checks include the OS's XSAVE support for the wider registers
@@ -38,16 +38,16 @@ std::vector<const DenseKernels*> supported_tables() {
   return out;
 }
 
-const DenseKernels* find_table(const std::string& name) {
-  for (const DenseKernels* t : supported_tables())
+const KernelTable* find_table(const std::string& name) {
+  for (const KernelTable* t : supported_tables())
     if (name == t->isa) return t;
   return nullptr;
 }
 
-const DenseKernels* initial_table() {
+const KernelTable* initial_table() {
   const char* env = std::getenv("FASTNET_ISA");
   if (env && *env) {
-    if (const DenseKernels* t = find_table(env)) return t;
+    if (const KernelTable* t = find_table(env)) return t;
     // An unusable request must not crash at import: fall back to the best path, and say so once.
     std::fprintf(stderr, "fastnet: FASTNET_ISA=%s is not available on this CPU; using %s\n", env,
                  supported_tables().front()->isa);
@@ -55,23 +55,23 @@ const DenseKernels* initial_table() {
   return supported_tables().front();
 }
 
-const DenseKernels*& active() {
-  static const DenseKernels* table = initial_table();
+const KernelTable*& active() {
+  static const KernelTable* table = initial_table();
   return table;
 }
 
 }  // namespace
 
-const DenseKernels& dense_kernels() { return *active(); }
+const KernelTable& kernel_table() { return *active(); }
 
 std::vector<std::string> available_isas() {
   std::vector<std::string> names;
-  for (const DenseKernels* t : supported_tables()) names.emplace_back(t->isa);
+  for (const KernelTable* t : supported_tables()) names.emplace_back(t->isa);
   return names;
 }
 
 void set_isa(const std::string& name) {
-  const DenseKernels* t = find_table(name);
+  const KernelTable* t = find_table(name);
   if (!t) {
     std::string accepted;
     for (const auto& n : available_isas()) accepted += (accepted.empty() ? "" : ", ") + n;
@@ -80,7 +80,7 @@ void set_isa(const std::string& name) {
   active() = t;
 }
 
-std::string isa_name() { return dense_kernels().isa; }
+std::string isa_name() { return kernel_table().isa; }
 
 // ---- packing buffers: one 64-byte aligned block per calling thread (two Python threads may train two
 // networks at once), split into one slice per OpenMP worker; grown, never shrunk, outside parallel regions.

@@ -6,7 +6,7 @@
 //
 // Kernels allocate nothing visible to callers, throw nothing and know no classes; callers validate shapes.
 // The *_ref functions are the specification (plain loops, templated, also the float64 path used by the
-// gradient checks); the float32 path goes through a DenseKernels table chosen once at run time among the
+// gradient checks); the float32 path goes through a KernelTable table chosen once at run time among the
 // ISA translation units (dense_generic.cpp, dense_avx2.cpp, dense_avx512.cpp), which must agree with the
 // reference to float32 rounding (tests/test_kernels.py checks each one).
 #pragma once
@@ -32,7 +32,7 @@ template <typename T>
 void dense_backward_weight_ref(T* dweight, T* dbias, const T* dout, const T* inp, int B, int I, int O);
 
 // ---------------------------------------------------------------- dense: float32 fast path
-struct DenseKernels {
+struct KernelTable {
   const char* isa;
   // out = inp·weightᵀ + bias, and the activation too when it is Linear, Relu or LeakyRelu (returns true then;
   // the caller applies the others)
@@ -54,9 +54,19 @@ struct DenseKernels {
   void (*sgd_outer_update)(float* weight, float* velocity, float* bias, float* vbias, const float* dout,
                            const float* inp, int I, int O, float lr, float momentum, float weight_decay,
                            bool nesterov);
+  // sparse layers (sparse_impl.h): see the typed fronts below for shapes
+  void (*csr_forward)(float* zt, const float* xt, const float* w, const float* bias, const int32_t* row_ptr,
+                      const int32_t* col, int B, int O);
+  void (*csr_backward_weight)(float* dw, float* dbias, const float* dzt, const float* xt, const int32_t* row_ptr,
+                              const int32_t* col, int B, int O);
+  void (*csr_backward_weight_sgd)(float* w, float* v, float* bias, float* vbias, float* dbias, const float* dzt,
+                                  const float* xt, const int32_t* row_ptr, const int32_t* col, int B, int O,
+                                  float lr, float momentum, float weight_decay, bool nesterov);
+  void (*csc_backward_input)(float* dxt, const float* dzt, const float* w, const int32_t* col_ptr,
+                             const int32_t* row, const int32_t* perm, int B, int I);
 };
 
-const DenseKernels& dense_kernels();             // the active table
+const KernelTable& kernel_table();             // the active table
 std::vector<std::string> available_isas();       // best first, e.g. {"avx512", "avx2", "generic"}
 void set_isa(const std::string& name);           // throws std::invalid_argument if not available here
 std::string isa_name();
@@ -74,10 +84,36 @@ void dense_backward_input(T* dinp, const T* dout, const T* weight, int B, int I,
 template <typename T>
 void dense_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, int B, int I, int O);
 
-// dense_backward_weight then sgd_update on weight (decayed) and bias (not), fused for float32 (see DenseKernels)
+// dense_backward_weight then sgd_update on weight (decayed) and bias (not), fused for float32 (see KernelTable)
 template <typename T>
 void dense_backward_weight_sgd(T* weight, T* velocity, T* dweight, T* bias, T* vbias, T* dbias, const T* dout,
                                const T* inp, int B, int I, int O, T lr, T momentum, T weight_decay, bool nesterov);
+
+// ---------------------------------------------------------------- sparse (sparse_impl.h, sparse.cpp)
+// Sparse layers keep their topology as CSR by output neuron: row_ptr (O+1), col (nnz), weights w (nnz), plus
+// a CSC copy for the input gradient: col_ptr (I+1), row (nnz), perm (nnz; CSC position -> CSR position).
+// They work on transposed activations, xt (I,B) and zt/dzt (O,B): then every connection is one vector
+// operation over the batch (an axpy forward, a dot for its gradient), so the cost is nnz·B at SIMD speed.
+// zt = W·xt + bias
+template <typename T>
+void csr_forward(T* zt, const T* xt, const T* w, const T* bias, const int32_t* row_ptr, const int32_t* col, int B,
+                 int O);
+// dw[j] = Σ_b dzt[o,b]·xt[col[j],b] for connection j of output o; dbias[o] = Σ_b dzt[o,b]   (overwrites)
+template <typename T>
+void csr_backward_weight(T* dw, T* dbias, const T* dzt, const T* xt, const int32_t* row_ptr, const int32_t* col,
+                         int B, int O);
+// the same gradient fused with SGD-momentum on w, v and bias, vbias (dbias: scratch (O)); weights decayed
+template <typename T>
+void csr_backward_weight_sgd(T* w, T* v, T* bias, T* vbias, T* dbias, const T* dzt, const T* xt,
+                             const int32_t* row_ptr, const int32_t* col, int B, int O, T lr, T momentum,
+                             T weight_decay, bool nesterov);
+// dxt (I,B) = Wᵀ·dzt
+template <typename T>
+void csc_backward_input(T* dxt, const T* dzt, const T* w, const int32_t* col_ptr, const int32_t* row,
+                        const int32_t* perm, int B, int I);
+// dst (C,R) = srcᵀ for src (R,C), row-major
+template <typename T>
+void transpose(T* dst, const T* src, int R, int C);
 
 // ---------------------------------------------------------------- activations (activation.cpp)
 // In place on a (B,O) block of pre-activations z -> y = f(z); softmax is row-wise.

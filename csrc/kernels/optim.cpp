@@ -11,7 +11,7 @@ template <typename T>
 void sgd_update(T* param, const T* grad, T* velocity, std::size_t n, T lr, T momentum, T weight_decay,
                 bool nesterov) {
   if constexpr (std::is_same_v<T, float>) {
-    dense_kernels().sgd_update(param, grad, velocity, n, lr, momentum, weight_decay, nesterov);
+    kernel_table().sgd_update(param, grad, velocity, n, lr, momentum, weight_decay, nesterov);
   } else {
     for (std::size_t i = 0; i < n; ++i) {
       const T g = grad[i] + weight_decay * param[i];
@@ -26,7 +26,7 @@ template <typename T>
 void sgd_outer_update(T* weight, T* velocity, T* bias, T* vbias, const T* dout, const T* inp, int I, int O, T lr,
                       T momentum, T weight_decay, bool nesterov) {
   if constexpr (std::is_same_v<T, float>) {
-    dense_kernels().sgd_outer_update(weight, velocity, bias, vbias, dout, inp, I, O, lr, momentum, weight_decay,
+    kernel_table().sgd_outer_update(weight, velocity, bias, vbias, dout, inp, I, O, lr, momentum, weight_decay,
                                      nesterov);
   } else {
     for (int o = 0; o < O; ++o) {
@@ -48,7 +48,7 @@ template <typename T>
 void dense_backward_weight_sgd(T* weight, T* velocity, T* dweight, T* bias, T* vbias, T* dbias, const T* dout,
                                const T* inp, int B, int I, int O, T lr, T momentum, T weight_decay, bool nesterov) {
   if constexpr (std::is_same_v<T, float>) {
-    dense_kernels().backward_weight_sgd(weight, velocity, dweight, bias, vbias, dbias, dout, inp, B, I, O, lr,
+    kernel_table().backward_weight_sgd(weight, velocity, dweight, bias, vbias, dbias, dout, inp, B, I, O, lr,
                                         momentum, weight_decay, nesterov);
   } else {  // the specification: gradient, then the step
     dense_backward_weight_ref(dweight, dbias, dout, inp, B, I, O);

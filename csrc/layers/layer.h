@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/rng.h"
 #include "kernels/kernels.h"
@@ -17,12 +18,16 @@ using kernels::Act;
 enum class Init : int { Auto = 0, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal };
 
 struct LayerConfig {
-  std::string kind = "dense";
+  std::string kind = "dense";  // "dense" or "sparse"
   int in_features = 0;
   int out_features = 0;
   Act activation = Act::Linear;
   double alpha = 0.01;  // leaky_relu slope
   Init init = Init::Auto;
+  // sparse only: a given topology (CSR by output: row_ptr (O+1), col (nnz), sorted, no duplicates), or empty
+  // for a random one of this density (FANN's connection_rate)
+  double density = 1.0;
+  std::vector<int32_t> row_ptr, col;
 };
 
 template <typename T>
@@ -54,6 +59,8 @@ class Layer {
   const ParamView<T>& bias() const { return bias_; }
 
   virtual void init(Rng& rng) = 0;
+  // scratch for batches of up to B rows (called before forward with B rows; grows only)
+  virtual void reserve(int /*B*/) {}
   // out (B,O) = f(inp (B,I) · Wᵀ + bias)
   virtual void forward(T* out, const T* inp, int B) const = 0;
   // From dz (B,O) = dLoss/dz: weight and bias gradients (overwritten) and, when dinp is not null,

@@ -1,0 +1,69 @@
+// fastnet/kernels/sparse.cpp — the typed fronts of the sparse kernels: float32 goes to the active ISA's table,
+// other types (float64 for the gradient checks) to the same templates compiled here.
+#include <cstdint>
+#include <type_traits>
+
+#include "core/parallel.h"
+#include "kernels/kernels.h"
+
+namespace fastnet::kernels {
+namespace generic_sparse {
+#include "kernels/sparse_impl.h"
+}  // namespace generic_sparse
+
+template <typename T>
+void csr_forward(T* zt, const T* xt, const T* w, const T* bias, const int32_t* row_ptr, const int32_t* col, int B,
+                 int O) {
+  if constexpr (std::is_same_v<T, float>)
+    kernel_table().csr_forward(zt, xt, w, bias, row_ptr, col, B, O);
+  else
+    generic_sparse::csr_forward_impl(zt, xt, w, bias, row_ptr, col, B, O);
+}
+
+template <typename T>
+void csr_backward_weight(T* dw, T* dbias, const T* dzt, const T* xt, const int32_t* row_ptr, const int32_t* col,
+                         int B, int O) {
+  if constexpr (std::is_same_v<T, float>)
+    kernel_table().csr_backward_weight(dw, dbias, dzt, xt, row_ptr, col, B, O);
+  else
+    generic_sparse::csr_backward_weight_impl(dw, dbias, dzt, xt, row_ptr, col, B, O);
+}
+
+template <typename T>
+void csr_backward_weight_sgd(T* w, T* v, T* bias, T* vbias, T* dbias, const T* dzt, const T* xt,
+                             const int32_t* row_ptr, const int32_t* col, int B, int O, T lr, T momentum,
+                             T weight_decay, bool nesterov) {
+  if constexpr (std::is_same_v<T, float>)
+    kernel_table().csr_backward_weight_sgd(w, v, bias, vbias, dbias, dzt, xt, row_ptr, col, B, O, lr, momentum,
+                                           weight_decay, nesterov);
+  else
+    generic_sparse::csr_backward_weight_sgd_impl(w, v, bias, vbias, dbias, dzt, xt, row_ptr, col, B, O, lr,
+                                                 momentum, weight_decay, nesterov);
+}
+
+template <typename T>
+void csc_backward_input(T* dxt, const T* dzt, const T* w, const int32_t* col_ptr, const int32_t* row,
+                        const int32_t* perm, int B, int I) {
+  if constexpr (std::is_same_v<T, float>)
+    kernel_table().csc_backward_input(dxt, dzt, w, col_ptr, row, perm, B, I);
+  else
+    generic_sparse::csc_backward_input_impl(dxt, dzt, w, col_ptr, row, perm, B, I);
+}
+
+template <typename T>
+void transpose(T* dst, const T* src, int R, int C) {
+  generic_sparse::transpose_impl(dst, src, R, C);
+}
+
+#define FASTNET_SPARSE_INSTANTIATE(T)                                                                          \
+  template void csr_forward<T>(T*, const T*, const T*, const T*, const int32_t*, const int32_t*, int, int);    \
+  template void csr_backward_weight<T>(T*, T*, const T*, const T*, const int32_t*, const int32_t*, int, int);  \
+  template void csr_backward_weight_sgd<T>(T*, T*, T*, T*, T*, const T*, const T*, const int32_t*,             \
+                                           const int32_t*, int, int, T, T, T, bool);                           \
+  template void csc_backward_input<T>(T*, const T*, const T*, const int32_t*, const int32_t*, const int32_t*,  \
+                                      int, int);                                                               \
+  template void transpose<T>(T*, const T*, int, int);
+FASTNET_SPARSE_INSTANTIATE(float)
+FASTNET_SPARSE_INSTANTIATE(double)
+
+}  // namespace fastnet::kernels
