@@ -87,51 +87,99 @@ void Network<T>::reset_optimizer_state() {
 template <typename T>
 void Network<T>::reserve(int B) {
   if (B <= capacity_) return;
+  const std::size_t Bs = static_cast<std::size_t>(B);
   std::size_t widest = static_cast<std::size_t>(num_inputs());
   acts_.resize(layers_.size());
+  xin_.resize(layers_.size());
+  inputs_.assign(layers_.size(), nullptr);
+  bool prev_t = false;  // the network's input is row-major
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const std::size_t w = static_cast<std::size_t>(layers_[l]->out_features());
-    acts_[l].resize(static_cast<std::size_t>(B) * w);
+    acts_[l].resize(Bs * w);
+    if (layers_[l]->transposed_io() != prev_t) xin_[l].resize(Bs * layers_[l]->in_features());
+    prev_t = layers_[l]->transposed_io();
     widest = std::max(widest, w);
     layers_[l]->reserve(B);
   }
-  dz_.resize(static_cast<std::size_t>(B) * widest);
-  dtmp_.resize(static_cast<std::size_t>(B) * widest);
-  xbuf_.resize(static_cast<std::size_t>(B) * num_inputs());
-  tbuf_.resize(static_cast<std::size_t>(B) * num_outputs());
+  if (prev_t) out_.resize(Bs * num_outputs());
+  dz_.resize(Bs * widest);
+  dtmp_.resize(Bs * widest);
+  conv_.resize(Bs * widest);
+  xbuf_.resize(Bs * num_inputs());
+  tbuf_.resize(Bs * num_outputs());
   capacity_ = B;
 }
 
+// Layouts: dense layers work on row-major (B, features) blocks; sparse ones on transposed (features, B) blocks,
+// where each connection is one vector operation over the batch. A block is transposed only where layers of the
+// two kinds meet (and at the network's input and output), never between two sparse layers.
 template <typename T>
 const T* Network<T>::forward(const T* inp, int B) {
   const T* x = inp;
-  for (std::size_t l = 0; l < layers_.size(); ++l) {
+  bool x_t = false;
+  for (int l = 0; l < num_layers(); ++l) {
+    const bool want = transposed(l, B);
+    if (want != x_t) {
+      const int F = layers_[l]->in_features();
+      kernels::transpose(xin_[l].data(), x, x_t ? F : B, x_t ? B : F);
+      x = xin_[l].data();
+    }
+    inputs_[l] = x;
     layers_[l]->forward(acts_[l].data(), x, B);
     x = acts_[l].data();
+    x_t = want;
   }
+  if (x_t) {
+    kernels::transpose(out_.data(), x, num_outputs(), B);
+    x = out_.data();
+  }
+  out_ptr_ = x;
   return x;
 }
 
 template <typename T>
-double Network<T>::backward(const T* inp, const T* target, int B, T* dinp) {
-  const int L = num_layers();
+T* Network<T>::loss_gradient(const T* target, int B, double* loss, T*& spare) {
   const Layer<T>& last = *layers_.back();
   T* dz = dz_.data();
+  *loss = kernels::loss_forward_backward(loss_, last.activation(), last.alpha(), out_ptr_, target, dz, B,
+                                         num_outputs());
+  if (transposed(num_layers() - 1, B)) {
+    kernels::transpose(spare, dz, B, num_outputs());
+    std::swap(dz, spare);
+  }
+  return dz;
+}
+
+template <typename T>
+double Network<T>::backward(const T* inp, const T* target, int B, T* dinp) {
+  (void)inp;  // the forward pass recorded each layer's input (in its layout)
+  const int L = num_layers();
+  T* spare = conv_.data();
   T* dtmp = dtmp_.data();
-  const double loss = kernels::loss_forward_backward(loss_, last.activation(), last.alpha(), acts_[L - 1].data(),
-                                                     target, dz, B, num_outputs());
+  double loss = 0.0;
+  T* dz = loss_gradient(target, B, &loss, spare);
   // the backward pass is the forward mirrored: each layer turns dz into its gradients and the previous
   // layer's dLoss/d(out), which that layer's activation derivative turns into its dz
   for (int l = L - 1; l >= 0; --l) {
-    const T* x = l > 0 ? acts_[l - 1].data() : inp;
-    T* din = l > 0 ? dtmp : dinp;
-    layers_[l]->backward(din, dz, x, B);
-    if (l > 0) {
-      const Layer<T>& prev = *layers_[l - 1];
-      kernels::activation_backward(prev.activation(), dtmp, acts_[l - 1].data(),
-                                   static_cast<std::size_t>(B) * prev.out_features(), prev.alpha());
-      std::swap(dz, dtmp);
+    if (l == 0) {
+      if (dinp && transposed(0, B)) {
+        layers_[0]->backward(spare, dz, inputs_[0], B);
+        kernels::transpose(dinp, spare, num_inputs(), B);
+      } else {
+        layers_[0]->backward(dinp, dz, inputs_[0], B);
+      }
+      break;
     }
+    layers_[l]->backward(dtmp, dz, inputs_[l], B);
+    const Layer<T>& prev = *layers_[l - 1];
+    if (transposed(l, B) != transposed(l - 1, B)) {  // into the layout of the layer below
+      const int F = prev.out_features();
+      kernels::transpose(spare, dtmp, transposed(l, B) ? F : B, transposed(l, B) ? B : F);
+      std::swap(dtmp, spare);
+    }
+    kernels::activation_backward(prev.activation(), dtmp, acts_[l - 1].data(),
+                                 static_cast<std::size_t>(B) * prev.out_features(), prev.alpha());
+    std::swap(dz, dtmp);
   }
   return loss;
 }
@@ -139,22 +187,26 @@ double Network<T>::backward(const T* inp, const T* target, int B, T* dinp) {
 template <typename T>
 double Network<T>::sgd_step(const T* inp, const T* target, int B, T lr, T momentum, T weight_decay,
                             bool nesterov) {
+  (void)inp;
   const int L = num_layers();
-  const Layer<T>& last = *layers_.back();
-  T* dz = dz_.data();
+  T* spare = conv_.data();
   T* dtmp = dtmp_.data();
-  const double loss = kernels::loss_forward_backward(loss_, last.activation(), last.alpha(), acts_[L - 1].data(),
-                                                     target, dz, B, num_outputs());
+  double loss = 0.0;
+  T* dz = loss_gradient(target, B, &loss, spare);
   if (!std::isfinite(loss)) return loss;  // leave the weights as they were
   for (int l = L - 1; l >= 0; --l) {
-    const T* x = l > 0 ? acts_[l - 1].data() : inp;
     if (l > 0) {  // propagate with the weights as they were in the forward pass, then update them
       layers_[l]->backward_input(dtmp, dz, B);
       const Layer<T>& prev = *layers_[l - 1];
+      if (transposed(l, B) != transposed(l - 1, B)) {
+        const int F = prev.out_features();
+        kernels::transpose(spare, dtmp, transposed(l, B) ? F : B, transposed(l, B) ? B : F);
+        std::swap(dtmp, spare);
+      }
       kernels::activation_backward(prev.activation(), dtmp, acts_[l - 1].data(),
                                    static_cast<std::size_t>(B) * prev.out_features(), prev.alpha());
     }
-    layers_[l]->sgd_step(dz, x, B, lr, momentum, weight_decay, nesterov);
+    layers_[l]->sgd_step(dz, inputs_[l], B, lr, momentum, weight_decay, nesterov);
     std::swap(dz, dtmp);
   }
   return loss;

@@ -91,8 +91,15 @@ class Network {
   AlignedBuffer<T> params_, grads_, velocity_;
   // workspace
   int capacity_ = 0;
-  std::vector<AlignedBuffer<T>> acts_;  // acts_[l] (B, out_l)
-  AlignedBuffer<T> dz_, dtmp_;          // (B, max width) ping-pong gradient buffers
+  std::vector<AlignedBuffer<T>> acts_;  // acts_[l]: (B, out_l), or (out_l, B) for a transposed-I/O layer
+  std::vector<AlignedBuffer<T>> xin_;   // xin_[l]: layer l's input converted to its layout, where needed
+  std::vector<const T*> inputs_;        // what each layer got as input in the last forward pass
+  AlignedBuffer<T> out_;                // row-major output when the last layer's is transposed
+  const T* out_ptr_ = nullptr;          // the last forward pass's output, row-major
+  AlignedBuffer<T> dz_, dtmp_, conv_;   // (B, max width) gradient buffers and a layout-conversion buffer
+  bool transposed(int l, int B) const { return B > 1 && layers_[static_cast<std::size_t>(l)]->transposed_io(); }
+  // the output gradient (row-major) as the last layer wants it; returns its buffer
+  T* loss_gradient(const T* target, int B, double* loss, T*& spare);
   AlignedBuffer<T> xbuf_, tbuf_;        // gathered inputs and targets
 };
 

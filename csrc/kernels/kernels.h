@@ -64,6 +64,7 @@ struct KernelTable {
                                   float lr, float momentum, float weight_decay, bool nesterov);
   void (*csc_backward_input)(float* dxt, const float* dzt, const float* w, const int32_t* col_ptr,
                              const int32_t* row, const int32_t* perm, int B, int I);
+  void (*transpose)(float* dst, const float* src, int R, int C);
 };
 
 const KernelTable& kernel_table();             // the active table

@@ -52,7 +52,10 @@ void csc_backward_input(T* dxt, const T* dzt, const T* w, const int32_t* col_ptr
 
 template <typename T>
 void transpose(T* dst, const T* src, int R, int C) {
-  generic_sparse::transpose_impl(dst, src, R, C);
+  if constexpr (std::is_same_v<T, float>)
+    kernel_table().transpose(dst, src, R, C);
+  else
+    generic_sparse::transpose_impl(dst, src, R, C);
 }
 
 #define FASTNET_SPARSE_INSTANTIATE(T)                                                                          \

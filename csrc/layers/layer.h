@@ -59,6 +59,9 @@ class Layer {
   const ParamView<T>& bias() const { return bias_; }
 
   virtual void init(Rng& rng) = 0;
+  // true: this layer's batch inputs and outputs (and their gradients) are transposed, (features, B), when
+  // B > 1. The Network converts layouts only where a layer of one kind meets one of the other.
+  virtual bool transposed_io() const { return false; }
   // scratch for batches of up to B rows (called before forward with B rows; grows only)
   virtual void reserve(int /*B*/) {}
   // out (B,O) = f(inp (B,I) · Wᵀ + bias)

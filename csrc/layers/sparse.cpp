@@ -125,14 +125,14 @@ void Sparse<T>::reserve(int B) {
 
 template <typename T>
 const T* Sparse<T>::transposed_input(const T* inp, int B) const {
-  if (B == 1) return inp;
+  if (B == 1 || transposed_io()) return inp;
   kernels::transpose(xt_.data(), inp, B, this->in_features());
   return xt_.data();
 }
 
 template <typename T>
 const T* Sparse<T>::transposed_grad(const T* dz, int B) const {
-  if (B == 1) return dz;
+  if (B == 1 || transposed_io()) return dz;
   kernels::transpose(zt_.data(), dz, B, this->out_features());
   return zt_.data();
 }
@@ -141,9 +141,11 @@ template <typename T>
 void Sparse<T>::forward(T* out, const T* inp, int B) const {
   const int O = this->out_features();
   xt_ptr_ = transposed_input(inp, B);  // kept for the backward pass of this batch
-  T* zt = B == 1 ? out : zt_.data();
+  dzt_ptr_ = nullptr;
+  const bool direct = B == 1 || transposed_io();
+  T* zt = direct ? out : zt_.data();
   kernels::csr_forward(zt, xt_ptr_, this->weight_.value, this->bias_.value, row_ptr_.data(), col_.data(), B, O);
-  if (B > 1) kernels::transpose(out, zt, O, B);
+  if (!direct) kernels::transpose(out, zt, O, B);
   kernels::activation_forward(this->activation(), out, B, O, this->alpha());
 }
 
@@ -152,26 +154,23 @@ void Sparse<T>::backward(T* dinp, const T* dz, const T* /*inp*/, int B) {
   const T* dzt = transposed_grad(dz, B);
   kernels::csr_backward_weight(this->weight_.grad, this->bias_.grad, dzt, xt_ptr_, row_ptr_.data(), col_.data(), B,
                                this->out_features());
-  if (dinp) {
-    T* dxt = B == 1 ? dinp : dxt_.data();
-    kernels::csc_backward_input(dxt, dzt, this->weight_.value, col_ptr_.data(), row_.data(), perm_.data(), B,
-                                this->in_features());
-    if (B > 1) kernels::transpose(dinp, dxt, this->in_features(), B);
-  }
+  if (dinp) backward_input(dinp, dz, B);
 }
 
 template <typename T>
 void Sparse<T>::backward_input(T* dinp, const T* dz, int B) const {
-  const T* dzt = transposed_grad(dz, B);
-  T* dxt = B == 1 ? dinp : dxt_.data();
+  const T* dzt = dzt_ptr_ = transposed_grad(dz, B);  // sgd_step of this batch reuses it
+  const bool direct = B == 1 || transposed_io();
+  T* dxt = direct ? dinp : dxt_.data();
   kernels::csc_backward_input(dxt, dzt, this->weight_.value, col_ptr_.data(), row_.data(), perm_.data(), B,
                               this->in_features());
-  if (B > 1) kernels::transpose(dinp, dxt, this->in_features(), B);
+  if (!direct) kernels::transpose(dinp, dxt, this->in_features(), B);
 }
 
 template <typename T>
 void Sparse<T>::sgd_step(const T* dz, const T* /*inp*/, int B, T lr, T momentum, T weight_decay, bool nesterov) {
-  const T* dzt = transposed_grad(dz, B);  // zt_ may hold it already; transposing again is cheap and safe
+  const T* dzt = dzt_ptr_ ? dzt_ptr_ : transposed_grad(dz, B);
+  dzt_ptr_ = nullptr;
   kernels::csr_backward_weight_sgd(this->weight_.value, this->weight_.velocity, this->bias_.value,
                                    this->bias_.velocity, this->bias_.grad, dzt, xt_ptr_, row_ptr_.data(),
                                    col_.data(), B, this->out_features(), lr, momentum, weight_decay, nesterov);

@@ -17,6 +17,8 @@ class Sparse final : public Layer<T> {
   std::size_t weight_count() const override { return col_.size(); }
   void init(Rng& rng) override;
   void reserve(int B) override;
+  // transposed I/O, except with a softmax (row-wise over outputs): then the layer transposes internally
+  bool transposed_io() const override { return this->activation() != Act::Softmax; }
   void forward(T* out, const T* inp, int B) const override;
   void backward(T* dinp, const T* dz, const T* inp, int B) override;
   void backward_input(T* dinp, const T* dz, int B) const override;
@@ -41,6 +43,7 @@ class Sparse final : public Layer<T> {
   std::vector<int32_t> col_ptr_, row_, perm_;  // CSC by input; perm: CSC position -> CSR position
   mutable AlignedBuffer<T> xt_, zt_, dxt_;
   mutable const T* xt_ptr_ = nullptr;  // xt_ or, for one sample, the input itself (a (1,I) row is (I,1))
+  mutable const T* dzt_ptr_ = nullptr;  // set by backward_input: this batch's dz already transposed
   int capacity_ = 0;
 };
 
