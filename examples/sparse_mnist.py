@@ -1,0 +1,63 @@
+"""An evolving sparse MLP on MNIST (Sparse Evolutionary Training), with under 10% of the dense connections.
+
+    python examples/sparse_mnist.py [--epochs 30] [--compare-dense]
+
+784-1000-1000-10 with every layer sparse (about 10% density, the output layer 20%), rewired after every epoch by
+SET: the 20% of connections with the smallest magnitude are dropped and as many regrown at random. With
+--compare-dense it also trains the dense network of the same shape with the same recipe and prints both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import fastnet as fn
+
+
+def train(net: fn.Network, data, args, rewire) -> dict:
+    X, y, Xt, yt = data
+    t0 = time.perf_counter()
+    hist = net.fit(X, y, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, momentum=0.9,
+                   weight_decay=args.weight_decay, validation_data=(Xt, yt), verbose=args.verbose, rewire=rewire)
+    return {"accuracy": hist["val_accuracy"][-1], "best": max(hist["val_accuracy"]),
+            "seconds": time.perf_counter() - t0, "parameters": net.num_parameters}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data", default=None)
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=0.1)
+    p.add_argument("--weight-decay", type=float, default=1e-4)
+    p.add_argument("--density", type=float, default=0.099)
+    p.add_argument("--zeta", type=float, default=0.2)
+    p.add_argument("--compare-dense", action="store_true")
+    p.add_argument("--verbose", type=int, default=1)
+    args = p.parse_args(argv)
+
+    data = fn.datasets.load_mnist(args.data)
+    d = args.density
+    sparse = fn.Network([fn.Sparse(784, 1000, density=d, activation="relu"),
+                         fn.Sparse(1000, 1000, density=d, activation="relu"),
+                         fn.Sparse(1000, 10, density=min(1.0, 2 * d), activation="softmax")], seed=0)
+    dense_weights = 784 * 1000 + 1000 * 1000 + 1000 * 10
+    conn = sum(L.nnz for L in sparse.layers)
+    print(f"sparse 784-1000-1000-10: {conn:,} connections = {conn / dense_weights:.2%} of the dense network's")
+    s = train(sparse, data, args, fn.SET(zeta=args.zeta))
+    print(f"sparse + SET: test accuracy {s['accuracy']:.2%} (best epoch {s['best']:.2%}), {s['seconds']:.1f}s, "
+          f"{s['parameters']:,} parameters")
+    if args.compare_dense:
+        dense = fn.Network([784, 1000, 1000, 10], activation="relu", output="softmax", seed=0)
+        r = train(dense, data, args, None)
+        print(f"dense:        test accuracy {r['accuracy']:.2%} (best epoch {r['best']:.2%}), {r['seconds']:.1f}s, "
+              f"{r['parameters']:,} parameters")
+        print(f"sparse/dense: {s['parameters'] / r['parameters']:.1%} of the parameters, "
+              f"{r['seconds'] / s['seconds']:.2f}x faster, accuracy {100 * (s['accuracy'] - r['accuracy']):+.2f} points")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
