@@ -505,11 +505,147 @@ class FannTrainer:
         return self.lib.fann_run(self.ann, x_address)
 
 
-PEERS = {"torch": TorchTrainer, "numpy": NumpyMLP, "sklearn": SklearnTrainer, "fann": FannTrainer}
+# ------------------------------------------------------------------------------------------------- sparse layers
+@dataclass(frozen=True)
+class SparseSpec(Spec):
+    """A Spec whose every layer is sparse with the given density (FANN's connection_rate)."""
+
+    density: float = 0.05
+
+    def describe(self) -> str:
+        return f"{super().describe()}, density {self.density:g} (every layer)"
+
+
+def _fastnet_sparse_net(spec: Spec):
+    import fastnet as fn
+    acts = [spec.hidden] * (len(spec.sizes) - 2) + [spec.output]
+    d = float(getattr(spec, "density", 1.0))
+    return fn.Network([fn.Sparse(a, b, density=d, activation=act)
+                       for a, b, act in zip(spec.sizes[:-1], spec.sizes[1:], acts)], loss=spec.loss, seed=spec.seed)
+
+
+class FastnetSparseTrainer(FastnetTrainer):
+    """fastnet with ``fn.Sparse`` layers (every layer at ``spec.density``)."""
+
+    name = "fastnet_sparse"
+
+    def __init__(self, spec: Spec) -> None:
+        import fastnet as fn
+        self.fn, self.spec = fn, spec
+        self.net = _fastnet_sparse_net(spec)
+        self.activate()
+
+    @property
+    def connections(self) -> int:
+        """Weights (connections) in the network, biases not counted: the sum of nnz over layers."""
+        return sum(L.nnz for L in self.net.layers)
+
+
+class TorchMaskedTrainer(TorchTrainer):
+    """PyTorch's usual fixed-sparsity network: dense ``nn.Linear``-shaped weights multiplied by a constant 0/1
+    mask in forward (``F.linear(x, w * mask, b)``, what ``torch.nn.utils.prune.custom_from_mask`` does through
+    a hook), trained with the ordinary ``torch.optim.SGD`` momentum loop. The mask is fastnet's own topology for
+    the same spec and seed, so both train the same connections; the cost does not depend on the density."""
+
+    name = "torch_masked"
+
+    def __init__(self, spec: Spec) -> None:
+        torch = torch_module()
+        from torch import nn
+        import torch.nn.functional as F
+
+        class MaskedLinear(nn.Module):
+            def __init__(self, a: int, b: int, mask) -> None:
+                super().__init__()
+                lin = nn.Linear(a, b)   # default init, then masked
+                self.register_buffer("mask", mask)
+                self.weight = nn.Parameter(lin.weight.detach() * mask)
+                self.bias = nn.Parameter(lin.bias.detach().clone())
+
+            def forward(self, x):
+                return F.linear(x, self.weight * self.mask, self.bias)
+
+        self.torch, self.spec = torch, spec
+        torch.manual_seed(spec.seed)
+        masks = []
+        for L in _fastnet_sparse_net(spec).layers:
+            m = torch.zeros(L.out_features, L.in_features)
+            rows, cols = L.indices
+            m[torch.from_numpy(rows.astype(np.int64)), torch.from_numpy(cols.astype(np.int64))] = 1.0
+            masks.append(m)
+        self.connections = int(sum(int(m.sum()) for m in masks))
+        act = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[spec.hidden]
+        mods: List = []
+        for i, (a, b) in enumerate(zip(spec.sizes[:-1], spec.sizes[1:])):
+            mods.append(MaskedLinear(a, b, masks[i]))
+            if i < len(spec.sizes) - 2:
+                mods.append(act())
+        if spec.output == "sigmoid":
+            mods.append(nn.Sigmoid())
+        elif spec.output != "softmax":
+            raise Unavailable(f"output {spec.output!r} not set up for torch")
+        self.model = nn.Sequential(*mods)
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=spec.lr, momentum=spec.momentum)
+        if spec.output == "softmax":
+            self.loss_fn: Callable = lambda out, yb, tb: F.cross_entropy(out, yb)
+        else:
+            self.loss_fn = lambda out, yb, tb: 0.5 * ((out - tb) ** 2).sum() / out.shape[0]
+        self.gen = torch.Generator().manual_seed(spec.seed)
+        self.activate()
+
+
+FANN_SPARSE_PROTOS = {
+    "fann_create_sparse_array": (ctypes.c_void_p, [ctypes.c_float, ctypes.c_uint, ctypes.POINTER(ctypes.c_uint)]),
+    "fann_get_total_connections": (ctypes.c_uint, [ctypes.c_void_p]),
+    "fann_get_connection_rate": (ctypes.c_float, [ctypes.c_void_p]),
+}
+
+
+class FannSparseTrainer(FannTrainer):
+    """FANN 2.2 ``fann_create_sparse_array(connection_rate, ...)``, sigmoid on every layer (FANN 2.2 has no relu
+    or softmax; the cost per connection is the same), linear error function, incremental training: ``train`` is
+    ``fann_train_epoch`` on a ``fann_train_data`` (FANN's C loop calling ``fann_train`` per sample). FANN cannot
+    batch, so this is batch 1 whatever ``spec.batch_size`` says. ``connections`` is FANN's
+    ``fann_get_total_connections``, which counts bias connections too (about 2,000 here) and at least one
+    connection per neuron, so at 1% it has ~16% more than fastnet's nnz."""
+
+    name = "fann_sparse"
+
+    def __init__(self, spec: Spec, per_sample_ctypes: bool = False) -> None:
+        lib, self.libpath = fann_lib()
+        for fname, (res, args) in FANN_SPARSE_PROTOS.items():
+            fnc = getattr(lib, fname)
+            fnc.restype, fnc.argtypes = res, args
+        self.lib, self.spec, self.per_sample = lib, spec, per_sample_ctypes
+        density = float(getattr(spec, "density", 1.0))
+        layers = (ctypes.c_uint * len(spec.sizes))(*spec.sizes)
+        self.ann = lib.fann_create_sparse_array(density, len(spec.sizes), layers)
+        if not self.ann:
+            raise Unavailable("fann_create_sparse_array failed")
+        lib.fann_set_activation_function_hidden(self.ann, FANN_SIGMOID)
+        lib.fann_set_activation_function_output(self.ann, FANN_SIGMOID)
+        lib.fann_set_training_algorithm(self.ann, FANN_TRAIN_INCREMENTAL)
+        lib.fann_set_train_error_function(self.ann, FANN_ERRORFUNC_LINEAR)
+        lib.fann_set_learning_rate(self.ann, spec.lr)
+        lib.fann_set_learning_momentum(self.ann, spec.momentum)
+        if abs(lib.fann_get_learning_rate(self.ann) - spec.lr) > 1e-6:
+            raise Unavailable(f"{self.libpath} does not look like FANN 2.2's float build")
+        self.connections = int(lib.fann_get_total_connections(self.ann))
+        self.connection_rate = float(lib.fann_get_connection_rate(self.ann))
+        self._data = {}
+        self._data_ptrs = []
+        self.rng = np.random.default_rng(spec.seed)
+        weakref.finalize(self, _fann_free, lib, self.ann, self._data_ptrs)
+
+
+PEERS = {"torch": TorchTrainer, "numpy": NumpyMLP, "sklearn": SklearnTrainer, "fann": FannTrainer,
+         "fastnet_sparse": FastnetSparseTrainer, "torch_masked": TorchMaskedTrainer,
+         "fann_sparse": FannSparseTrainer}
 
 
 def make(name: str, spec: Spec, **kw):
-    """Build a trainer by name ('fastnet', 'torch', 'numpy', 'sklearn', 'fann'); raises Unavailable."""
+    """Build a trainer by name ('fastnet', 'torch', 'numpy', 'sklearn', 'fann', and for sparse layers
+    'fastnet_sparse', 'torch_masked', 'fann_sparse' with a SparseSpec); raises Unavailable."""
     if name == "fastnet":
         return FastnetTrainer(spec)
     return PEERS[name](spec, **kw)

@@ -115,7 +115,8 @@ void Sparse<T>::init(Rng& rng) {
 
 template <typename T>
 void Sparse<T>::reserve(int B) {
-  if (B <= capacity_) return;
+  // transposed I/O needs no scratch: only the softmax layer transposes for itself
+  if (B <= capacity_ || transposed_io()) return;
   const std::size_t I = static_cast<std::size_t>(this->in_features()), O = static_cast<std::size_t>(this->out_features());
   xt_.resize(I * B);
   zt_.resize(O * B);
