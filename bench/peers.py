@@ -27,6 +27,16 @@ Peers:
 * ``fann`` — FANN 2.2 (Debian's libfann-dev) through ctypes, incremental training. ``train`` uses
   ``fann_train_epoch`` (FANN's own C loop calling ``fann_train`` per sample, no Python in the loop);
   ``FannTrainer(..., per_sample_ctypes=True)`` calls ``fann_train`` once per sample from Python instead.
+
+Sparse layers (config 7), built from a :class:`SparseSpec` (a Spec plus ``density``, every layer at it); each has
+``connections`` (weights, the sum of nnz over layers; FANN's count includes its bias connections):
+
+* ``fastnet_sparse`` — fastnet with ``fn.Sparse`` layers;
+* ``torch_masked`` — PyTorch dense weights times a fixed 0/1 mask in forward (``F.linear(x, w * mask, b)``, the
+  same topology as fastnet's), ordinary SGD momentum loop;
+* ``fann_sparse`` — FANN 2.2 ``fann_create_sparse_array(density, ...)``, sigmoid everywhere, incremental
+  ``fann_train_epoch`` (batch 1 only). FANN 2.2's sparse incremental training does not learn (accuracy stays
+  at chance); it is used for speed only.
 """
 
 from __future__ import annotations
