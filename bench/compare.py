@@ -609,11 +609,12 @@ def config7(rep: Report, a: argparse.Namespace) -> None:
             rep.row(f"7 {_pct(d)} b{bs} {T}T", "samples/s x density", None if f is None else f * d,
                     f"fastnet Sparse at {_pct(DENSITIES[0])} (samples/s x {DENSITIES[0]:g})",
                     None if f1 is None else f1 * DENSITIES[0],
-                    note="cost-vs-density linearity: 1.0 = time per sample proportional to density" if d == 0.05 else "")
+                    note=("cost-vs-density linearity: 1.0 = time per sample proportional to density; above 1 = "
+                          "per-sample costs that do not shrink with density weigh at 1%") if d == 0.05 else "")
     rep.notes.append("config 7: 784-1000-1000-10 relu/softmax, every layer sparse at the density, SGD lr 0.01 "
-                     "momentum 0.9; FANN 2.2 uses sigmoid on every layer (no relu/softmax) and MSE, without momentum (its "
-                     "fastest incremental mode), and its sparse incremental training does not learn (a known FANN "
-                     "bug: test accuracy stays at chance): only its speed is compared. "
+                     "momentum 0.9; FANN 2.2 uses sigmoid on every layer (no relu/softmax) and MSE, without "
+                     "momentum (its fastest incremental mode), and its sparse incremental training does not learn "
+                     "(a known FANN bug: test accuracy stays at chance): only its speed is compared. "
                      "torch masked trains the same topology as fastnet Sparse.")
 
 

@@ -1,0 +1,592 @@
+"""FANN interoperability: read and write network files of the FANN library (2.x).
+
+``load_fann`` reads what FANN's ``fann_save`` (``FANN_FLO_2.1``, also the older ``FANN_FLO_2.0``) and
+``fann_save_to_fixed`` (``FANN_FIX_2.0``) write, and builds the equivalent :class:`fastnet.Network`;
+``save_fann`` writes a ``FANN_FLO_2.1`` file that FANN 2.2's ``fann_create_from_file`` loads.
+
+The format (FANN's ``src/fann_io.c``) is a version line, then ``key=value`` lines. The network itself is in
+four of them:
+
+* ``layer_sizes=3 4 2`` -- neurons per layer, *counting one bias neuron per layer*. In a layered network
+  (``network_type=0``) the last neuron of every layer is a bias neuron (constant 1; the output layer's is
+  unused), so ``3 4 2`` is a 2-3-1 network. In a shortcut network (``network_type=1``) only the input layer has
+  one, and every layer takes input from all earlier layers.
+* ``neurons (num_inputs, activation_function, activation_steepness)=(0, 0, 0) ... (3, 5, 0.5) ...`` -- one
+  tuple per neuron, input layer first; bias and input neurons have 0 inputs.
+* ``connections (connected_to_neuron, weight)=(0, -0.004) (1, 0.19) ...`` -- one tuple per connection; the
+  connections of each neuron form a contiguous run, in neuron order, and name their source by its global
+  neuron index.
+* ``connection_rate`` -- below 1 the network is sparse and FANN follows the stored source indices; at 1 FANN
+  *ignores* them and connects connection ``i`` of a neuron positionally to neuron ``i`` of the previous layer
+  (of the whole network, for shortcut networks). The loader checks the two agree.
+
+A FANN neuron computes ``y = f(s * sum_i w_i x_i)`` with a per-neuron steepness ``s``; fastnet computes
+``y = g(z)`` with ``z = W x + b``. The mapping is exact: FANN_LINEAR ``s*z`` -> linear with weights scaled by
+``s``; FANN_SIGMOID ``1/(1+exp(-2 s z))`` -> sigmoid with weights scaled by ``2s``; FANN_SIGMOID_SYMMETRIC
+``tanh(s z)`` -> tanh with weights scaled by ``s``. Connections from bias neurons become fastnet biases.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from ._format import write_atomic
+from .layers import Dense
+from .network import Network
+
+__all__ = ["load_fann", "save_fann", "FANN_ACTIVATIONS"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: FANN's ``enum fann_activationfunc_enum``, indexed by the code stored in network files.
+FANN_ACTIVATIONS: Tuple[str, ...] = (
+    "FANN_LINEAR", "FANN_THRESHOLD", "FANN_THRESHOLD_SYMMETRIC", "FANN_SIGMOID", "FANN_SIGMOID_STEPWISE",
+    "FANN_SIGMOID_SYMMETRIC", "FANN_SIGMOID_SYMMETRIC_STEPWISE", "FANN_GAUSSIAN", "FANN_GAUSSIAN_SYMMETRIC",
+    "FANN_GAUSSIAN_STEPWISE", "FANN_ELLIOT", "FANN_ELLIOT_SYMMETRIC", "FANN_LINEAR_PIECE",
+    "FANN_LINEAR_PIECE_SYMMETRIC", "FANN_SIN_SYMMETRIC", "FANN_COS_SYMMETRIC", "FANN_SIN", "FANN_COS",
+)
+
+# FANN code -> (fastnet activation, factor f: fastnet's z = f * steepness * FANN's weighted sum)
+_EXACT = {0: ("linear", 1.0), 3: ("sigmoid", 2.0), 5: ("tanh", 1.0)}
+# the piecewise-linear FANN approximations, loaded as the exact function only on request
+_STEPWISE = {4: ("sigmoid", 2.0, 3), 6: ("tanh", 1.0, 5)}
+# largest |stepwise - exact| over all inputs (computed from the breakpoints in FANN's fann_activation.h)
+_STEPWISE_MAX_ERROR = {4: 0.0332, 6: 0.0664}
+
+# fastnet activation -> (FANN code, steepness) for save_fann: FANN computes the same function of the same z
+_SAVE = {"linear": (0, 1.0), "sigmoid": (3, 0.5), "tanh": (5, 1.0)}
+
+_VERSIONS_FLOAT = ("FANN_FLO_2.1", "FANN_FLO_2.0")
+_VERSIONS_FIXED = ("FANN_FIX_2.0", "FANN_FIX_2.1")
+_NEURONS_KEY = "neurons (num_inputs, activation_function, activation_steepness)"
+_CONNECTIONS_KEY = "connections (connected_to_neuron, weight)"
+_SCALE_KEYS = tuple(f"scale_{what}_{where}" for where in ("in", "out")
+                    for what in ("mean", "deviation", "new_min", "factor"))
+
+_MAX_FILE_BYTES = 1 << 31          # 2 GiB of text is ~50 million connections
+_MAX_DENSE_WEIGHTS = 1 << 28       # 1 GiB of float32 weights in the dense layers built from a (sparse) file
+
+_NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf(?:inity)?)"
+_NUM_RE = re.compile(rf"(?:{_NUM})\Z", re.IGNORECASE)
+_UINT_RE = re.compile(r"\+?\d+\Z")
+_INT_RE = re.compile(r"[+-]?\d+\Z")
+_NEURON_RE = re.compile(rf"\s*\(\s*(\d+)\s*,\s*(\d+)\s*,\s*({_NUM})\s*\)", re.IGNORECASE)
+_CONNECTION_RE = re.compile(rf"\s*\(\s*(\d+)\s*,\s*({_NUM})\s*\)", re.IGNORECASE)
+
+# FANN's defaults for the training parameters save_fann writes (fann_create_standard's values in FANN 2.2), in
+# the order fann_create_from_file reads them; connection_rate and network_type are filled in by save_fann
+_TRAINING_DEFAULTS: Tuple[Tuple[str, str], ...] = (
+    ("learning_rate", "0.700000"), ("connection_rate", ""), ("network_type", "0"),
+    ("learning_momentum", "0.000000"), ("training_algorithm", "2"), ("train_error_function", "1"),
+    ("train_stop_function", "0"), ("cascade_output_change_fraction", "0.010000"),
+    ("quickprop_decay", "-0.000100"), ("quickprop_mu", "1.750000"), ("rprop_increase_factor", "1.200000"),
+    ("rprop_decrease_factor", "0.500000"), ("rprop_delta_min", "0.000000"), ("rprop_delta_max", "50.000000"),
+    ("rprop_delta_zero", "0.100000"), ("cascade_output_stagnation_epochs", "12"),
+    ("cascade_candidate_change_fraction", "0.010000"), ("cascade_candidate_stagnation_epochs", "12"),
+    ("cascade_max_out_epochs", "150"), ("cascade_min_out_epochs", "50"), ("cascade_max_cand_epochs", "150"),
+    ("cascade_min_cand_epochs", "50"), ("cascade_num_candidate_groups", "2"),
+    ("bit_fail_limit", "3.49999994039535522461e-01"), ("cascade_candidate_limit", "1.00000000000000000000e+03"),
+    ("cascade_weight_multiplier", "4.00000005960464477539e-01"), ("cascade_activation_functions_count", "10"),
+    ("cascade_activation_functions", "3 5 7 8 10 11 14 15 16 17 "), ("cascade_activation_steepnesses_count", "4"),
+    ("cascade_activation_steepnesses", "2.50000000000000000000e-01 5.00000000000000000000e-01 "
+                                       "7.50000000000000000000e-01 1.00000000000000000000e+00 "),
+)
+
+
+# ==================================================================================================== reading
+class _File:
+    """The parsed key=value lines of a FANN file, with the line number of each for error messages."""
+
+    def __init__(self, source: str, version: str, fields: Dict[str, Tuple[int, str]]) -> None:
+        self.source = source
+        self.version = version
+        self.fixed = version.startswith("FANN_FIX")
+        self.fields = fields
+        self.decimal_point = 0
+
+    def invalid(self, msg: str, line: Optional[int] = None) -> ValueError:
+        where = f"line {line}: " if line is not None else ""
+        return ValueError(f"{self.source}: not a valid FANN network file: {where}{msg}")
+
+    def raw(self, key: str) -> Tuple[int, str]:
+        if key not in self.fields:
+            raise self.invalid(f"the key {key!r} is missing (truncated or not a FANN network file?)")
+        return self.fields[key]
+
+    def uint(self, key: str) -> Tuple[int, int]:
+        line, value = self.raw(key)
+        value = value.strip()
+        if not _UINT_RE.match(value):
+            raise self.invalid(f"{key} must be a non-negative integer, got {_show(value)}", line)
+        if len(value) > 18:
+            raise self.invalid(f"{key}={_show(value, 20)} is absurdly large", line)
+        return line, int(value)
+
+    def number(self, key: str) -> Tuple[int, float]:
+        line, value = self.raw(key)
+        value = value.strip()
+        if not _NUM_RE.match(value):
+            raise self.invalid(f"{key} must be a number, got {_show(value)}", line)
+        x = float(value)
+        if not np.isfinite(x):
+            raise self.invalid(f"{key} is not finite ({value})", line)
+        return line, x
+
+    def numbers(self, key: str, count: int) -> None:
+        """Check that `key` holds `count` numbers (used for the scale_* lines, which fann_run does not use)."""
+        line, value = self.raw(key)
+        tokens = value.split()
+        if len(tokens) != count:
+            raise self.invalid(f"{key} must hold {count} numbers, found {len(tokens)}", line)
+        for t in tokens:
+            if not _NUM_RE.match(t):
+                raise self.invalid(f"{key} holds {_show(t)}, which is not a number", line)
+
+
+def _show(text: str, limit: int = 40) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _read(path: PathLike) -> _File:
+    source = os.fspath(path)
+    with open(source, "rb") as f:  # FileNotFoundError / IsADirectoryError / PermissionError propagate
+        head = f.read(64)
+        if not head.startswith(b"FANN_"):
+            first = head.split(b"\n", 1)[0].decode("ascii", "replace")
+            raise ValueError(f"{source}: not a valid FANN network file: line 1: expected a FANN version line such "
+                             f"as 'FANN_FLO_2.1' or 'FANN_FIX_2.0', got {_show(first)}")
+        chunks = [head]
+        size = len(head)
+        while size <= _MAX_FILE_BYTES:  # bounded: never hangs on an endless stream such as /dev/zero
+            chunk = f.read(1 << 24)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    if size > _MAX_FILE_BYTES:
+        raise ValueError(f"{source}: not a valid FANN network file: larger than {_MAX_FILE_BYTES} bytes")
+    data = b"".join(chunks)
+    del chunks
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ValueError(f"{source}: not a valid FANN network file: line {line}: byte {data[exc.start]:#04x} is "
+                         "not ASCII text") from None
+    del data
+    lines = text.split("\n")
+    version = lines[0].rstrip("\r").strip()
+    if version in ("FANN_FLO_1.1", "FANN_FIX_1.1"):
+        raise ValueError(f"{source}: {version} files (FANN 1.x) are not supported; load the network with FANN 2.x "
+                         "and save it again")
+    if version not in _VERSIONS_FLOAT + _VERSIONS_FIXED:
+        raise ValueError(f"{source}: not a valid FANN network file: line 1: unknown version {_show(version)} "
+                         f"(supported: {', '.join(_VERSIONS_FLOAT + _VERSIONS_FIXED)})")
+    fields: Dict[str, Tuple[int, str]] = {}
+    for number, line in enumerate(lines[1:], start=2):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        key, eq, value = line.partition("=")
+        if not eq:
+            raise ValueError(f"{source}: not a valid FANN network file: line {number}: expected key=value, got "
+                             f"{_show(line)}")
+        key = key.strip()
+        if key in fields:
+            raise ValueError(f"{source}: not a valid FANN network file: line {number}: {key!r} appears twice "
+                             f"(first on line {fields[key][0]})")
+        fields[key] = (number, value)
+    return _File(source, version, fields)
+
+
+def _tuples(f: _File, key: str, regex: "re.Pattern[str]", expected: int, what: str, min_chars: int) -> List[tuple]:
+    """Parse the `expected` tuples of line `key`, failing fast when the line cannot hold that many."""
+    line, value = f.raw(key)
+    if expected * min_chars > len(value) + 1:
+        raise f.invalid(f"{expected} {what}s are expected, but the line is only {len(value)} characters long "
+                        "(truncated, or a count in the header is wrong)", line)
+    out: List[tuple] = []
+    pos, end = 0, len(value)
+    match = regex.match
+    while len(out) < expected:
+        m = match(value, pos)
+        if m is None:
+            if value[pos:].strip():
+                raise f.invalid(f"cannot read {what} {len(out)}: {_show(value[pos:].strip(), 30)}", line)
+            raise f.invalid(f"{expected} {what}s are expected, found {len(out)} (truncated?)", line)
+        out.append(m.groups())
+        pos = m.end()
+    rest = value[pos:end].strip()
+    if rest:
+        if regex.match(value, pos):
+            raise f.invalid(f"more than the {expected} {what}s the header announces", line)
+        raise f.invalid(f"unexpected text after the last {what}: {_show(rest, 30)}", line)
+    return out
+
+
+def _to_float(tokens: Sequence[str], f: _File, key: str, what: str) -> np.ndarray:
+    """Numbers as float64; a fixed-point file must hold integers, scaled by 2**-decimal_point."""
+    line = f.raw(key)[0]
+    if f.fixed:
+        for i, t in enumerate(tokens):
+            if not _INT_RE.match(t):
+                raise f.invalid(f"{what} {i} is {t!r}: a FANN_FIX file holds integers (scaled by 2**decimal_point)",
+                                line)
+    values = np.fromiter(map(float, tokens), dtype=np.float64, count=len(tokens))
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise f.invalid(f"{what} {bad[0]} is not a finite number ({tokens[bad[0]]})", line)
+    if f.fixed:
+        values = values / float(2 ** f.decimal_point)
+    return values
+
+
+def _describe(indices: np.ndarray, verb: str, noun: str = "neuron") -> str:
+    """'neuron 12 uses' / 'neurons 3, 4, 5, 6, 7, ... (20 in all) use' for verb 'uses/use'."""
+    singular, plural = verb.split("/")
+    idx = [int(i) for i in indices]
+    if len(idx) == 1:
+        return f"{noun} {idx[0]} {singular}"
+    shown = ", ".join(map(str, idx[:5]))
+    return f"{noun}s {shown}" + (f", ... ({len(idx)} in all)" if len(idx) > 5 else "") + f" {plural}"
+
+
+def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Network:
+    """Load a network saved by FANN 2.x (``fann_save`` or ``fann_save_to_fixed``) as a fastnet Network.
+
+    Supported: layered networks (``fann_create_standard``) and sparse ones (``fann_create_sparse``; missing
+    connections become zero weights of Dense layers, which changes nothing numerically), in float
+    (``FANN_FLO_2.1``/``2.0``) or fixed-point (``FANN_FIX_2.0``: integers scaled by ``2**decimal_point``) form,
+    whose layers each use one of FANN_LINEAR, FANN_SIGMOID or FANN_SIGMOID_SYMMETRIC with any steepness ``s >= 0``
+    (steepness may differ between neurons). They load as ``Dense`` layers with activation linear, sigmoid or tanh,
+    the steepness folded exactly into the weights and biases (``loss="mse"``, ``seed=0``, float32).
+
+    ``net.predict(x)`` then equals FANN's ``fann_run(x)`` to float32 rounding, except where FANN clips: FANN
+    limits each neuron's ``s*sum`` to ``+-150/s`` before the activation. That never matters for sigmoid or tanh
+    with ``s <= 16`` (the function is saturated to float32 precision there), but a FANN_LINEAR neuron's output is
+    clipped to ``+-150/s`` (``+-150`` at steepness 1) by FANN, not by fastnet.
+
+    A fixed-point file loads as the float network with the file's rounded weights (what ``fann_save_to_fixed``
+    was given, to ``2**-decimal_point``); FANN's fixed-point library itself runs such a file with integer
+    arithmetic and stepwise sigmoids, so its outputs differ more.
+
+    Keys fastnet does not need (learning rate, RPROP and cascade settings) may be missing and are ignored.
+    Scaling parameters (``scale_included=1``) are checked but not applied, as ``fann_run`` does not apply them
+    either (FANN applies them only in ``fann_scale_input``/``fann_descale_output``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.net`` file.
+    approximate_stepwise : bool
+        FANN_SIGMOID_STEPWISE and FANN_SIGMOID_SYMMETRIC_STEPWISE are piecewise-linear approximations (6
+        breakpoints) of FANN_SIGMOID and FANN_SIGMOID_SYMMETRIC that fastnet does not have. Their error reaches
+        0.033 (sigmoid) and 0.066 (symmetric) per neuron, far beyond float32 tolerance, so by default such
+        networks are rejected; with True they load as the exact sigmoid/tanh, and outputs differ from FANN's by
+        that approximation error (propagated through the later layers): measured against FANN 2.2, up to 0.069
+        on the diabetes sample with its sigmoids made stepwise, and 0.087 on the xor sample made symmetric
+        stepwise.
+
+    Returns
+    -------
+    Network
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    ValueError
+        For a file that is not a valid FANN network file (wrong version line, missing key, truncated, counts
+        that do not match, non-numeric or non-finite values, inconsistent connections), naming the line and the
+        problem; or for a network fastnet cannot express, naming every reason: shortcut connections
+        (``fann_create_shortcut``, cascade training) that skip layers, activation functions fastnet lacks
+        (threshold, gaussian, elliot, linear piece, sin/cos, stepwise), layers that mix activation functions,
+        negative steepness, bias neurons with inputs, neurons without inputs.
+    """
+    f = _read(path)
+    if f.fixed:
+        line, dp = f.uint("decimal_point")
+        if dp > 31:
+            raise f.invalid(f"decimal_point={dp} is out of range (FANN's fixed point uses at most 31)", line)
+        f.decimal_point = dp
+
+    # ---------------------------------------------------------------- header
+    line_nl, num_layers = f.uint("num_layers")
+    line_nt, network_type = f.uint("network_type")
+    if network_type not in (0, 1):
+        raise f.invalid(f"network_type={network_type} is unknown (0: layered, 1: shortcut)", line_nt)
+    shortcut = network_type == 1
+    line_cr, connection_rate = f.number("connection_rate")
+    if connection_rate <= 0:
+        raise f.invalid(f"connection_rate={connection_rate} must be > 0", line_cr)
+    line_ls, sizes_text = f.raw("layer_sizes")
+    tokens = sizes_text.split()
+    if len(tokens) != num_layers:
+        raise f.invalid(f"layer_sizes lists {len(tokens)} layers but num_layers={num_layers}", line_ls)
+    if num_layers < 2:
+        raise f.invalid(f"num_layers={num_layers}: a network needs an input and an output layer", line_nl)
+    for t in tokens:
+        if not _UINT_RE.match(t):
+            raise f.invalid(f"layer_sizes holds {_show(t)}, which is not a non-negative integer", line_ls)
+        if len(t) > 18:
+            raise f.invalid(f"layer_sizes holds {_show(t, 20)}, which is absurdly large", line_ls)
+    sizes = [int(t) for t in tokens]
+    for k, s in enumerate(sizes):
+        need = 2 if (k == 0 or not shortcut) else 1  # the input layer (and every layer of a layered net) has a bias
+        if s < need:
+            raise f.invalid(f"layer {k} has size {s}; it needs at least {need} (layer_sizes count the bias neuron)",
+                            line_ls)
+    total_neurons = sum(sizes)
+    num_inputs = sizes[0] - 1
+    num_outputs = sizes[-1] - (0 if shortcut else 1)
+    if not f.fixed and f.version == "FANN_FLO_2.1" and "scale_included" in f.fields:
+        line_si, scale_included = f.uint("scale_included")
+        if scale_included not in (0, 1):
+            raise f.invalid(f"scale_included={scale_included} must be 0 or 1", line_si)
+        if scale_included:
+            for key in _SCALE_KEYS:
+                f.numbers(key, num_inputs if key.endswith("_in") else num_outputs)
+
+    # ---------------------------------------------------------------- neurons and connections
+    neurons = _tuples(f, _NEURONS_KEY, _NEURON_RE, total_neurons, "neuron", 7)
+    line_n = f.raw(_NEURONS_KEY)[0]
+    counts = [int(t[0]) if len(t[0]) < 19 else 10**18 for t in neurons]  # (huge counts fail just below)
+    total_connections = sum(counts)
+    line_c, conn_text = f.raw(_CONNECTIONS_KEY)
+    if total_connections * 5 > len(conn_text) + 1:
+        raise f.invalid(f"the neurons have {total_connections} inputs in all, but the connections line is only "
+                        f"{len(conn_text)} characters long (truncated, or a count is wrong)", line_c)
+    funcs = np.array([int(t[1]) if len(t[1]) < 10 else -1 for t in neurons], dtype=np.int64)
+    steep = _to_float([t[2] for t in neurons], f, _NEURONS_KEY, "the steepness of neuron")
+    del neurons
+    connections = _tuples(f, _CONNECTIONS_KEY, _CONNECTION_RE, total_connections, "connection", 5)
+    src = np.array([int(t[0]) if len(t[0]) < 19 else -1 for t in connections], dtype=np.int64)
+    weight = _to_float([t[1] for t in connections], f, _CONNECTIONS_KEY, "the weight of connection")
+    del connections
+
+    ncon = np.array(counts, dtype=np.int64)
+    first_con = np.concatenate([[0], np.cumsum(ncon)])
+    offsets = np.concatenate([[0], np.cumsum(np.array(sizes, dtype=np.int64))])  # first neuron of each layer
+    layer_of = np.repeat(np.arange(num_layers), sizes)
+    is_bias = np.zeros(total_neurons, dtype=bool)
+    if shortcut:
+        is_bias[offsets[1] - 1] = True
+    else:
+        is_bias[offsets[1:] - 1] = True  # includes the output layer's unused bias neuron
+    computing = (layer_of >= 1) & ~is_bias
+
+    bad = np.flatnonzero(src >= total_neurons)
+    if bad.size or np.any(src < 0):
+        c = int(bad[0]) if bad.size else int(np.flatnonzero(src < 0)[0])
+        raise f.invalid(f"connection {c} comes from neuron {src[c] if src[c] >= 0 else '(huge)'}, but the network "
+                        f"has {total_neurons} neurons", line_c)
+    bad = np.flatnonzero((funcs < 0) | (funcs >= len(FANN_ACTIVATIONS)))
+    if bad.size:
+        raise f.invalid(f"neuron {bad[0]} has activation function code {_code_text(funcs, bad[0])}, which FANN "
+                        f"does not define (0..{len(FANN_ACTIVATIONS) - 1})", line_n)
+    dst = np.repeat(np.arange(total_neurons), ncon)  # the neuron each connection feeds
+    dst_layer = layer_of[dst]
+    src_layer = layer_of[src]
+
+    if connection_rate >= 1:
+        # FANN ignores the stored sources of a fully connected network: connection i of a neuron reads neuron i
+        # of the previous layer (of the network, for shortcut networks). Make sure that is what the file says.
+        base = offsets[np.maximum(dst_layer - 1, 0)] if not shortcut else np.zeros_like(dst)
+        expected = base + (np.arange(total_connections) - first_con[dst])
+        bad = np.flatnonzero(expected != src)
+        if bad.size:
+            c = int(bad[0])
+            raise f.invalid(f"connection_rate={connection_rate:g} declares a fully connected network, in which "
+                            f"connection {c} (input {c - first_con[dst[c]]} of neuron {dst[c]}) comes from neuron "
+                            f"{expected[c]}, but the file names neuron {src[c]}", line_c)
+
+    # ---------------------------------------------------------------- what fastnet can express
+    problems: List[str] = []
+    bad = np.flatnonzero((layer_of == 0) & (ncon > 0))
+    if bad.size:
+        problems.append(f"{_describe(bad, 'is in the input layer but has/are in the input layer but have')} inputs")
+    bad = np.flatnonzero(is_bias & (ncon > 0))
+    if bad.size:
+        problems.append(f"{_describe(bad, 'is a bias neuron/are bias neurons')} (the last of a layer) with "
+                        "inputs; fastnet's layers have exactly one constant bias")
+    bad = np.flatnonzero(computing & (ncon == 0))
+    if bad.size:
+        problems.append(f"{_describe(bad, 'has/have')} no inputs (FANN runs such a neuron as a constant 1)")
+    bad = np.flatnonzero(src_layer >= dst_layer)
+    if bad.size:
+        problems.append(f"{_describe(bad, 'does/do', 'connection')} not come from an earlier layer "
+                        f"(the first: neuron {dst[bad[0]]} in layer {dst_layer[bad[0]]} reads neuron {src[bad[0]]} in "
+                        f"layer {src_layer[bad[0]]})")
+    skip = (src_layer < dst_layer - 1) & ~is_bias[src]
+    bad = np.flatnonzero(skip & (weight != 0))
+    if bad.size:
+        c = int(bad[0])
+        kind = "shortcut network (network_type=1)" if shortcut else "network"
+        problems.append(f"this {kind} has {bad.size} connection(s) that skip layers (the first: neuron {dst[c]} in "
+                        f"layer {dst_layer[c]} reads neuron {src[c]} in layer {src_layer[c]}); fastnet's Dense layers "
+                        "connect consecutive layers only")
+    bad = np.flatnonzero(computing & ~(steep >= 0))
+    if bad.size:
+        problems.append(f"{_describe(bad, 'has/have')} a negative steepness (e.g. {steep[bad[0]]:g}), for which "
+                        "FANN's clipping turns every s*sum into +-150/|s| (a step function)")
+
+    act_of = np.full(total_neurons, -1, dtype=np.int64)  # the exact FANN function each computing neuron maps to
+    factor = np.zeros(total_neurons)
+    for code in np.unique(funcs[computing]):
+        members = np.flatnonzero(computing & (funcs == code))
+        name = FANN_ACTIVATIONS[code]
+        if code in _EXACT:
+            act_of[members], factor[members] = code, _EXACT[code][1]
+        elif code in _STEPWISE and approximate_stepwise:
+            act_of[members], factor[members] = _STEPWISE[code][2], _STEPWISE[code][1]
+        elif code in _STEPWISE:
+            exact = FANN_ACTIVATIONS[_STEPWISE[code][2]]
+            problems.append(f"{_describe(members, 'uses/use')} {name}, a piecewise-linear approximation of {exact} "
+                            f"that fastnet does not have (it is off by up to {_STEPWISE_MAX_ERROR[code]}); pass "
+                            f"approximate_stepwise=True to load it as {exact}")
+        else:
+            problems.append(f"{_describe(members, 'uses/use')} {name}, which fastnet does not support (fastnet has "
+                            "FANN_LINEAR, FANN_SIGMOID and FANN_SIGMOID_SYMMETRIC)")
+    for k in range(1, num_layers):
+        members = np.flatnonzero(computing & (layer_of == k))
+        used = [c for c in np.unique(act_of[members]) if c >= 0]
+        if len(used) > 1:
+            parts = [f"{_describe(members[act_of[members] == c], 'uses/use')} {FANN_ACTIVATIONS[c]}" for c in used]
+            problems.append(f"layer {k} mixes activation functions ({'; '.join(parts)}); a fastnet layer has one")
+    if problems:
+        raise ValueError(f"{f.source}: this FANN network cannot be expressed as a fastnet Network: "
+                         + "; ".join(problems))
+
+    # ---------------------------------------------------------------- build
+    specs: List[Dense] = []
+    shapes: List[Tuple[int, int]] = []
+    for k in range(1, num_layers):
+        rows = int(np.count_nonzero(computing & (layer_of == k)))
+        cols = int(np.count_nonzero(~is_bias & (layer_of == k - 1)))
+        shapes.append((rows, cols))
+    dense = sum(r * c for r, c in shapes)
+    if dense > _MAX_DENSE_WEIGHTS:
+        raise ValueError(f"{f.source}: this FANN network would need {dense} dense weights (layers "
+                         f"{'-'.join(str(c) for _, c in shapes)}-{shapes[-1][0]}), more than load_fann allows "
+                         f"({_MAX_DENSE_WEIGHTS})")
+    scale = factor * steep  # per neuron: fastnet's z = scale * FANN's weighted sum
+    arrays = []
+    for k in range(1, num_layers):
+        rows, cols = shapes[k - 1]
+        lo, hi = first_con[offsets[k]], first_con[offsets[k + 1]]  # the connections feeding layer k
+        d, s, w = dst[lo:hi], src[lo:hi], weight[lo:hi] * scale[dst[lo:hi]]
+        keep = ~skip[lo:hi]  # the rest are zero-weight skip connections
+        from_bias = is_bias[s] & keep
+        adjacent = ~is_bias[s] & keep
+        W = np.zeros((rows, cols))
+        b = np.zeros(rows)
+        np.add.at(W, (d[adjacent] - offsets[k], s[adjacent] - offsets[k - 1]), w[adjacent])
+        np.add.at(b, d[from_bias] - offsets[k], w[from_bias])
+        with np.errstate(over="ignore"):
+            W32, b32 = W.astype(np.float32), b.astype(np.float32)
+        if not (np.all(np.isfinite(W32)) and np.all(np.isfinite(b32))):
+            raise ValueError(f"{f.source}: layer {k}'s weights times steepness overflow float32")
+        code = int(act_of[np.flatnonzero(computing & (layer_of == k))[0]])
+        specs.append(Dense(cols, rows, _EXACT[code][0]))
+        arrays.append((W32, b32))
+    net = Network(specs, loss="mse", seed=0)
+    for layer, (W32, b32) in zip(net.layers, arrays):
+        layer.weights = W32
+        layer.bias = b32
+    assert net.num_inputs == num_inputs and net.num_outputs == num_outputs
+    return net
+
+
+def _code_text(funcs: np.ndarray, i: int) -> str:
+    return str(funcs[i]) if funcs[i] >= 0 else "(huge)"
+
+
+# ==================================================================================================== writing
+def _fmt(x: float) -> str:
+    return "%.20e" % x  # FANN's FANNPRINTF for float builds: round-trips float32 (and float64) exactly
+
+
+def save_fann(net: Network, path: PathLike) -> None:
+    """Save `net` as a FANN 2.2 network file (``FANN_FLO_2.1``), written atomically.
+
+    Every layer must use linear, sigmoid or tanh; they become FANN_LINEAR (steepness 1), FANN_SIGMOID
+    (steepness 0.5, since FANN's sigmoid is ``1/(1+exp(-2 s z))``) and FANN_SIGMOID_SYMMETRIC (steepness 1), which
+    compute the same function of the same weights, so ``fann_run`` reproduces ``net.predict`` to float32 rounding
+    -- except that FANN clips a FANN_LINEAR neuron's output to +-150 (see :func:`load_fann`). Dense layers are
+    written fully connected (``connection_rate=1``); if there are Sparse layers, only their connections are
+    written and ``connection_rate`` is below 1, which makes FANN follow the stored connections. Training
+    parameters get FANN's defaults. A float64 network's weights are written with 21 significant digits; FANN and
+    :func:`load_fann` read them as float32.
+
+    ``load_fann(path)`` gives back a network with bit-identical predictions (for a float32 network).
+
+    Parameters
+    ----------
+    net : Network
+    path : str or os.PathLike
+        Written through a temporary file in the same folder and ``os.replace``, so a crash leaves either the old
+        file or the new one.
+
+    Raises
+    ------
+    TypeError
+        If `net` is not a fastnet Network.
+    ValueError
+        If a layer uses an activation FANN 2.2 has no equivalent for (relu, leaky_relu, softmax).
+    """
+    if not isinstance(net, Network):
+        raise TypeError(f"save_fann expects a fastnet Network, got {type(net).__name__}")
+    for k, layer in enumerate(net.layers):
+        if layer.activation not in _SAVE:
+            raise ValueError(f"layer {k} uses activation {layer.activation!r}, which FANN 2.2 has no equivalent "
+                             f"for; save_fann supports {', '.join(map(repr, _SAVE))}")
+    sizes = net.sizes
+    offsets = np.concatenate([[0], np.cumsum(np.array(sizes) + 1)])  # every FANN layer has a bias neuron
+    neuron_parts = ["(0, 0, %s) " % _fmt(0.0)] * (sizes[0] + 1)
+    conn_parts: List[str] = []
+    total = possible = 0
+    for k, layer in enumerate(net.layers):
+        code, s = _SAVE[layer.activation]
+        n_in, n_out = layer.in_features, layer.out_features
+        bias_neuron = int(offsets[k] + n_in)
+        weights = np.asarray(layer.weights, dtype=np.float64)
+        bias = np.asarray(layer.bias, dtype=np.float64)
+        if getattr(layer, "is_sparse", False):
+            rows, cols = (np.asarray(a, dtype=np.int64) for a in layer.indices)
+            order = np.lexsort((cols, rows))
+            rows, cols, weights = rows[order], cols[order], weights[order]
+            per_row = np.bincount(rows, minlength=n_out)
+        else:
+            rows = np.repeat(np.arange(n_out), n_in)
+            cols = np.tile(np.arange(n_in), n_out)
+            weights = weights.reshape(-1)
+            per_row = np.full(n_out, n_in)
+        starts = np.concatenate([[0], np.cumsum(per_row)])
+        sources = (offsets[k] + cols).tolist()
+        texts = [_fmt(w) for w in weights.tolist()]
+        for j in range(n_out):
+            neuron_parts.append("(%d, %d, %s) " % (per_row[j] + 1, code, _fmt(s)))
+            conn_parts.extend("(%d, %s) " % sw for sw in zip(sources[starts[j]:starts[j + 1]],
+                                                             texts[starts[j]:starts[j + 1]]))
+            conn_parts.append("(%d, %s) " % (bias_neuron, _fmt(float(bias[j]))))
+        neuron_parts.append("(0, %d, %s) " % (code, _fmt(0.0)))  # the layer's bias neuron (unused in the output)
+        total += int(per_row.sum()) + n_out
+        possible += (n_in + 1) * n_out
+    rate = total / possible
+    if total < possible:
+        rate = min(rate, 0.999999)  # must read back below 1, or FANN would ignore the stored connections
+    text = "".join([
+        "FANN_FLO_2.1\n",
+        f"num_layers={len(sizes)}\n",
+        "".join(f"{key}={'%f' % rate if key == 'connection_rate' else value}\n"
+                for key, value in _TRAINING_DEFAULTS),
+        "layer_sizes=" + "".join(f"{n + 1} " for n in sizes) + "\n",
+        "scale_included=0\n",
+        _NEURONS_KEY + "=" + "".join(neuron_parts) + "\n",
+        _CONNECTIONS_KEY + "=" + "".join(conn_parts) + "\n",
+    ])
+    write_atomic(os.fspath(path), text.encode("ascii"))
