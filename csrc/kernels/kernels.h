@@ -55,8 +55,8 @@ struct KernelTable {
                            const float* inp, int I, int O, float lr, float momentum, float weight_decay,
                            bool nesterov);
   // sparse layers (sparse_impl.h): see the typed fronts below for shapes
-  void (*csr_forward)(float* zt, const float* xt, const float* w, const float* bias, const int32_t* row_ptr,
-                      const int32_t* col, int B, int O);
+  bool (*csr_forward)(float* zt, const float* xt, const float* w, const float* bias, const int32_t* row_ptr,
+                      const int32_t* col, int B, int O, int act, float alpha);  // true: activation applied
   void (*csr_backward_weight)(float* dw, float* dbias, const float* dzt, const float* xt, const int32_t* row_ptr,
                               const int32_t* col, int B, int O);
   void (*csr_backward_weight_sgd)(float* w, float* v, float* bias, float* vbias, float* dbias, const float* dzt,
@@ -95,10 +95,10 @@ void dense_backward_weight_sgd(T* weight, T* velocity, T* dweight, T* bias, T* v
 // a CSC copy for the input gradient: col_ptr (I+1), row (nnz), perm (nnz; CSC position -> CSR position).
 // They work on transposed activations, xt (I,B) and zt/dzt (O,B): then every connection is one vector
 // operation over the batch (an axpy forward, a dot for its gradient), so the cost is nnz·B at SIMD speed.
-// zt = W·xt + bias
+// zt = W·xt + bias; returns true if it also applied `act` (linear, relu, leaky relu on the float32 path)
 template <typename T>
-void csr_forward(T* zt, const T* xt, const T* w, const T* bias, const int32_t* row_ptr, const int32_t* col, int B,
-                 int O);
+bool csr_forward(T* zt, const T* xt, const T* w, const T* bias, const int32_t* row_ptr, const int32_t* col, int B,
+                 int O, Act act, T alpha);
 // dw[j] = Σ_b dzt[o,b]·xt[col[j],b] for connection j of output o; dbias[o] = Σ_b dzt[o,b]   (overwrites)
 template <typename T>
 void csr_backward_weight(T* dw, T* dbias, const T* dzt, const T* xt, const int32_t* row_ptr, const int32_t* col,

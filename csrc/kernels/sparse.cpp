@@ -12,12 +12,16 @@ namespace generic_sparse {
 }  // namespace generic_sparse
 
 template <typename T>
-void csr_forward(T* zt, const T* xt, const T* w, const T* bias, const int32_t* row_ptr, const int32_t* col, int B,
-                 int O) {
-  if constexpr (std::is_same_v<T, float>)
-    kernel_table().csr_forward(zt, xt, w, bias, row_ptr, col, B, O);
-  else
+bool csr_forward(T* zt, const T* xt, const T* w, const T* bias, const int32_t* row_ptr, const int32_t* col, int B,
+                 int O, Act act, T alpha) {
+  if constexpr (std::is_same_v<T, float>) {
+    return kernel_table().csr_forward(zt, xt, w, bias, row_ptr, col, B, O, static_cast<int>(act), alpha);
+  } else {
+    (void)act;
+    (void)alpha;
     generic_sparse::csr_forward_impl(zt, xt, w, bias, row_ptr, col, B, O);
+    return false;
+  }
 }
 
 template <typename T>
@@ -59,7 +63,8 @@ void transpose(T* dst, const T* src, int R, int C) {
 }
 
 #define FASTNET_SPARSE_INSTANTIATE(T)                                                                          \
-  template void csr_forward<T>(T*, const T*, const T*, const T*, const int32_t*, const int32_t*, int, int);    \
+  template bool csr_forward<T>(T*, const T*, const T*, const T*, const int32_t*, const int32_t*, int, int, Act, \
+                               T);                                                                             \
   template void csr_backward_weight<T>(T*, T*, const T*, const T*, const int32_t*, const int32_t*, int, int);  \
   template void csr_backward_weight_sgd<T>(T*, T*, T*, T*, T*, const T*, const T*, const int32_t*,             \
                                            const int32_t*, int, int, T, T, T, bool);                           \

@@ -145,9 +145,10 @@ void Sparse<T>::forward(T* out, const T* inp, int B) const {
   dzt_ptr_ = nullptr;
   const bool direct = B == 1 || transposed_io();
   T* zt = direct ? out : zt_.data();
-  kernels::csr_forward(zt, xt_ptr_, this->weight_.value, this->bias_.value, row_ptr_.data(), col_.data(), B, O);
+  const bool fused = kernels::csr_forward(zt, xt_ptr_, this->weight_.value, this->bias_.value, row_ptr_.data(),
+                                          col_.data(), B, O, this->activation(), this->alpha());
   if (!direct) kernels::transpose(out, zt, O, B);
-  kernels::activation_forward(this->activation(), out, B, O, this->alpha());
+  if (!fused) kernels::activation_forward(this->activation(), out, B, O, this->alpha());
 }
 
 template <typename T>
