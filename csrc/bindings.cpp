@@ -63,6 +63,25 @@ std::vector<py::ssize_t> param_shape(const Layer<T>& layer, bool bias) {
   return {layer.out_features(), layer.in_features()};
 }
 
+// outputs of X (N, inputs); check_finite when Python handed over the user's array without looking at it
+template <typename T>
+Array<T> predict_array(Network<T>& n, const Array<T>& X, bool check_finite) {
+  check_2d(X, "X", n.num_inputs());
+  const long N = static_cast<long>(X.shape(0));
+  FASTNET_CHECK(N >= 1, "X is empty (0 samples)");
+  FASTNET_CHECK(!check_finite || kernels::all_finite(X.data(), static_cast<std::size_t>(X.size())),
+                "X contains NaN or infinite values");
+  Array<T> out({static_cast<py::ssize_t>(N), static_cast<py::ssize_t>(n.num_outputs())});
+  T* o = out.mutable_data();
+  if (N * static_cast<long>(X.shape(1)) < 4096) {  // a few samples: releasing the GIL costs more than it frees
+    n.predict(X.data(), N, o);
+  } else {
+    py::gil_scoped_release release;
+    n.predict(X.data(), N, o);
+  }
+  return out;
+}
+
 py::dict log_dict(const EpochLog& log) {
   py::dict d;
   d["epoch"] = log.epoch;
@@ -140,22 +159,11 @@ void bind_network(py::module_& m, const char* name) {
         return sp->rewire(zeta, n.rng());
       }, py::arg("layer"), py::arg("zeta"))
       .def("predict", [](Net& n, const Array<T>& X, bool check_finite) {
-        // check_finite: the fast path of Network.predict hands over the user's array unchecked
-        check_2d(X, "X", n.num_inputs());
-        const long N = static_cast<long>(X.shape(0));
-        FASTNET_CHECK(N >= 1, "X is empty (0 samples)");
-        FASTNET_CHECK(!check_finite || kernels::all_finite(X.data(), static_cast<std::size_t>(X.size())),
-                      "X contains NaN or infinite values");
-        Array<T> out({static_cast<py::ssize_t>(N), static_cast<py::ssize_t>(n.num_outputs())});
-        T* o = out.mutable_data();
-        if (N * static_cast<long>(X.shape(1)) < 4096) {  // a few samples: releasing the GIL costs more than it frees
-          n.predict(X.data(), N, o);
-        } else {
-          py::gil_scoped_release release;
-          n.predict(X.data(), N, o);
-        }
-        return out;
+        return predict_array(n, X, check_finite);
       }, py::arg("X"), py::arg("check_finite") = false)
+      .def("predict_checked", [](Net& n, const Array<T>& X) {  // the latency path: one argument, finiteness checked
+        return predict_array(n, X, true);
+      }, py::arg("X"))
       .def("evaluate", [](Net& n, const Array<T>& X, std::optional<Labels> labels, std::optional<Array<T>> targets) {
         check_2d(X, "X", n.num_inputs());
         const long N = static_cast<long>(X.shape(0));

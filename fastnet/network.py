@@ -86,6 +86,7 @@ class Network:
         self._n_in = specs[0].in_features
         cls = _core.Network32 if dtype == "float32" else _core.Network64
         self._core = cls([s._spec() for s in specs], LOSSES[loss], seed)
+        self._predict_checked = self._core.predict_checked
         self.layers: List[Layer] = [Layer(self, i, s) for i, s in enumerate(specs)]
 
     # ---------------------------------------------------------------- description
@@ -213,7 +214,7 @@ class Network:
         """Outputs for X (n, inputs): an (n, outputs) array of the network's dtype."""
         if (type(X) is np.ndarray and X.ndim == 2 and X.dtype is self.dtype and X.flags.c_contiguous
                 and X.shape[1] == self._n_in):
-            return self._core.predict(X, True)  # fast path (latency): the core checks shape and finiteness
+            return self._predict_checked(X)  # fast path (latency): the core checks shape and finiteness
         return self._core.predict(as_features(X, self.num_inputs, self.dtype), False)
 
     def predict_classes(self, X: Any) -> np.ndarray:
