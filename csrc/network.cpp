@@ -150,6 +150,20 @@ T* Network<T>::loss_gradient(const T* target, int B, double* loss, T*& spare) {
   return dz;
 }
 
+// dLoss/d(output of layer l-1), as layer l produced it, -> that layer's dz: into its layout (a transpose where a
+// dense and a sparse layer meet; `spare` is the scratch, swapped in), then its activation derivative
+template <typename T>
+void Network<T>::to_dz_below(int l, int B, T*& d, T*& spare) {
+  const Layer<T>& prev = *layers_[static_cast<std::size_t>(l) - 1];
+  if (transposed(l, B) != transposed(l - 1, B)) {
+    const int F = prev.out_features();
+    kernels::transpose(spare, d, transposed(l, B) ? F : B, transposed(l, B) ? B : F);
+    std::swap(d, spare);
+  }
+  kernels::activation_backward(prev.activation(), d, acts_[static_cast<std::size_t>(l) - 1].data(),
+                               static_cast<std::size_t>(B) * prev.out_features(), prev.alpha());
+}
+
 template <typename T>
 double Network<T>::backward(const T* inp, const T* target, int B, T* dinp) {
   (void)inp;  // the forward pass recorded each layer's input (in its layout)
@@ -171,14 +185,7 @@ double Network<T>::backward(const T* inp, const T* target, int B, T* dinp) {
       break;
     }
     layers_[l]->backward(dtmp, dz, inputs_[l], B);
-    const Layer<T>& prev = *layers_[l - 1];
-    if (transposed(l, B) != transposed(l - 1, B)) {  // into the layout of the layer below
-      const int F = prev.out_features();
-      kernels::transpose(spare, dtmp, transposed(l, B) ? F : B, transposed(l, B) ? B : F);
-      std::swap(dtmp, spare);
-    }
-    kernels::activation_backward(prev.activation(), dtmp, acts_[l - 1].data(),
-                                 static_cast<std::size_t>(B) * prev.out_features(), prev.alpha());
+    to_dz_below(l, B, dtmp, spare);
     std::swap(dz, dtmp);
   }
   return loss;
@@ -197,14 +204,7 @@ double Network<T>::sgd_step(const T* inp, const T* target, int B, T lr, T moment
   for (int l = L - 1; l >= 0; --l) {
     if (l > 0) {  // propagate with the weights as they were in the forward pass, then update them
       layers_[l]->backward_input(dtmp, dz, B);
-      const Layer<T>& prev = *layers_[l - 1];
-      if (transposed(l, B) != transposed(l - 1, B)) {
-        const int F = prev.out_features();
-        kernels::transpose(spare, dtmp, transposed(l, B) ? F : B, transposed(l, B) ? B : F);
-        std::swap(dtmp, spare);
-      }
-      kernels::activation_backward(prev.activation(), dtmp, acts_[l - 1].data(),
-                                   static_cast<std::size_t>(B) * prev.out_features(), prev.alpha());
+      to_dz_below(l, B, dtmp, spare);
     }
     layers_[l]->sgd_step(dz, inputs_[l], B, lr, momentum, weight_decay, nesterov);
     std::swap(dz, dtmp);

@@ -100,6 +100,7 @@ class Network {
   bool transposed(int l, int B) const { return B > 1 && layers_[static_cast<std::size_t>(l)]->transposed_io(); }
   // the output gradient (row-major) as the last layer wants it; returns its buffer
   T* loss_gradient(const T* target, int B, double* loss, T*& spare);
+  void to_dz_below(int l, int B, T*& d, T*& spare);
   AlignedBuffer<T> xbuf_, tbuf_;        // gathered inputs and targets
 };
 
