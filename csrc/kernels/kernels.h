@@ -120,6 +120,9 @@ void transpose(T* dst, const T* src, int R, int C);
 // In place on a (B,O) block of pre-activations z -> y = f(z); softmax is row-wise.
 template <typename T>
 void activation_forward(Act act, T* x, int B, int O, T alpha);
+// softmax over the O rows of each column of a transposed (O,B) block (sparse layers' layout)
+template <typename T>
+void softmax_columns(T* zt, int O, int B);
 // d (N) *= f'(·) computed from the layer's outputs y (N); every supported f' is a function of y. Not softmax.
 template <typename T>
 void activation_backward(Act act, T* d, const T* y, std::size_t N, T alpha);

@@ -113,69 +113,37 @@ void Sparse<T>::init(Rng& rng) {
   std::fill(this->bias_.value, this->bias_.value + this->bias_.size, T(0));
 }
 
-template <typename T>
-void Sparse<T>::reserve(int B) {
-  // transposed I/O needs no scratch: only the softmax layer transposes for itself
-  if (B <= capacity_ || transposed_io()) return;
-  const std::size_t I = static_cast<std::size_t>(this->in_features()), O = static_cast<std::size_t>(this->out_features());
-  xt_.resize(I * B);
-  zt_.resize(O * B);
-  dxt_.resize(I * B);
-  capacity_ = B;
-}
-
-template <typename T>
-const T* Sparse<T>::transposed_input(const T* inp, int B) const {
-  if (B == 1 || transposed_io()) return inp;
-  kernels::transpose(xt_.data(), inp, B, this->in_features());
-  return xt_.data();
-}
-
-template <typename T>
-const T* Sparse<T>::transposed_grad(const T* dz, int B) const {
-  if (B == 1 || transposed_io()) return dz;
-  kernels::transpose(zt_.data(), dz, B, this->out_features());
-  return zt_.data();
-}
-
+// All blocks here are transposed, (features, B): inp (I,B), out and dz (O,B), dinp (I,B).
 template <typename T>
 void Sparse<T>::forward(T* out, const T* inp, int B) const {
   const int O = this->out_features();
-  xt_ptr_ = transposed_input(inp, B);  // kept for the backward pass of this batch
-  dzt_ptr_ = nullptr;
-  const bool direct = B == 1 || transposed_io();
-  T* zt = direct ? out : zt_.data();
-  const bool fused = kernels::csr_forward(zt, xt_ptr_, this->weight_.value, this->bias_.value, row_ptr_.data(),
+  xt_ = inp;  // kept for the weight gradient of this batch
+  const bool fused = kernels::csr_forward(out, inp, this->weight_.value, this->bias_.value, row_ptr_.data(),
                                           col_.data(), B, O, this->activation(), this->alpha());
-  if (!direct) kernels::transpose(out, zt, O, B);
-  if (!fused) kernels::activation_forward(this->activation(), out, B, O, this->alpha());
+  if (this->activation() == Act::Softmax)
+    kernels::softmax_columns(out, O, B);
+  else if (!fused)
+    kernels::activation_forward(this->activation(), out, B, O, this->alpha());  // elementwise: any layout
 }
 
 template <typename T>
 void Sparse<T>::backward(T* dinp, const T* dz, const T* /*inp*/, int B) {
-  const T* dzt = transposed_grad(dz, B);
-  kernels::csr_backward_weight(this->weight_.grad, this->bias_.grad, dzt, xt_ptr_, row_ptr_.data(), col_.data(), B,
+  kernels::csr_backward_weight(this->weight_.grad, this->bias_.grad, dz, xt_, row_ptr_.data(), col_.data(), B,
                                this->out_features());
   if (dinp) backward_input(dinp, dz, B);
 }
 
 template <typename T>
 void Sparse<T>::backward_input(T* dinp, const T* dz, int B) const {
-  const T* dzt = dzt_ptr_ = transposed_grad(dz, B);  // sgd_step of this batch reuses it
-  const bool direct = B == 1 || transposed_io();
-  T* dxt = direct ? dinp : dxt_.data();
-  kernels::csc_backward_input(dxt, dzt, this->weight_.value, col_ptr_.data(), row_.data(), perm_.data(), B,
+  kernels::csc_backward_input(dinp, dz, this->weight_.value, col_ptr_.data(), row_.data(), perm_.data(), B,
                               this->in_features());
-  if (!direct) kernels::transpose(dinp, dxt, this->in_features(), B);
 }
 
 template <typename T>
 void Sparse<T>::sgd_step(const T* dz, const T* /*inp*/, int B, T lr, T momentum, T weight_decay, bool nesterov) {
-  const T* dzt = dzt_ptr_ ? dzt_ptr_ : transposed_grad(dz, B);
-  dzt_ptr_ = nullptr;
   kernels::csr_backward_weight_sgd(this->weight_.value, this->weight_.velocity, this->bias_.value,
-                                   this->bias_.velocity, this->bias_.grad, dzt, xt_ptr_, row_ptr_.data(),
-                                   col_.data(), B, this->out_features(), lr, momentum, weight_decay, nesterov);
+                                   this->bias_.velocity, this->bias_.grad, dz, xt_, row_ptr_.data(), col_.data(), B,
+                                   this->out_features(), lr, momentum, weight_decay, nesterov);
 }
 
 template <typename T>

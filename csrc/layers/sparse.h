@@ -1,10 +1,10 @@
 // fastnet/layers/sparse.h — a sparsely connected layer: only the connections that exist are stored and
 // computed. Topology as CSR by output neuron (row_ptr, col), weights as one span of the arena in CSR order, and a
 // CSC copy (col_ptr, row, perm) for the input gradient. Memory and time are proportional to the connections.
+// Its batch inputs, outputs and gradients are transposed, (features, B) (see transposed_io in layer.h).
 #pragma once
 #include <vector>
 
-#include "core/aligned.h"
 #include "layers/layer.h"
 
 namespace fastnet {
@@ -16,9 +16,7 @@ class Sparse final : public Layer<T> {
   Sparse(const LayerConfig& cfg, Rng& rng);
   std::size_t weight_count() const override { return col_.size(); }
   void init(Rng& rng) override;
-  void reserve(int B) override;
-  // transposed I/O, except with a softmax (row-wise over outputs): then the layer transposes internally
-  bool transposed_io() const override { return this->activation() != Act::Softmax; }
+  bool transposed_io() const override { return true; }
   void forward(T* out, const T* inp, int B) const override;
   void backward(T* dinp, const T* dz, const T* inp, int B) override;
   void backward_input(T* dinp, const T* dz, int B) const override;
@@ -35,16 +33,10 @@ class Sparse final : public Layer<T> {
  private:
   void build_csc();
   void draw_weights(T* w, std::size_t n, Rng& rng) const;
-  // transposed activations of the current batch: xt (I,B) of the forward's input, zt (O,B), dxt (I,B)
-  const T* transposed_input(const T* inp, int B) const;
-  const T* transposed_grad(const T* dz, int B) const;
 
   std::vector<int32_t> row_ptr_, col_;         // CSR by output
   std::vector<int32_t> col_ptr_, row_, perm_;  // CSC by input; perm: CSC position -> CSR position
-  mutable AlignedBuffer<T> xt_, zt_, dxt_;
-  mutable const T* xt_ptr_ = nullptr;  // xt_ or, for one sample, the input itself (a (1,I) row is (I,1))
-  mutable const T* dzt_ptr_ = nullptr;  // set by backward_input: this batch's dz already transposed
-  int capacity_ = 0;
+  mutable const T* xt_ = nullptr;  // the forward pass's input (I,B), for the weight gradient of the same batch
 };
 
 }  // namespace fastnet
