@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gzip
-import zlib
 import os
-from typing import Optional, Tuple, Union
+import re
+import zlib
+from typing import Any, List, Optional, Tuple, Union
 
 import numpy as np
 
-__all__ = ["load_idx", "load_mnist", "load_fann_data", "find_mnist"]
+__all__ = ["load_idx", "load_mnist", "load_fann_data", "save_fann_data", "find_mnist"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -89,27 +90,151 @@ def load_mnist(path: Optional[PathLike] = None) -> Tuple[np.ndarray, np.ndarray,
     return Xtr, ytr, Xte, yte
 
 
+_INT = re.compile(r"[+-]?[0-9]+\Z")
+#: Values at or above this magnitude round to infinity when cast to float32 (max + half an ulp).
+_F32_OVERFLOW = float(2**128 - 2**103)
+#: Header sizes above this are rejected outright (the token count check catches smaller lies).
+_MAX_FANN_VALUES = 2**40
+
+
+def _line_of_token(text: str, index: int) -> int:
+    """1-based line number of whitespace-separated token `index` (0-based) of `text`."""
+    seen = 0
+    for line_no, line in enumerate(text.split("\n"), 1):
+        seen += len(line.split())
+        if seen > index:
+            return line_no
+    return text.count("\n") + 1
+
+
+def _describe_position(k: int, n: int, ni: int, no: int) -> str:
+    """Sample k-th value (0-based over the data part) as 'input 3 of sample 7'."""
+    sample, j = divmod(k, ni + no)
+    part = f"input {j + 1} of {ni}" if j < ni else f"output {j - ni + 1} of {no}"
+    return f"{part} of sample {sample + 1} of {n}"
+
+
 def load_fann_data(path: PathLike) -> Tuple[np.ndarray, np.ndarray]:
     """Read FANN's training-data text format: a line ``num_data num_input num_output``, then per sample the
-    inputs and the outputs (whitespace-separated). Returns (X, Y) as float32 (num_data, num_input/num_output)."""
+    inputs and the outputs (whitespace-separated). Returns (X, Y) as float32 (num_data, num_input/num_output).
+
+    Raises ValueError (naming the line of the first offending token) on a malformed file: a bad header, a
+    non-numeric or non-finite value, a value outside float32's range, too few values (the message says which
+    sample/input/output is missing) or too many. The declared sizes are checked against the number of tokens
+    before anything is allocated, so a header claiming 10**12 samples fails at once."""
     path = os.fspath(path)
-    with open(path, "r", encoding="ascii", errors="strict") as f:
-        tokens = f.read().split()
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ValueError(f"{path}:{line}: not a text file, so not a FANN data file (cannot decode as ascii: byte 0x{raw[exc.start]:02x} at "
+                         f"offset {exc.start})") from None
+    tokens = text.split()
     if len(tokens) < 3:
-        raise ValueError(f"{path}: not a FANN data file (needs 'num_data num_input num_output' first)")
-    try:
-        n, ni, no = (int(t) for t in tokens[:3])
-    except ValueError:
-        raise ValueError(f"{path}: the first line must be three integers, got {' '.join(tokens[:3])!r}") from None
+        raise ValueError(f"{path}: not a FANN data file (needs 'num_data num_input num_output' first, "
+                         f"found {len(tokens)} token(s))")
+    for i, t in enumerate(tokens[:3]):
+        if not _INT.match(t):
+            raise ValueError(f"{path}:{_line_of_token(text, i)}: the first line must be three integers, got "
+                             f"{' '.join(tokens[:3])!r} (expected 'num_data num_input num_output')")
+    n, ni, no = (int(t) for t in tokens[:3])
     if n < 0 or ni < 1 or no < 0:
-        raise ValueError(f"{path}: invalid sizes num_data={n} num_input={ni} num_output={no}")
+        raise ValueError(f"{path}:{_line_of_token(text, 0)}: invalid sizes num_data={n} num_input={ni} "
+                         f"num_output={no} (need num_data >= 0, num_input >= 1, num_output >= 0)")
     want = n * (ni + no)
-    if len(tokens) - 3 != want:
-        raise ValueError(f"{path}: expected {want} numbers for {n} samples of {ni}+{no} values, "
-                         f"found {len(tokens) - 3}")
+    have = len(tokens) - 3
+    counts = f"expected {want} numbers for {n} samples of {ni}+{no} values, found {have}"
+    if want > have:
+        if have == 0 or want > _MAX_FANN_VALUES or want > 2 * have + 1000:
+            raise ValueError(f"{path}:{_line_of_token(text, 0)}: {counts}: the header's sizes do not match the "
+                             f"file (wrong header or badly truncated file)")
+        raise ValueError(f"{path}: truncated file: {counts}: the file ends (line "
+                         f"{_line_of_token(text, len(tokens) - 1)}) before {_describe_position(have, n, ni, no)}")
+    if have > want:
+        raise ValueError(f"{path}:{_line_of_token(text, 3 + want)}: {counts}: unexpected extra data after the "
+                         f"{n} declared samples, starting with {_show(tokens[3 + want])}")
     try:
-        values = np.array(tokens[3:], dtype=np.float64).reshape(n, ni + no)
-    except ValueError as exc:
-        raise ValueError(f"{path}: non-numeric value: {exc}") from None
+        values = np.array(tokens[3:], dtype=np.float64)
+        bad = None
+    except (ValueError, OverflowError):
+        values, bad = None, -1
+    if values is not None:
+        finite = np.isfinite(values) & (np.abs(values) < _F32_OVERFLOW)
+        if not finite.all():
+            bad = int(np.argmin(finite))
+    if bad is not None:
+        if bad < 0:  # find the token numpy refused
+            bad = next((k for k, t in enumerate(tokens[3:]) if not _is_float(t)), None)
+            if bad is None:
+                raise ValueError(f"{path}: non-numeric value") from None
+            why = "is a non-numeric value"
+        else:
+            why = "is not finite" if not np.isfinite(values[bad]) else "is out of float32 range"
+        raise ValueError(f"{path}:{_line_of_token(text, 3 + bad)}: value {_show(tokens[3 + bad])} "
+                         f"({_describe_position(bad, n, ni, no)}) {why}")
+    values = values.reshape(n, ni + no)
     return (np.ascontiguousarray(values[:, :ni], dtype=np.float32),
             np.ascontiguousarray(values[:, ni:], dtype=np.float32))
+
+
+def _is_float(t: str) -> bool:
+    try:
+        np.float64(t)
+        return True
+    except (ValueError, OverflowError):
+        return False
+
+
+def _show(t: str, limit: int = 30) -> str:
+    return repr(t if len(t) <= limit else t[:limit] + "...")
+
+
+def _as_table(a: Any, name: str) -> np.ndarray:
+    arr = np.asarray(a)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
+                                   or arr.dtype == np.bool_):
+        raise ValueError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (samples, values), got shape {arr.shape}")
+    if not np.issubdtype(arr.dtype, np.floating):
+        arr = arr.astype(np.float64)
+    finite = np.isfinite(arr)
+    if not finite.all():
+        i, j = np.argwhere(~finite)[0]
+        raise ValueError(f"{name} must be finite: {name}[{i}, {j}] = {arr[i, j]}")
+    big = np.abs(arr) >= _F32_OVERFLOW if arr.dtype.itemsize > 4 else None
+    if big is not None and big.any():
+        i, j = np.argwhere(big)[0]
+        raise ValueError(f"{name}[{i}, {j}] = {arr[i, j]} is out of float32 range (FANN data is read as float32)")
+    return arr
+
+
+def _format_rows(a: np.ndarray) -> List[str]:
+    fmt = "%.9g" if a.dtype.itemsize <= 4 else "%.17g"
+    return [" ".join([fmt % v for v in row]) for row in a.tolist()]
+
+
+def save_fann_data(path: PathLike, X: Any, Y: Any) -> None:
+    """Write (X, Y) in FANN's training-data text format, readable by FANN and by :func:`load_fann_data`.
+
+    The file is a header line ``num_data num_input num_output``, then per sample one line of inputs and one
+    line of outputs. Values are written exactly (``%.9g`` for float16/float32, ``%.17g`` for float64), so a
+    float32 array round-trips bit for bit. The file is replaced atomically.
+
+    Raises ValueError unless X and Y are 2-D real arrays with the same number of rows, X has at least one
+    column, and every value is finite and within float32's range."""
+    from ._format import write_atomic
+
+    X = _as_table(X, "X")
+    Y = _as_table(Y, "Y")
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(f"X and Y must have the same number of rows, got {X.shape[0]} and {Y.shape[0]}")
+    if X.shape[1] < 1:
+        raise ValueError("X must have at least one column (FANN needs num_input >= 1)")
+    lines = [f"{X.shape[0]} {X.shape[1]} {Y.shape[1]}"]
+    for xl, yl in zip(_format_rows(X), _format_rows(Y)):
+        lines.append(xl)
+        lines.append(yl)
+    write_atomic(os.fspath(path), ("\n".join(lines) + "\n").encode("ascii"))
