@@ -1,5 +1,7 @@
 // fastnet/kernels/dense_avx2.cpp — the float32 dense kernels compiled for avx2 (flags set in CMakeLists.txt's SIMD registry).
 // The code is dense_simd.inc; this unit only fixes the vector width and register tile (MR=6 rows × NR=2 vectors).
+#include <immintrin.h>
+
 #include <cstddef>
 #include <cstdint>
 #ifdef _OPENMP
