@@ -1,9 +1,9 @@
 """An evolving sparse MLP on MNIST (Sparse Evolutionary Training), with under 10% of the dense connections.
 
-    python examples/sparse_mnist.py [--epochs 25] [--fine-tune 5] [--compare-dense]
+    python examples/sparse_mnist.py [--epochs 30] [--fine-tune 10] [--zeta 0.1] [--compare-dense]
 
 784-1000-1000-10 with every layer sparse (about 10% density, the output layer 20%), rewired after every epoch by
-SET: the 20% of connections with the smallest magnitude are dropped and as many regrown at random; then a few
+SET: the 10% of connections with the smallest magnitude are dropped and as many regrown at random; then a few
 epochs at a tenth of the learning rate on the final topology. With --compare-dense it also trains the dense
 network of the same shape with the same recipe and prints both.
 """
@@ -35,13 +35,14 @@ def train(net: fn.Network, data, args, rewire) -> dict:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", default=None)
-    p.add_argument("--epochs", type=int, default=25, help="epochs with rewiring")
-    p.add_argument("--fine-tune", type=int, default=5, help="then epochs at lr/10 without rewiring")
+    p.add_argument("--epochs", type=int, default=30, help="epochs with rewiring")
+    p.add_argument("--fine-tune", type=int, default=10, help="then epochs at lr/10 without rewiring")
+    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=0.1)
     p.add_argument("--weight-decay", type=float, default=1e-4)
     p.add_argument("--density", type=float, default=0.099)
-    p.add_argument("--zeta", type=float, default=0.2)
+    p.add_argument("--zeta", type=float, default=0.1)
     p.add_argument("--compare-dense", action="store_true")
     p.add_argument("--verbose", type=int, default=1)
     args = p.parse_args(argv)
@@ -50,7 +51,7 @@ def main(argv=None) -> int:
     d = args.density
     sparse = fn.Network([fn.Sparse(784, 1000, density=d, activation="relu"),
                          fn.Sparse(1000, 1000, density=d, activation="relu"),
-                         fn.Sparse(1000, 10, density=min(1.0, 2 * d), activation="softmax")], seed=0)
+                         fn.Sparse(1000, 10, density=min(1.0, 2 * d), activation="softmax")], seed=args.seed)
     dense_weights = 784 * 1000 + 1000 * 1000 + 1000 * 10
     conn = sum(L.nnz for L in sparse.layers)
     print(f"sparse 784-1000-1000-10: {conn:,} connections = {conn / dense_weights:.2%} of the dense network's")
@@ -58,7 +59,7 @@ def main(argv=None) -> int:
     print(f"sparse + SET: test accuracy {s['accuracy']:.2%} (best epoch {s['best']:.2%}), {s['seconds']:.1f}s, "
           f"{s['parameters']:,} parameters")
     if args.compare_dense:
-        dense = fn.Network([784, 1000, 1000, 10], activation="relu", output="softmax", seed=0)
+        dense = fn.Network([784, 1000, 1000, 10], activation="relu", output="softmax", seed=args.seed)
         r = train(dense, data, args, None)
         print(f"dense:        test accuracy {r['accuracy']:.2%} (best epoch {r['best']:.2%}), {r['seconds']:.1f}s, "
               f"{r['parameters']:,} parameters")
