@@ -63,6 +63,18 @@ std::vector<py::ssize_t> param_shape(const Layer<T>& layer, bool bias) {
   return {layer.out_features(), layer.in_features()};
 }
 
+// One network's calls from several Python threads are serialized (they share its workspace). Waiting happens
+// without the GIL: the thread holding the lock may need the GIL for a fit callback.
+template <typename T>
+std::unique_lock<std::recursive_mutex> lock_network(const Network<T>& n) {
+  std::unique_lock<std::recursive_mutex> lock(n.busy(), std::try_to_lock);
+  if (!lock.owns_lock()) {
+    py::gil_scoped_release release;
+    lock.lock();
+  }
+  return lock;
+}
+
 // outputs of X (N, inputs); check_finite when Python handed over the user's array without looking at it
 template <typename T>
 Array<T> predict_array(Network<T>& n, const Array<T>& X, bool check_finite) {
@@ -73,6 +85,7 @@ Array<T> predict_array(Network<T>& n, const Array<T>& X, bool check_finite) {
                 "X contains NaN or infinite values");
   Array<T> out({static_cast<py::ssize_t>(N), static_cast<py::ssize_t>(n.num_outputs())});
   T* o = out.mutable_data();
+  auto lock = lock_network(n);
   if (N * static_cast<long>(X.shape(1)) < 4096) {  // a few samples: releasing the GIL costs more than it frees
     n.predict(X.data(), N, o);
   } else {
@@ -128,11 +141,13 @@ void bind_network(py::module_& m, const char* name) {
       .def_property_readonly("num_inputs", &Net::num_inputs)
       .def_property_readonly("num_outputs", &Net::num_outputs)
       .def("get_param", [](Net& n, int l, bool bias, bool velocity) {
+        auto lock = lock_network(n);
         const Layer<T>& layer = n.layer(l);
         const ParamView<T>& v = bias ? layer.bias() : layer.weight();
         return copy_out<T>(velocity ? v.velocity : v.value, param_shape(layer, bias));
       }, py::arg("layer"), py::arg("bias"), py::arg("velocity") = false)
       .def("set_param", [](Net& n, int l, bool bias, bool velocity, const Array<T>& a) {
+        auto lock = lock_network(n);
         const Layer<T>& layer = n.layer(l);
         const ParamView<T>& v = bias ? layer.bias() : layer.weight();
         FASTNET_CHECK(static_cast<std::size_t>(a.size()) == v.size, "expected ", v.size, " values, got ", a.size());
@@ -148,12 +163,14 @@ void bind_network(py::module_& m, const char* name) {
       })
       .def("reset_optimizer_state", &Net::reset_optimizer_state)
       .def("topology", [](Net& n, int l) {  // (row_ptr, col) of a sparse layer
+        auto lock = lock_network(n);
         auto* sp = dynamic_cast<Sparse<T>*>(&n.layer(l));
         FASTNET_CHECK(sp, "layer ", l, " is not sparse");
         return py::make_tuple(copy_out<int32_t>(sp->row_ptr().data(), {static_cast<py::ssize_t>(sp->row_ptr().size())}),
                               copy_out<int32_t>(sp->col().data(), {static_cast<py::ssize_t>(sp->col().size())}));
       }, py::arg("layer"))
       .def("rewire", [](Net& n, int l, double zeta) {
+        auto lock = lock_network(n);
         auto* sp = dynamic_cast<Sparse<T>*>(&n.layer(l));
         FASTNET_CHECK(sp, "layer ", l, " is not sparse");
         return sp->rewire(zeta, n.rng());
@@ -169,6 +186,7 @@ void bind_network(py::module_& m, const char* name) {
         const long N = static_cast<long>(X.shape(0));
         const Targets<T> t = targets_of(n, labels, targets, N);
         Metrics m;
+        auto lock = lock_network(n);
         {
           py::gil_scoped_release release;
           m = n.evaluate(X.data(), N, t);
@@ -185,6 +203,7 @@ void bind_network(py::module_& m, const char* name) {
         Array<T> dX({static_cast<py::ssize_t>(B), static_cast<py::ssize_t>(n.num_inputs())});
         T* dx = dX.mutable_data();
         double loss;
+        auto lock = lock_network(n);
         {
           py::gil_scoped_release release;
           n.reserve(B);
@@ -244,6 +263,7 @@ void bind_network(py::module_& m, const char* name) {
         };
         std::vector<EpochLog> history;
         {
+          auto lock = lock_network(n);
           py::gil_scoped_release release;
           history = fit(n, train, Xv ? &val : nullptr, o, hook);
         }

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "core/aligned.h"
@@ -83,6 +84,10 @@ class Network {
 
   static constexpr int kChunk = 1024;  // rows per step of predict/evaluate
 
+  // Calls from several threads share one workspace, so the binding serializes them on this lock; recursive so a
+  // fit callback may still evaluate or predict with the network it trains (between batches).
+  std::recursive_mutex& busy() const { return busy_; }
+
  private:
   std::vector<std::unique_ptr<Layer<T>>> layers_;
   Loss loss_;
@@ -102,6 +107,7 @@ class Network {
   T* loss_gradient(const T* target, int B, double* loss, T*& spare);
   void to_dz_below(int l, int B, T*& d, T*& spare);
   AlignedBuffer<T> xbuf_, tbuf_;        // gathered inputs and targets
+  mutable std::recursive_mutex busy_;
 };
 
 }  // namespace fastnet

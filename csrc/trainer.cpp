@@ -31,8 +31,6 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
   std::vector<long> order(static_cast<std::size_t>(train.N));
   std::iota(order.begin(), order.end(), 0L);
   std::vector<EpochLog> history;
-  T* xb = net.input_buffer();
-  T* tb = net.target_buffer();
   using clock = std::chrono::steady_clock;
 
   for (int epoch = 1; epoch <= opts.epochs; ++epoch) {
@@ -49,6 +47,9 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
     for (long s = 0; s < train.N; s += B, ++batch_index) {
       const int nb = static_cast<int>(std::min<long>(B, train.N - s));
       const long* idx = order.data() + s;
+      // fetched per batch: a callback may have evaluated with this network and grown its workspace
+      T* xb = net.input_buffer();
+      T* tb = net.target_buffer();
       parallel_for(nb, static_cast<long>(nb) * I > (1L << 16), [&](long b0, long b1) {
         for (long b = b0; b < b1; ++b) std::memcpy(xb + b * I, train.X + idx[b] * I, sizeof(T) * I);
       });

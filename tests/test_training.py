@@ -138,3 +138,35 @@ def test_regression_has_no_accuracy():
     h = net.fit(X, Y, epochs=30, batch_size=10, lr=0.05, momentum=0.9, verbose=0)
     assert "accuracy" not in h and h["loss"][-1] < h["loss"][0]
     assert set(net.evaluate(X, Y)) == {"loss"}
+
+
+def test_threads_sharing_a_network_and_callbacks_using_it():
+    """Calls from several Python threads are serialized; a callback may evaluate the network it trains."""
+    import threading
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(4000, 50)).astype(np.float32)
+    y = rng.integers(0, 5, 4000)
+    net = fn.Network([50, 64, 5], seed=0)
+    ref = fn.Network([50, 64, 5], seed=0)
+    evals = []
+    ref.fit(X, y, epochs=3, batch_size=32, lr=0.05, verbose=0)
+    errors = []
+
+    def predict_loop():
+        try:
+            for _ in range(200):
+                assert np.all(np.isfinite(net.predict(X[:2000])))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=predict_loop) for _ in range(2)]
+    for t in threads:
+        t.start()
+    net.fit(X, y, epochs=3, batch_size=32, lr=0.05, verbose=0,
+            callbacks=[lambda logs: evals.append(net.evaluate(X[:3000], y[:3000])["accuracy"])])
+    for t in threads:
+        t.join()
+    assert not errors and len(evals) == 3
+    # neither the concurrent predictions nor the callback's evaluations changed the training
+    np.testing.assert_array_equal(net.layers[0].weights, ref.layers[0].weights)
