@@ -135,6 +135,7 @@ class Network:
         verbose: int = 1,
         callbacks: Optional[Iterable[Callback]] = None,
         rewire: Optional[SET] = None,
+        validation_split: float = 0.0,
     ) -> History:
         """Train with mini-batch SGD (momentum, optional Nesterov, L2 weight decay on weights, not biases).
 
@@ -155,6 +156,9 @@ class Network:
             Each is called with the epoch's logs (a dict) after every epoch; returning False stops training.
         rewire : fastnet.SET, optional
             Evolve the sparse layers' topology after every epoch but the last (Sparse Evolutionary Training).
+        validation_split : float in [0, 1)
+            Hold out this fraction of (X, y) — the last samples, before any shuffling — as validation data.
+            Not combined with validation_data.
 
         Returns
         -------
@@ -171,6 +175,20 @@ class Network:
         weight_decay = check_range(weight_decay, "weight_decay", 0.0, float("inf"))
         verbose = check_int(verbose, "verbose", 0)
         Xv = lv = tv = None
+        split = check_range(validation_split, "validation_split", 0.0, 1.0)
+        if split > 0.0:
+            if validation_data is not None:
+                raise ValueError("give validation_data or validation_split, not both")
+            n_val = int(round(split * Xa.shape[0]))
+            if n_val < 1 or n_val >= Xa.shape[0]:
+                raise ValueError(f"validation_split={validation_split} leaves {n_val} of {Xa.shape[0]} samples for "
+                                 "validation; it must leave at least one sample on each side")
+            cut = Xa.shape[0] - n_val  # row slices of C-contiguous arrays: views, no copies
+            Xv, Xa = Xa[cut:], Xa[:cut]
+            if labels is not None:
+                lv, labels = labels[cut:], labels[:cut]
+            if targets is not None:
+                tv, targets = targets[cut:], targets[:cut]
         if validation_data is not None:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
                 raise TypeError("validation_data must be a tuple (X_val, y_val)")
@@ -201,12 +219,19 @@ class Network:
                         return False
             return True
 
+        for cb in callbacks:
+            if hasattr(cb, "set_network"):
+                cb.set_network(self)
         try:
             raw = self._core.fit(Xa, labels, targets, Xv, lv, tv, epochs, batch_size, lr, momentum, weight_decay,
                                  bool(nesterov), bool(shuffle), progress_every, hook, zeta)
         except KeyboardInterrupt as exc:  # stopped at a batch boundary: hand back what was completed
             exc.history = _history(getattr(exc, "history", []), classifier)  # type: ignore[attr-defined]
             raise
+        finally:
+            for cb in callbacks:
+                if hasattr(cb, "on_train_end"):
+                    cb.on_train_end()
         return _history(raw, classifier)
 
     # ---------------------------------------------------------------- inference
@@ -344,6 +369,16 @@ class Network:
     def save(self, path: Union[str, os.PathLike]) -> None:
         """Save to a .fnet file atomically: a failure midway leaves any previous file at `path` intact."""
         write_atomic(os.fspath(path), self.to_bytes())
+
+    def _restore(self, data: bytes) -> None:
+        """Put back weights, optimizer state and RNG state from ``to_bytes()`` of this same architecture."""
+        other = Network.from_bytes(data)
+        if [type(s) for s in other.specs] != [type(s) for s in self.specs] or other.sizes != self.sizes:
+            raise ValueError("the saved state belongs to another architecture")
+        self._core = other._core
+        self._predict_checked = other._predict_checked
+        self.specs = other.specs
+        self.layers = [Layer(self, i, s) for i, s in enumerate(self.specs)]
 
     def __getstate__(self) -> Dict[str, Any]:
         return {"fnet": self.to_bytes()}

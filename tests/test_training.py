@@ -170,3 +170,38 @@ def test_threads_sharing_a_network_and_callbacks_using_it():
     assert not errors and len(evals) == 3
     # neither the concurrent predictions nor the callback's evaluations changed the training
     np.testing.assert_array_equal(net.layers[0].weights, ref.layers[0].weights)
+
+
+def test_validation_split_holds_out_the_last_samples():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(100, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 100)
+    net = fn.Network([6, 8, 3], seed=0)
+    h = net.fit(X, y, epochs=2, batch_size=10, lr=0.05, validation_split=0.2, verbose=0)
+    assert len(h["val_loss"]) == 2
+    assert h["val_loss"][-1] == pytest.approx(net.evaluate(X[80:], y[80:])["loss"], rel=1e-6)
+    with pytest.raises(ValueError, match="not both"):
+        net.fit(X, y, epochs=1, validation_split=0.2, validation_data=(X, y), verbose=0)
+    with pytest.raises(ValueError, match="validation_split"):
+        net.fit(X, y, epochs=1, validation_split=1.5, verbose=0)
+    with pytest.raises(ValueError, match="at least one sample"):
+        net.fit(X[:3], y[:3], epochs=1, validation_split=0.01, verbose=0)
+
+
+def test_early_stopping_stops_and_restores_the_best_epoch():
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(200, 20)).astype(np.float32)
+    y = rng.integers(0, 2, 200)  # random labels: validation loss soon gets worse as the net memorizes
+    Xv = rng.normal(size=(200, 20)).astype(np.float32)
+    yv = rng.integers(0, 2, 200)
+    net = fn.Network([20, 128, 2], seed=0)
+    stop = fn.EarlyStopping(monitor="val_loss", patience=2)
+    h = net.fit(X, y, epochs=200, batch_size=10, lr=0.05, momentum=0.9, validation_data=(Xv, yv), verbose=0,
+                callbacks=[stop])
+    assert h.epochs < 200 and stop.stopped_epoch == h.epochs
+    assert stop.stopped_epoch - stop.best_epoch == 3
+    best = min(h["val_loss"])
+    assert stop.best == pytest.approx(best)
+    assert net.evaluate(Xv, yv)["loss"] == pytest.approx(best, rel=1e-5)  # the best epoch's weights are back
+    with pytest.raises(ValueError, match="monitors 'val_loss'"):
+        net.fit(X, y, epochs=2, verbose=0, callbacks=[fn.EarlyStopping()])
