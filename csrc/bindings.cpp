@@ -108,6 +108,8 @@ py::dict log_dict(const EpochLog& log) {
     d["val_accuracy"] = log.val_accuracy;
   }
   d["seconds"] = log.seconds;
+  d["lr"] = log.lr;
+  d["momentum"] = log.momentum;
   return d;
 }
 
@@ -249,12 +251,19 @@ void bind_network(py::module_& m, const char* name) {
         // The hook runs on the training thread: take the GIL, honour Ctrl-C, call Python. A Python error is
         // kept and re-raised once the loop has stopped cleanly at a batch boundary.
         std::unique_ptr<py::error_already_set> pending;
-        FitHook hook = [&](const EpochLog& log) -> bool {
+        // It returns None/True (go on), False (stop) or a dict {"lr": .., "momentum": ..} (validated in Python).
+        FitHook hook = [&](const EpochLog& log, FitControl& control) -> bool {
           py::gil_scoped_acquire gil;
           try {
             if (PyErr_CheckSignals() != 0) throw py::error_already_set();
             if (!callback) return true;
             py::object r = (*callback)(log_dict(log));
+            if (py::isinstance<py::dict>(r)) {
+              py::dict d = r.cast<py::dict>();
+              if (d.contains("lr")) control.lr = d["lr"].cast<double>();
+              if (d.contains("momentum")) control.momentum = d["momentum"].cast<double>();
+              return true;
+            }
             return r.is_none() || r.cast<bool>();
           } catch (py::error_already_set& e) {
             pending = std::make_unique<py::error_already_set>(std::move(e));

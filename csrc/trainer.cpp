@@ -22,7 +22,8 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
   FASTNET_CHECK(train.N >= 1, "cannot fit on an empty data set");
   const int B = static_cast<int>(std::min<long>(opts.batch_size, train.N));
   const int I = net.num_inputs();
-  const T lr = static_cast<T>(opts.lr), mu = static_cast<T>(opts.momentum), wd = static_cast<T>(opts.weight_decay);
+  const T wd = static_cast<T>(opts.weight_decay);
+  FitControl control{opts.lr, opts.momentum};  // hooks may reschedule these between batches
 
   // evaluate() on the validation set shares the workspace: size it for both now, so nothing grows later
   const long val_rows = validation ? std::min<long>(validation->N, Network<T>::kChunk) : 0;
@@ -40,6 +41,8 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
         std::swap(order[i], order[static_cast<long>(net.rng().below(static_cast<uint64_t>(i + 1)))]);
     EpochLog log;
     log.epoch = epoch;
+    log.lr = control.lr;
+    log.momentum = control.momentum;
     log.samples_total = train.N;
     double loss_sum = 0.0;
     long correct = 0, batch_index = 0;
@@ -56,7 +59,8 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
       net.gather_targets(tb, train.y, idx, nb);
       const T* out = net.forward(xb, nb);
       correct += net.count_correct(out, tb, nb);
-      const double loss = net.sgd_step(xb, tb, nb, lr, mu, wd, opts.nesterov);
+      const double loss = net.sgd_step(xb, tb, nb, static_cast<T>(control.lr), static_cast<T>(control.momentum), wd,
+                                       opts.nesterov);
       if (!std::isfinite(loss))  // sgd_step left the weights as they were before this batch
         throw std::domain_error(detail::concat("training diverged: the loss became ", loss, " at epoch ", epoch,
                                                ", batch ", batch_index + 1,
@@ -69,7 +73,7 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
         log.loss = loss_sum / log.samples_done;
         log.accuracy = static_cast<double>(correct) / log.samples_done;
         log.seconds = std::chrono::duration<double>(clock::now() - start).count();
-        if (!hook(log)) {
+        if (!hook(log, control)) {
           stop = true;
           break;
         }
@@ -89,7 +93,7 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
     log.epoch_end = !stop;
     if (stop) break;
     history.push_back(log);
-    if (hook && !hook(log)) break;
+    if (hook && !hook(log, control)) break;
   }
   return history;
 }

@@ -32,10 +32,18 @@ struct EpochLog {
   double val_loss = 0.0;
   double val_accuracy = 0.0;
   double seconds = 0.0;  // since the epoch started
+  double lr = 0.0;       // the learning rate and momentum this epoch ran with
+  double momentum = 0.0;
+};
+
+// What a hook may change for the batches that follow it (learning-rate and momentum schedules).
+struct FitControl {
+  double lr = 0.0;
+  double momentum = 0.0;
 };
 
 // Return false to stop training (after the current batch; the weights stay those of the last update).
-using FitHook = std::function<bool(const EpochLog&)>;
+using FitHook = std::function<bool(const EpochLog&, FitControl&)>;
 
 template <typename T>
 struct Dataset {

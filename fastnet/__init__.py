@@ -7,7 +7,7 @@
 
 __version__ = "0.1.0"
 
-from . import _core, datasets
+from . import _core, datasets, schedules
 from .fann import load_fann, save_fann
 from ._format import ModelFormatError
 from .callbacks import EarlyStopping
@@ -16,7 +16,7 @@ from .network import History, Network, load
 
 __all__ = [
     "Network", "Dense", "Sparse", "SET", "Layer", "History", "load", "load_fann", "save_fann",
-    "ModelFormatError", "EarlyStopping", "datasets",
+    "ModelFormatError", "EarlyStopping", "datasets", "schedules",
     "set_num_threads", "get_num_threads", "available_isas", "get_isa", "set_isa", "__version__",
 ]
 

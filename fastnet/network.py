@@ -153,7 +153,9 @@ class Network:
         verbose : int
             1: a progress bar and one line per epoch; 0: silent.
         callbacks : iterable of callables, optional
-            Each is called with the epoch's logs (a dict) after every epoch; returning False stops training.
+            Each is called with the epoch's logs (a dict with loss, accuracy, val_*, seconds, lr, momentum)
+            after every epoch; returning False stops training, returning {"lr": x} and/or {"momentum": m} sets
+            them from the next epoch on (see fastnet.schedules).
         rewire : fastnet.SET, optional
             Evolve the sparse layers' topology after every epoch but the last (Sparse Evolutionary Training).
         validation_split : float in [0, 1)
@@ -207,17 +209,25 @@ class Network:
         # while the loop stays in C++ for thousands of samples between calls
         progress_every = max(1, n_batches // 50)
 
-        def hook(log: Dict[str, Any]) -> bool:
+        def hook(log: Dict[str, Any]) -> Any:
             if not classifier:
                 log.pop("accuracy", None)
                 log.pop("val_accuracy", None)
             if bar:
                 bar.update(log)
-            if log["epoch_end"]:
-                for cb in callbacks:
-                    if cb(dict(log)) is False:
-                        return False
-            return True
+            if not log["epoch_end"]:
+                return True
+            change: Dict[str, float] = {}
+            for cb in callbacks:
+                r = cb(dict(log))
+                if r is False:
+                    return False
+                if isinstance(r, dict):  # a schedule: new lr / momentum from the next epoch on
+                    if "lr" in r:
+                        change["lr"] = check_positive(r["lr"], "lr returned by a callback")
+                    if "momentum" in r:
+                        change["momentum"] = check_range(r["momentum"], "momentum returned by a callback", 0.0, 1.0)
+            return change or True
 
         for cb in callbacks:
             if hasattr(cb, "set_network"):

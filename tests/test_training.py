@@ -205,3 +205,35 @@ def test_early_stopping_stops_and_restores_the_best_epoch():
     assert net.evaluate(Xv, yv)["loss"] == pytest.approx(best, rel=1e-5)  # the best epoch's weights are back
     with pytest.raises(ValueError, match="monitors 'val_loss'"):
         net.fit(X, y, epochs=2, verbose=0, callbacks=[fn.EarlyStopping()])
+
+
+def test_schedules_equal_refitting_with_the_new_rate():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(64, 8)).astype(np.float32)
+    y = rng.integers(0, 3, 64)
+    a = fn.Network([8, 16, 3], seed=0)
+    b = fn.Network([8, 16, 3], seed=0)
+    seen = []
+    h = a.fit(X, y, epochs=3, batch_size=16, lr=0.1, momentum=0.9, shuffle=False, verbose=0,
+              callbacks=[fn.schedules.StepDecay(step_size=1, gamma=0.5), lambda logs: seen.append(logs["lr"])])
+    for lr in (0.1, 0.05, 0.025):
+        b.fit(X, y, epochs=1, batch_size=16, lr=lr, momentum=0.9, shuffle=False, verbose=0)
+    assert seen == pytest.approx([0.1, 0.05, 0.025]) and h.epochs == 3
+    for la, lb in zip(a.layers, b.layers):
+        np.testing.assert_array_equal(la.weights, lb.weights)
+    c = fn.Network([8, 16, 3], seed=0)
+    mom = []
+    c.fit(X, y, epochs=3, batch_size=16, lr=0.1, verbose=0,
+          callbacks=[fn.schedules.Schedule(momentum=lambda e: 0.5 + 0.1 * e), lambda logs: mom.append(logs["momentum"])])
+    assert mom == pytest.approx([0.0, 0.6, 0.7])
+    with pytest.raises(ValueError, match="lr returned by a callback"):
+        c.fit(X, y, epochs=2, verbose=0, callbacks=[lambda logs: {"lr": -1.0}])
+
+
+def test_cosine_and_plateau_schedules():
+    cos = fn.schedules.CosineDecay(total_epochs=4, min_lr=0.0)
+    lrs = [cos({"epoch": e, "lr": 0.4})["lr"] for e in (1, 2, 3, 4, 5)]
+    assert lrs == pytest.approx([0.4 * (1 + np.cos(np.pi * e / 4)) / 2 for e in (1, 2, 3, 4)] + [1e-12], abs=1e-12)
+    plateau = fn.schedules.ReduceLROnPlateau(patience=1, factor=0.5)
+    out = [plateau({"epoch": e, "lr": 0.1, "val_loss": v})["lr"] for e, v in enumerate([1.0, 0.9, 0.95, 0.95], 1)]
+    assert out == pytest.approx([0.1, 0.1, 0.1, 0.05])
