@@ -28,12 +28,23 @@ Callback = Callable[[Dict[str, Any]], Optional[bool]]
 class History(dict):
     """Per-epoch metrics of a ``fit`` call: ``history["loss"][i]`` is epoch i+1's mean training loss.
 
-    Keys: loss, accuracy (classification), val_loss and val_accuracy (with validation data), seconds.
+    Keys: loss, accuracy (classification), val_loss and val_accuracy (with validation data), seconds,
+    samples_per_second, lr and momentum (as each epoch ran).
     """
 
     @property
     def epochs(self) -> int:
         return len(self.get("loss", []))
+
+    def to_dict(self) -> Dict[str, List[float]]:
+        return {k: list(v) for k, v in self.items()}
+
+    def to_csv(self, path: Union[str, os.PathLike]) -> None:
+        """One row per epoch, one column per metric (with a header), written atomically."""
+        keys = list(self)
+        lines = [",".join(["epoch"] + keys)]
+        lines += [",".join([str(i + 1)] + [repr(self[k][i]) for k in keys]) for i in range(self.epochs)]
+        write_atomic(os.fspath(path), ("\n".join(lines) + "\n").encode())
 
 
 class Network:
@@ -105,6 +116,24 @@ class Network:
     @property
     def num_parameters(self) -> int:
         return sum(L.nnz + L.out_features for L in self.layers)
+
+    def summary(self) -> str:
+        """A table of the layers: kind, shape, activation, connections, parameters and their memory."""
+        rows = [f"{'layer':<6}{'kind':<8}{'shape':>16}  {'activation':<11}{'connections':>13}{'parameters':>12}"]
+        total = 0
+        for i, L in enumerate(self.layers):
+            kind = "sparse" if L.is_sparse else "dense"
+            params = L.nnz + L.out_features
+            total += params
+            rows.append(f"{i:<6}{kind:<8}{f'{L.in_features} -> {L.out_features}':>16}  {L.activation:<11}"
+                        f"{L.nnz:>13,}{params:>12,}")
+        # values, gradients (scratch) and momentum: three arenas of the same size
+        mem = 3 * total * self.dtype.itemsize
+        rows.append(f"total {total:,} parameters, {self.dtype.name}, loss {self.loss}; "
+                    f"{mem / 2**20:.2f} MiB for values, gradients and momentum")
+        text = "\n".join(rows)
+        print(text)
+        return text
 
     def __repr__(self) -> str:
         acts = ",".join(s.activation for s in self.specs)
@@ -243,6 +272,23 @@ class Network:
                 if hasattr(cb, "on_train_end"):
                     cb.on_train_end()
         return _history(raw, classifier)
+
+    def partial_fit(self, X: Any, y: Any, **kwargs: Any) -> History:
+        """One more epoch on (X, y), continuing the optimizer state (momentum): online learning on new data.
+
+        Takes fit's keyword arguments (batch_size, lr, momentum, ...); ``verbose`` defaults to 0.
+        """
+        kwargs.setdefault("verbose", 0)
+        kwargs.setdefault("epochs", 1)
+        return self.fit(X, y, **kwargs)
+
+    def train_on_batch(self, X: Any, y: Any, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
+                       weight_decay: float = 0.0) -> float:
+        """One SGD step on the whole of (X, y) as a single batch; returns its loss (before the step)."""
+        Xa = as_features(X, self.num_inputs, self.dtype)
+        h = self.fit(Xa, y, epochs=1, batch_size=Xa.shape[0], lr=lr, momentum=momentum, nesterov=nesterov,
+                     weight_decay=weight_decay, shuffle=False, verbose=0)
+        return h["loss"][0]
 
     # ---------------------------------------------------------------- inference
     def predict(self, X: Any) -> np.ndarray:
@@ -435,6 +481,7 @@ def _history(raw: List[Dict[str, Any]], classifier: bool) -> History:
     keys = ["loss"] + (["accuracy"] if classifier else [])
     if raw and "val_loss" in raw[0]:
         keys += ["val_loss"] + (["val_accuracy"] if classifier else [])
-    for k in keys + ["seconds"]:
+    for k in keys + ["seconds", "lr", "momentum"]:
         h[k] = [float(r[k]) for r in raw]
+    h["samples_per_second"] = [r["samples_done"] / r["seconds"] if r["seconds"] > 0 else 0.0 for r in raw]
     return h

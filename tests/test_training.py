@@ -237,3 +237,26 @@ def test_cosine_and_plateau_schedules():
     plateau = fn.schedules.ReduceLROnPlateau(patience=1, factor=0.5)
     out = [plateau({"epoch": e, "lr": 0.1, "val_loss": v})["lr"] for e, v in enumerate([1.0, 0.9, 0.95, 0.95], 1)]
     assert out == pytest.approx([0.1, 0.1, 0.1, 0.05])
+
+
+def test_history_summary_partial_fit_train_on_batch(tmp_path, capsys):
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(64, 8)).astype(np.float32)
+    y = rng.integers(0, 3, 64)
+    net = fn.Network([fn.Sparse(8, 16, density=0.5, activation="relu"), fn.Dense(16, 3, "softmax")], seed=0)
+    h = net.fit(X, y, epochs=2, batch_size=16, lr=0.1, momentum=0.5, verbose=0)
+    assert h["lr"] == [0.1, 0.1] and h["momentum"] == [0.5, 0.5] and all(v > 0 for v in h["samples_per_second"])
+    h.to_csv(tmp_path / "h.csv")
+    lines = (tmp_path / "h.csv").read_text().splitlines()
+    assert lines[0].startswith("epoch,loss,accuracy") and len(lines) == 3
+    text = net.summary()
+    assert "sparse" in text and "64" in text and text in capsys.readouterr().out
+    ref = fn.Network([fn.Sparse(8, 16, density=0.5, activation="relu"), fn.Dense(16, 3, "softmax")], seed=0)
+    ref.fit(X, y, epochs=3, batch_size=16, lr=0.1, momentum=0.5, shuffle=False, verbose=0)
+    inc = fn.Network([fn.Sparse(8, 16, density=0.5, activation="relu"), fn.Dense(16, 3, "softmax")], seed=0)
+    for _ in range(3):
+        inc.partial_fit(X, y, batch_size=16, lr=0.1, momentum=0.5, shuffle=False)
+    np.testing.assert_array_equal(ref.layers[1].weights, inc.layers[1].weights)
+    before = net.evaluate(X, y)["loss"]
+    loss = net.train_on_batch(X, y, lr=0.05)
+    assert loss == pytest.approx(before, rel=1e-5) and net.evaluate(X, y)["loss"] < before
