@@ -10,13 +10,13 @@ __version__ = "0.1.0"
 from . import _core, datasets, schedules
 from .fann import load_fann, save_fann
 from ._format import ModelFormatError
-from .callbacks import EarlyStopping
+from .callbacks import EarlyStopping, StopAfter, StopAtBitFail, StopAtError
 from .layers import SET, Dense, Layer, Sparse
 from .network import History, Network, load
 
 __all__ = [
     "Network", "Dense", "Sparse", "SET", "Layer", "History", "load", "load_fann", "save_fann",
-    "ModelFormatError", "EarlyStopping", "datasets", "schedules",
+    "ModelFormatError", "EarlyStopping", "StopAtError", "StopAtBitFail", "StopAfter", "datasets", "schedules",
     "set_num_threads", "get_num_threads", "available_isas", "get_isa", "set_isa", "__version__",
 ]
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional
 if TYPE_CHECKING:
     from .network import Network
 
-__all__ = ["EarlyStopping"]
+__all__ = ["EarlyStopping", "StopAtError", "StopAtBitFail", "StopAfter"]
 
 
 class EarlyStopping:
@@ -79,3 +79,67 @@ class EarlyStopping:
     def on_train_end(self) -> None:
         if self.restore_best_weights and self._net is not None and self._best_state is not None:
             self._net._restore(self._best_state)
+
+
+class StopAtError:
+    """FANN's desired error: stop once ``monitor`` (default the epoch's training loss) is at most ``target``."""
+
+    def __init__(self, target: float, monitor: str = "loss") -> None:
+        if not (isinstance(target, (int, float)) and target >= 0):
+            raise ValueError(f"target must be a number >= 0, got {target!r}")
+        self.target, self.monitor = float(target), monitor
+
+    def __call__(self, logs: Dict[str, Any]) -> bool:
+        if self.monitor not in logs:
+            raise ValueError(f"StopAtError monitors {self.monitor!r}, which the logs do not have")
+        return float(logs[self.monitor]) > self.target
+
+
+class StopAtBitFail:
+    """FANN's bit-fail criterion: stop once at most ``limit`` outputs over (X, Y) are off by more than
+    ``threshold`` (FANN's default bit-fail limit is 0.35). Costs one prediction pass over X per epoch."""
+
+    def __init__(self, X: Any, Y: Any, limit: int = 0, threshold: float = 0.35) -> None:
+        import numpy as np
+
+        self.X = np.asarray(X)
+        self.Y = np.asarray(Y, dtype=np.float64)
+        if self.Y.ndim == 1:
+            self.Y = self.Y.reshape(-1, 1)
+        self.limit, self.threshold = int(limit), float(threshold)
+        self.bit_fail: Optional[int] = None
+        self._net: Optional["Network"] = None
+
+    def set_network(self, net: "Network") -> None:
+        self._net = net
+
+    def __call__(self, logs: Dict[str, Any]) -> bool:
+        import numpy as np
+
+        if self._net is None:
+            raise RuntimeError("StopAtBitFail must be passed to fit(callbacks=[...])")
+        P = self._net.predict(self.X)
+        if P.shape != self.Y.shape:
+            raise ValueError(f"StopAtBitFail targets have shape {self.Y.shape}, the network gives {P.shape}")
+        self.bit_fail = int(np.count_nonzero(np.abs(P - self.Y) > self.threshold))
+        return self.bit_fail > self.limit
+
+
+class StopAfter:
+    """A time budget: stop at the first epoch end after ``seconds`` of training."""
+
+    def __init__(self, seconds: float) -> None:
+        if not (isinstance(seconds, (int, float)) and seconds > 0):
+            raise ValueError(f"seconds must be a number > 0, got {seconds!r}")
+        self.seconds = float(seconds)
+        self._start = 0.0
+
+    def set_network(self, net: Any) -> None:
+        import time
+
+        self._start = time.monotonic()
+
+    def __call__(self, logs: Dict[str, Any]) -> bool:
+        import time
+
+        return time.monotonic() - self._start < self.seconds

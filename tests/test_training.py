@@ -260,3 +260,19 @@ def test_history_summary_partial_fit_train_on_batch(tmp_path, capsys):
     before = net.evaluate(X, y)["loss"]
     loss = net.train_on_batch(X, y, lr=0.05)
     assert loss == pytest.approx(before, rel=1e-5) and net.evaluate(X, y)["loss"] < before
+
+
+def test_fann_stop_criteria_and_time_budget():
+    X, Y = fn.datasets.load_fann_data(fann_file("xor.data"))
+    net = fn.Network([2, 4, 1], activation="tanh", output="tanh", loss="mse", seed=3)
+    h = net.fit(X, Y, epochs=2000, batch_size=4, lr=0.2, momentum=0.9, verbose=0,
+                callbacks=[fn.StopAtError(0.01)])
+    assert h.epochs < 2000 and h["loss"][-1] <= 0.01 < h["loss"][-2]
+    net2 = fn.Network([2, 4, 1], activation="tanh", output="tanh", loss="mse", seed=3)
+    stop = fn.StopAtBitFail(X, Y, limit=0, threshold=0.35)
+    h2 = net2.fit(X, Y, epochs=2000, batch_size=4, lr=0.2, momentum=0.9, verbose=0, callbacks=[stop])
+    assert h2.epochs < 2000 and stop.bit_fail == 0
+    assert np.all(np.abs(net2.predict(X) - Y) <= 0.35)
+    net3 = fn.Network([2, 4, 1], activation="tanh", output="tanh", loss="mse", seed=3)
+    h3 = net3.fit(X, Y, epochs=10**6, batch_size=1, lr=0.01, verbose=0, callbacks=[fn.StopAfter(0.2)])
+    assert 1 <= h3.epochs < 10**6 and sum(h3["seconds"]) < 5
