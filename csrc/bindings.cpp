@@ -127,11 +127,12 @@ void bind_network(py::module_& m, const char* name) {
                c.activation = static_cast<Act>(s[3].cast<int>());
                c.alpha = s[4].cast<double>();
                c.init = static_cast<Init>(s[5].cast<int>());
-               if (c.kind == "sparse") {  // ("sparse", I, O, act, alpha, init, density, row_ptr | None, col | None)
-                 c.density = s[6].cast<double>();
-                 if (!s[7].is_none()) {
-                   c.row_ptr = s[7].cast<std::vector<int32_t>>();
-                   c.col = s[8].cast<std::vector<int32_t>>();
+               c.dropout = s[6].cast<double>();
+               if (c.kind == "sparse") {  // (..., dropout, density, row_ptr | None, col | None)
+                 c.density = s[7].cast<double>();
+                 if (!s[8].is_none()) {
+                   c.row_ptr = s[8].cast<std::vector<int32_t>>();
+                   c.col = s[9].cast<std::vector<int32_t>>();
                  }
                }
                cfgs.push_back(c);

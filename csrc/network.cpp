@@ -32,6 +32,9 @@ Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t 
     FASTNET_CHECK(c.activation != Act::Softmax || l + 1 == layers.size(), "layer ", l,
                   ": softmax is only allowed on the output layer");
     FASTNET_CHECK(c.alpha > 0.0, "layer ", l, ": leaky_relu alpha must be > 0, got ", c.alpha);
+    FASTNET_CHECK(c.dropout >= 0.0 && c.dropout < 1.0, "layer ", l, ": dropout must be in [0, 1), got ", c.dropout);
+    FASTNET_CHECK(c.dropout == 0.0 || l + 1 < layers.size(), "layer ", l,
+                  ": dropout is for hidden layers, not the output layer");
     if (c.kind == "sparse")
       layers_.push_back(std::make_unique<Sparse<T>>(c, rng_));
     else
@@ -91,11 +94,17 @@ void Network<T>::reserve(int B) {
   std::size_t widest = static_cast<std::size_t>(num_inputs());
   acts_.resize(layers_.size());
   xin_.resize(layers_.size());
+  drop_.resize(layers_.size());
+  mask_.resize(layers_.size());
   inputs_.assign(layers_.size(), nullptr);
   bool prev_t = false;  // the network's input is row-major
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const std::size_t w = static_cast<std::size_t>(layers_[l]->out_features());
     acts_[l].resize(Bs * w);
+    if (layers_[l]->config().dropout > 0.0) {
+      drop_[l].resize(Bs * w);
+      mask_[l].resize(Bs * w);
+    }
     if (layers_[l]->transposed_io() != prev_t) xin_[l].resize(Bs * layers_[l]->in_features());
     prev_t = layers_[l]->transposed_io();
     widest = std::max(widest, w);
@@ -114,9 +123,10 @@ void Network<T>::reserve(int B) {
 // where each connection is one vector operation over the batch. A block is transposed only where layers of the
 // two kinds meet (and at the network's input and output), never between two sparse layers.
 template <typename T>
-const T* Network<T>::forward(const T* inp, int B) {
+const T* Network<T>::forward(const T* inp, int B, bool train) {
   const T* x = inp;
   bool x_t = false;
+  dropped_ = false;
   for (int l = 0; l < num_layers(); ++l) {
     const bool want = transposed(l, B);
     if (want != x_t) {
@@ -128,6 +138,20 @@ const T* Network<T>::forward(const T* inp, int B) {
     layers_[l]->forward(acts_[l].data(), x, B);
     x = acts_[l].data();
     x_t = want;
+    const double p = layers_[l]->config().dropout;
+    if (train && p > 0.0) {  // inverted dropout: the next layer sees y·m, m = 0 or 1/keep (serial: one stream)
+      const std::size_t n = static_cast<std::size_t>(B) * layers_[l]->out_features();
+      const double keep = 1.0 - p;
+      const T scale = static_cast<T>(1.0 / keep);
+      T* m = mask_[l].data();
+      T* d = drop_[l].data();
+      for (std::size_t i = 0; i < n; ++i) {
+        m[i] = rng_.uniform() < keep ? scale : T(0);
+        d[i] = x[i] * m[i];
+      }
+      x = d;
+      dropped_ = true;
+    }
   }
   if (x_t) {
     kernels::transpose(out_.data(), x, num_outputs(), B);
@@ -159,6 +183,11 @@ void Network<T>::to_dz_below(int l, int B, T*& d, T*& spare) {
     const int F = prev.out_features();
     kernels::transpose(spare, d, transposed(l, B) ? F : B, transposed(l, B) ? B : F);
     std::swap(d, spare);
+  }
+  if (dropped_ && prev.config().dropout > 0.0) {  // through the dropout mask of the forward pass
+    const T* m = mask_[static_cast<std::size_t>(l) - 1].data();
+    const std::size_t n = static_cast<std::size_t>(B) * prev.out_features();
+    for (std::size_t i = 0; i < n; ++i) d[i] *= m[i];
   }
   kernels::activation_backward(prev.activation(), d, acts_[static_cast<std::size_t>(l) - 1].data(),
                                static_cast<std::size_t>(B) * prev.out_features(), prev.alpha());

@@ -61,8 +61,10 @@ class Network {
   int capacity() const { return capacity_; }
   T* input_buffer() { return xbuf_.data(); }   // (capacity, inputs): a gathered batch
   T* target_buffer() { return tbuf_.data(); }  // (capacity, outputs)
-  // out of the last layer for inp (B, inputs); the returned block lives in the workspace
-  const T* forward(const T* inp, int B);
+  // out of the last layer for inp (B, inputs); the returned block lives in the workspace. With train, layers
+  // with dropout drop outputs (inverted dropout, masks drawn from the network's generator) for the backward
+  // pass that follows.
+  const T* forward(const T* inp, int B, bool train = false);
   // after forward(inp, B): loss on target (B, outputs), every layer's gradient into the grads arena, and
   // dinp (B, inputs) = dLoss/d(inp) when not null. Returns the mean loss.
   double backward(const T* inp, const T* target, int B, T* dinp);
@@ -99,6 +101,8 @@ class Network {
   std::vector<AlignedBuffer<T>> acts_;  // acts_[l]: (B, out_l), or (out_l, B) for a transposed-I/O layer
   std::vector<AlignedBuffer<T>> xin_;   // xin_[l]: layer l's input converted to its layout, where needed
   std::vector<const T*> inputs_;        // what each layer got as input in the last forward pass
+  std::vector<AlignedBuffer<T>> drop_, mask_;  // dropout: dropped outputs and masks (0 or 1/keep), per layer
+  bool dropped_ = false;                       // the last forward pass applied dropout
   AlignedBuffer<T> out_;                // row-major output when the last layer's is transposed
   const T* out_ptr_ = nullptr;          // the last forward pass's output, row-major
   AlignedBuffer<T> dz_, dtmp_, conv_;   // (B, max width) gradient buffers and a layout-conversion buffer

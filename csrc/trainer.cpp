@@ -57,7 +57,7 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
         for (long b = b0; b < b1; ++b) std::memcpy(xb + b * I, train.X + idx[b] * I, sizeof(T) * I);
       });
       net.gather_targets(tb, train.y, idx, nb);
-      const T* out = net.forward(xb, nb);
+      const T* out = net.forward(xb, nb, /*train=*/true);
       correct += net.count_correct(out, tb, nb);
       const double loss = net.sgd_step(xb, tb, nb, static_cast<T>(control.lr), static_cast<T>(control.momentum), wd,
                                        opts.nesterov);

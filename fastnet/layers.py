@@ -45,6 +45,9 @@ class Dense:
         glorot_/he_/lecun_ + uniform/normal; default He uniform for relu kinds, Glorot uniform otherwise.
     alpha : float
         Slope of leaky_relu for negative inputs.
+    dropout : float in [0, 1)
+        Inverted dropout on this layer's outputs while fit trains (hidden layers only; off in predict,
+        evaluate and gradients).
     """
 
     in_features: int
@@ -52,6 +55,7 @@ class Dense:
     activation: str = "linear"
     init: Optional[str] = None
     alpha: float = 0.01
+    dropout: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("in_features", "out_features"):
@@ -64,12 +68,15 @@ class Dense:
                 raise ValueError(f"Dense {name} must be <= {2**31 - 1}, got {v}")
         _check_name(self.activation, ACTIVATIONS, "activation")
         _check_name(self.init, INITS, "init")
+        p = self.dropout
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not (0.0 <= p < 1.0):
+            raise ValueError(f"dropout must be in [0, 1), got {p!r}")
         if not (isinstance(self.alpha, (int, float)) and not isinstance(self.alpha, bool) and self.alpha > 0 and np.isfinite(self.alpha)):
             raise ValueError(f"Dense alpha (leaky_relu slope) must be a finite number > 0, got {self.alpha!r}")
 
     def _spec(self) -> tuple:
         return ("dense", int(self.in_features), int(self.out_features), ACTIVATIONS[self.activation],
-                float(self.alpha), INITS[self.init])
+                float(self.alpha), INITS[self.init], float(self.dropout))
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,6 +109,7 @@ class Sparse:
     alpha: float = 0.01
     mask: Any = None
     indices: Any = None
+    dropout: float = 0.0
 
     def __post_init__(self) -> None:
         Dense.__post_init__(self)  # type: ignore[arg-type]  # the same checks on the shared fields
@@ -119,16 +127,16 @@ class Sparse:
 
     @classmethod
     def _from_csr(cls, in_features: int, out_features: int, row_ptr: np.ndarray, col: np.ndarray,
-                  activation: str, init: Optional[str], alpha: float) -> "Sparse":
+                  activation: str, init: Optional[str], alpha: float, dropout: float = 0.0) -> "Sparse":
         rows = np.repeat(np.arange(out_features), np.diff(row_ptr))
         return cls(in_features, out_features, float(len(col)) / (in_features * out_features), activation, init,
-                   alpha, indices=(rows, col))
+                   alpha, indices=(rows, col), dropout=dropout)
 
     def _spec(self) -> tuple:
         csr = getattr(self, "_csr")
         rp, col = (None, None) if csr is None else (csr[0].tolist(), csr[1].tolist())
         return ("sparse", int(self.in_features), int(self.out_features), ACTIVATIONS[self.activation],
-                float(self.alpha), INITS[self.init], float(self.density), rp, col)
+                float(self.alpha), INITS[self.init], float(self.dropout), float(self.density), rp, col)
 
 
 def _csr_from_mask(mask: Any, O: int, I: int) -> Tuple[np.ndarray, np.ndarray]:

@@ -345,7 +345,7 @@ class Network:
             "rng_state": [int(w) for w in self._core.get_rng_state()],
             "layers": [{"kind": "sparse" if isinstance(s, Sparse) else "dense", "in_features": s.in_features,
                         "out_features": s.out_features, "activation": s.activation, "init": s.init,
-                        "alpha": s.alpha} for s in self.specs],
+                        "alpha": s.alpha, "dropout": s.dropout} for s in self.specs],
         }
         arrays = []
         for i, spec in enumerate(self.specs):
@@ -392,12 +392,13 @@ class Network:
                             or (rp.size and (rp[0] != 0 or rp[-1] != col.size or np.any(np.diff(rp) < 1)))):
                         raise ValueError(f"layer {i}: sparse topology missing or inconsistent with its weights")
                     specs.append(Sparse._from_csr(fi, fo, rp, col, L.get("activation"), L.get("init"),
-                                                  L.get("alpha", 0.01)))
+                                                  L.get("alpha", 0.01), L.get("dropout", 0.0)))
                     continue
                 if w.shape != (fo, fi) or b.shape != (fo,):
                     raise ValueError(f"layer {i}: weights {w.shape} / bias {b.shape} do not match "
                                      f"in_features={fi!r}, out_features={fo!r}")
-                specs.append(Dense(fi, fo, L.get("activation"), L.get("init"), L.get("alpha", 0.01)))
+                specs.append(Dense(fi, fo, L.get("activation"), L.get("init"), L.get("alpha", 0.01),
+                                   L.get("dropout", 0.0)))
             for i, (a, b2) in enumerate(zip(specs, specs[1:])):
                 if a.out_features != b2.in_features:
                     raise ValueError(f"layer sizes do not chain at layer {i + 1}")

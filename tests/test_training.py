@@ -276,3 +276,51 @@ def test_fann_stop_criteria_and_time_budget():
     net3 = fn.Network([2, 4, 1], activation="tanh", output="tanh", loss="mse", seed=3)
     h3 = net3.fit(X, Y, epochs=10**6, batch_size=1, lr=0.01, verbose=0, callbacks=[fn.StopAfter(0.2)])
     assert 1 <= h3.epochs < 10**6 and sum(h3["seconds"]) < 5
+
+
+def test_dropout_trains_reproducibly_and_is_off_at_inference(mnist, tmp_path):
+    Xtr, ytr, Xte, yte = mnist
+
+    def make():
+        return fn.Network([fn.Dense(784, 128, "relu", dropout=0.3), fn.Sparse(128, 64, density=0.5,
+                           activation="relu", dropout=0.2), fn.Dense(64, 10, "softmax")], seed=4)
+
+    a, b, c = make(), make(), fn.Network([784, 128, 64, 10], seed=4)
+    for net in (a, b):
+        net.fit(Xtr[:6000], ytr[:6000], epochs=3, batch_size=32, lr=0.05, momentum=0.9, verbose=0)
+    c.fit(Xtr[:6000], ytr[:6000], epochs=1, batch_size=32, lr=0.05, momentum=0.9, verbose=0)
+    np.testing.assert_array_equal(a.layers[0].weights, b.layers[0].weights)  # same seed, same masks
+    np.testing.assert_array_equal(a.predict(Xte[:100]), a.predict(Xte[:100]))  # no dropout at inference
+    assert a.evaluate(Xte[:2000], yte[:2000])["accuracy"] > 0.85
+    a.save(tmp_path / "d.fnet")
+    back = fn.load(tmp_path / "d.fnet")
+    assert back.specs[0].dropout == 0.3 and back.specs[1].dropout == 0.2
+    np.testing.assert_array_equal(back.predict(Xte[:50]), a.predict(Xte[:50]))
+    with pytest.raises(ValueError, match="not the output layer"):
+        fn.Network([fn.Dense(4, 3, "relu"), fn.Dense(3, 2, "softmax", dropout=0.5)])
+    with pytest.raises(ValueError, match="dropout must be in"):
+        fn.Dense(4, 3, dropout=1.0)
+
+
+def test_dropout_step_matches_masked_reference():
+    """One SGD step on one sample with dropout 0.5 on the hidden layer: the mask shows in which columns of the
+    output layer's update are zero; a numpy step with that mask (forward y·m, backward through m) must agree."""
+    from reference import act_forward, one_hot
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(1, 6))
+    y = np.array([2])
+    net = fn.Network([fn.Dense(6, 40, "tanh", dropout=0.5), fn.Dense(40, 3, "softmax")], seed=1, dtype="float64")
+    W0, b0, W1, b1 = (net.layers[0].weights.copy(), net.layers[0].bias.copy(), net.layers[1].weights.copy(),
+                      net.layers[1].bias.copy())
+    net.fit(x, y, epochs=1, batch_size=1, lr=1.0, shuffle=False, verbose=0)
+    dW1 = W1 - net.layers[1].weights
+    m = np.where(np.all(dW1 == 0, axis=0), 0.0, 2.0)  # the mask, read back from the update
+    assert 5 < np.count_nonzero(m) < 35
+    h = np.tanh(x @ W0.T + b0)
+    hd = h * m
+    p = act_forward("softmax", hd @ W1.T + b1)
+    dz1 = p - one_hot(y, 3)
+    dz0 = (dz1 @ W1) * m * (1 - h**2)
+    np.testing.assert_allclose(dW1, dz1.T @ hd, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(W0 - net.layers[0].weights, dz0.T @ x, rtol=1e-10, atol=1e-12)

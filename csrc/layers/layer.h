@@ -24,6 +24,7 @@ struct LayerConfig {
   Act activation = Act::Linear;
   double alpha = 0.01;  // leaky_relu slope
   Init init = Init::Auto;
+  double dropout = 0.0;  // inverted dropout on this layer's outputs while training (not the output layer)
   // sparse only: a given topology (CSR by output: row_ptr (O+1), col (nnz), sorted, no duplicates), or empty
   // for a random one of this density (FANN's connection_rate)
   double density = 1.0;
