@@ -229,7 +229,8 @@ void bind_network(py::module_& m, const char* name) {
       .def("fit", [](Net& n, const Array<T>& X, std::optional<Labels> labels, std::optional<Array<T>> targets,
                      std::optional<Array<T>> Xv, std::optional<Labels> labels_v, std::optional<Array<T>> targets_v,
                      int epochs, int batch_size, double lr, double momentum, double weight_decay, bool nesterov,
-                     bool shuffle, long progress_every, std::optional<py::function> callback, double rewire_zeta) {
+                     bool shuffle, long progress_every, std::optional<py::function> callback, double rewire_zeta,
+                     double l1, double max_norm) {
         check_2d(X, "X", n.num_inputs());
         Dataset<T> train{X.data(), static_cast<long>(X.shape(0)), {}};
         train.y = targets_of(n, labels, targets, train.N);
@@ -249,6 +250,8 @@ void bind_network(py::module_& m, const char* name) {
         o.shuffle = shuffle;
         o.progress_every = progress_every;
         o.rewire_zeta = rewire_zeta;
+        o.l1 = l1;
+        o.max_norm = max_norm;
         // The hook runs on the training thread: take the GIL, honour Ctrl-C, call Python. A Python error is
         // kept and re-raised once the loop has stopped cleanly at a batch boundary.
         std::unique_ptr<py::error_already_set> pending;

@@ -72,6 +72,11 @@ class Network {
   // written out), after the gradient for the layer below was taken with the weights of the forward pass.
   // Returns the loss (the update is applied even if it is not finite: the caller checks and stops).
   double sgd_step(const T* inp, const T* target, int B, T lr, T momentum, T weight_decay, bool nesterov);
+  // L1 (proximal) and max-norm on every layer's weights, after an update (no-op when both are 0)
+  void constrain(T l1_step, T max_norm) {
+    if (l1_step > T(0) || max_norm > T(0))
+      for (auto& layer : layers_) layer->constrain(l1_step, max_norm);
+  }
   // one SGD-momentum update from the grads arena (weights decayed, biases not)
   void sgd_update(T lr, T momentum, T weight_decay, bool nesterov);
 

@@ -66,6 +66,7 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
                                                ", batch ", batch_index + 1,
                                                " (the weights are those from before that batch)",
                                                "; lower the learning rate or check the data"));
+      net.constrain(static_cast<T>(control.lr * opts.l1), static_cast<T>(opts.max_norm));
       loss_sum += loss * nb;
       log.samples_done = s + nb;
       if (hook && opts.progress_every > 0 && (batch_index + 1) % opts.progress_every == 0 &&

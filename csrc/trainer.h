@@ -19,6 +19,8 @@ struct FitOptions {
   bool shuffle = true;
   long progress_every = 0;  // batches between progress hook calls (0: epoch end only)
   double rewire_zeta = 0.0;  // > 0: SET rewiring of the sparse layers after every epoch
+  double l1 = 0.0;           // L1 strength (applied as a proximal step after each update; biases never)
+  double max_norm = 0.0;     // > 0: each neuron's incoming weight vector kept at norm <= max_norm
 };
 
 struct EpochLog {

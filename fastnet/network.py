@@ -165,6 +165,8 @@ class Network:
         callbacks: Optional[Iterable[Callback]] = None,
         rewire: Optional[SET] = None,
         validation_split: float = 0.0,
+        l1: float = 0.0,
+        max_norm: Optional[float] = None,
     ) -> History:
         """Train with mini-batch SGD (momentum, optional Nesterov, L2 weight decay on weights, not biases).
 
@@ -187,6 +189,11 @@ class Network:
             them from the next epoch on (see fastnet.schedules).
         rewire : fastnet.SET, optional
             Evolve the sparse layers' topology after every epoch but the last (Sparse Evolutionary Training).
+        l1 : float
+            L1 regularization of the weights (not biases), applied after each step as its proximal operator
+            (soft thresholding by lr·l1), which sets small weights exactly to zero.
+        max_norm : float, optional
+            Keep each neuron's incoming weight vector at Euclidean norm <= max_norm (rescaled after each step).
         validation_split : float in [0, 1)
             Hold out this fraction of (X, y) — the last samples, before any shuffling — as validation data.
             Not combined with validation_data.
@@ -206,6 +213,8 @@ class Network:
         weight_decay = check_range(weight_decay, "weight_decay", 0.0, float("inf"))
         verbose = check_int(verbose, "verbose", 0)
         Xv = lv = tv = None
+        l1 = check_range(l1, "l1", 0.0, float("inf"))
+        mn = 0.0 if max_norm is None else check_positive(max_norm, "max_norm")
         split = check_range(validation_split, "validation_split", 0.0, 1.0)
         if split > 0.0:
             if validation_data is not None:
@@ -263,7 +272,7 @@ class Network:
                 cb.set_network(self)
         try:
             raw = self._core.fit(Xa, labels, targets, Xv, lv, tv, epochs, batch_size, lr, momentum, weight_decay,
-                                 bool(nesterov), bool(shuffle), progress_every, hook, zeta)
+                                 bool(nesterov), bool(shuffle), progress_every, hook, zeta, l1, mn)
         except KeyboardInterrupt as exc:  # stopped at a batch boundary: hand back what was completed
             exc.history = _history(getattr(exc, "history", []), classifier)  # type: ignore[attr-defined]
             raise

@@ -324,3 +324,26 @@ def test_dropout_step_matches_masked_reference():
     dz0 = (dz1 @ W1) * m * (1 - h**2)
     np.testing.assert_allclose(dW1, dz1.T @ hd, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(W0 - net.layers[0].weights, dz0.T @ x, rtol=1e-10, atol=1e-12)
+
+
+def test_l1_proximal_step_and_max_norm():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(16, 10))
+    y = rng.integers(0, 3, 16)
+    net = fn.Network([fn.Dense(10, 12, "tanh"), fn.Sparse(12, 3, density=0.5, activation="softmax")], seed=0,
+                     dtype="float64")
+    ref = fn.Network.from_bytes(net.to_bytes())
+    g = ref.gradients(X, y)
+    net.fit(X, y, epochs=1, batch_size=16, lr=0.5, l1=0.05, shuffle=False, verbose=0)
+    for L, R, gr in zip(net.layers, ref.layers, g):
+        w = R.weights - 0.5 * gr["weights"]  # the plain step, then soft thresholding by lr·l1
+        want = np.sign(w) * np.maximum(np.abs(w) - 0.5 * 0.05, 0.0)
+        np.testing.assert_allclose(L.weights, want, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(L.bias, R.bias - 0.5 * gr["bias"], rtol=1e-10)  # biases untouched by L1
+    assert np.count_nonzero(net.layers[0].weights == 0) > 0
+    big = fn.Network([10, 32, 3], seed=0)
+    big.fit(X, y, epochs=20, batch_size=4, lr=0.5, momentum=0.9, max_norm=0.5, verbose=0)
+    for L in big.layers:
+        assert np.all(np.linalg.norm(L.to_dense(), axis=1) <= 0.5 + 1e-5)
+    with pytest.raises(ValueError, match="max_norm"):
+        big.fit(X, y, epochs=1, max_norm=-1.0, verbose=0)

@@ -141,6 +141,11 @@ template <typename T>
 bool all_finite(const T* x, std::size_t N);
 
 // ---------------------------------------------------------------- optimizer (optim.cpp)
+// After an update, on the weights of one layer whose output neuron o owns w[row_ptr[o] .. row_ptr[o+1]):
+// L1 as its proximal step (soft thresholding by l1_step = lr·l1: exact zeros, no oscillation around 0), then a
+// max-norm constraint (each neuron's incoming weight vector rescaled to norm <= max_norm; 0: none).
+template <typename T>
+void weight_constraints(T* w, const int32_t* row_ptr, int O, long row_len, T l1_step, T max_norm);
 template <typename T>
 void sgd_update(T* param, const T* grad, T* velocity, std::size_t n, T lr, T momentum, T weight_decay,
                 bool nesterov);

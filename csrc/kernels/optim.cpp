@@ -1,6 +1,8 @@
 // fastnet/kernels/optim.cpp — SGD with momentum (PyTorch's formulation, so runs compare step for step):
 //   g = grad + weight_decay·param;  v = momentum·v + g;  param −= lr·v   (nesterov: param −= lr·(g + momentum·v))
 // float32 runs the ISA table's vectorized loops; other types the plain loops below, which are their spec.
+#include <cmath>
+#include <cstdint>
 #include <type_traits>
 
 #include "kernels/kernels.h"
@@ -62,6 +64,29 @@ template void dense_backward_weight_sgd<float>(float*, float*, float*, float*, f
 template void dense_backward_weight_sgd<double>(double*, double*, double*, double*, double*, double*,
                                                 const double*, const double*, int, int, int, double, double,
                                                 double, bool);
+template <typename T>
+void weight_constraints(T* w, const int32_t* row_ptr, int O, long row_len, T l1_step, T max_norm) {
+  for (int o = 0; o < O; ++o) {
+    T* r = w + (row_ptr ? row_ptr[o] : static_cast<long>(o) * row_len);
+    const long n = row_ptr ? row_ptr[o + 1] - row_ptr[o] : row_len;
+    if (l1_step > T(0))
+      for (long i = 0; i < n; ++i) {
+        const T a = std::abs(r[i]) - l1_step;
+        r[i] = a > T(0) ? std::copysign(a, r[i]) : T(0);
+      }
+    if (max_norm > T(0)) {
+      T ss = 0;
+      for (long i = 0; i < n; ++i) ss += r[i] * r[i];
+      if (ss > max_norm * max_norm) {
+        const T scale = max_norm / std::sqrt(ss);
+        for (long i = 0; i < n; ++i) r[i] *= scale;
+      }
+    }
+  }
+}
+
+template void weight_constraints<float>(float*, const int32_t*, int, long, float, float);
+template void weight_constraints<double>(double*, const int32_t*, int, long, double, double);
 template void sgd_update<float>(float*, const float*, float*, std::size_t, float, float, float, bool);
 template void sgd_update<double>(double*, const double*, double*, std::size_t, double, double, double, bool);
 template void sgd_outer_update<float>(float*, float*, float*, float*, const float*, const float*, int, int, float,

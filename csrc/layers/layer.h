@@ -75,6 +75,8 @@ class Layer {
   // The weight gradient of dz (B,O) and inp (B,I) fused with one SGD-momentum step: the gradient is never
   // written out (the grads arena serves as scratch at most). Biases are not decayed.
   virtual void sgd_step(const T* dz, const T* inp, int B, T lr, T momentum, T weight_decay, bool nesterov) = 0;
+  // L1 (proximal, l1_step = lr·l1) and max-norm on each neuron's incoming weights, after an update
+  virtual void constrain(T l1_step, T max_norm) = 0;
 
  protected:
   LayerConfig cfg_;

@@ -21,6 +21,9 @@ class Sparse final : public Layer<T> {
   void backward(T* dinp, const T* dz, const T* inp, int B) override;
   void backward_input(T* dinp, const T* dz, int B) const override;
   void sgd_step(const T* dz, const T* inp, int B, T lr, T momentum, T weight_decay, bool nesterov) override;
+  void constrain(T l1_step, T max_norm) override {
+    kernels::weight_constraints(this->weight_.value, row_ptr_.data(), this->out_features(), 0L, l1_step, max_norm);
+  }
 
   const std::vector<int32_t>& row_ptr() const { return row_ptr_; }
   const std::vector<int32_t>& col() const { return col_; }
