@@ -117,6 +117,30 @@ class Network:
     def num_parameters(self) -> int:
         return sum(L.nnz + L.out_features for L in self.layers)
 
+    def randomize_weights(self, low: float = -0.1, high: float = 0.1, seed: Optional[int] = None) -> None:
+        """FANN's ``fann_randomize_weights``: every weight and bias uniform in [low, high] (numpy generator seeded
+        with ``seed``, default the network's seed)."""
+        if not (np.isfinite(low) and np.isfinite(high) and low < high):
+            raise ValueError(f"need finite low < high, got {low}, {high}")
+        rng = np.random.default_rng(self.seed if seed is None else seed)
+        for L in self.layers:
+            L.weights = rng.uniform(low, high, size=L.weights.shape)
+            L.bias = rng.uniform(low, high, size=L.out_features)
+
+    def init_nguyen_widrow(self, X: Any, seed: Optional[int] = None) -> None:
+        """FANN's ``fann_init_weights`` (its Nguyen-Widrow variant), scaled to the range of the inputs X:
+        s = (0.7·hidden_neurons)^(1/inputs) / (max(X) − min(X)); biases uniform in [−s, s], weights in [0, s]."""
+        Xa = as_features(X, self.num_inputs, self.dtype)
+        span = float(Xa.max() - Xa.min())
+        if span <= 0:
+            raise ValueError("X has a single value: Nguyen-Widrow needs a range of inputs")
+        hidden = max(1, sum(s.out_features for s in self.specs[:-1]))
+        s = (0.7 * hidden) ** (1.0 / self.num_inputs) / span
+        rng = np.random.default_rng(self.seed if seed is None else seed)
+        for L in self.layers:
+            L.weights = rng.uniform(0.0, s, size=L.weights.shape)
+            L.bias = rng.uniform(-s, s, size=L.out_features)
+
     def summary(self) -> str:
         """A table of the layers: kind, shape, activation, connections, parameters and their memory."""
         rows = [f"{'layer':<6}{'kind':<8}{'shape':>16}  {'activation':<11}{'connections':>13}{'parameters':>12}"]

@@ -347,3 +347,18 @@ def test_l1_proximal_step_and_max_norm():
         assert np.all(np.linalg.norm(L.to_dense(), axis=1) <= 0.5 + 1e-5)
     with pytest.raises(ValueError, match="max_norm"):
         big.fit(X, y, epochs=1, max_norm=-1.0, verbose=0)
+
+
+def test_fann_weight_initializers():
+    rng = np.random.default_rng(4)
+    X = rng.uniform(-1, 3, size=(50, 5))
+    net = fn.Network([fn.Dense(5, 7, "tanh"), fn.Sparse(7, 2, density=0.5, activation="sigmoid")], seed=2)
+    net.randomize_weights(-0.2, 0.3)
+    for L in net.layers:
+        assert L.weights.min() >= -0.2 and L.weights.max() <= 0.3 and L.bias.min() >= -0.2
+    net.init_nguyen_widrow(X)
+    s = (0.7 * 7) ** (1 / 5) / (X.max() - X.min())
+    for L in net.layers:
+        assert 0 <= L.weights.min() and L.weights.max() <= s * (1 + 1e-6) and np.abs(L.bias).max() <= s * (1 + 1e-6)
+    with pytest.raises(ValueError, match="low < high"):
+        net.randomize_weights(1.0, 0.0)
