@@ -1,0 +1,146 @@
+"""scikit-learn style estimators: ``MLPClassifier`` and ``MLPRegressor`` on fastnet's engine.
+
+They follow scikit-learn's estimator contract (constructor parameters stored as given, ``get_params`` /
+``set_params``, ``fit`` returning self, fitted attributes ending in ``_``), so they work inside ``Pipeline``,
+``GridSearchCV`` and ``cross_val_score``. scikit-learn itself is optional: it is imported only for its
+``BaseEstimator``/mixins when installed (for tags and cloning), and these classes work without it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Dict, Optional, Sequence
+
+import numpy as np
+
+from .network import Network
+
+try:  # optional: scikit-learn's base classes give clone()/tags full support
+    from sklearn.base import BaseEstimator as _Base
+    from sklearn.base import ClassifierMixin as _Clf
+    from sklearn.base import RegressorMixin as _Reg
+except ImportError:  # pragma: no cover - exercised when scikit-learn is absent
+    class _Base:  # type: ignore[no-redef]
+        @classmethod
+        def _get_param_names(cls) -> list:
+            sig = inspect.signature(cls.__init__)
+            return [p for p in sig.parameters if p != "self"]
+
+        def get_params(self, deep: bool = True) -> Dict[str, Any]:
+            return {k: getattr(self, k) for k in self._get_param_names()}
+
+        def set_params(self, **params: Any) -> "_Base":
+            for k, v in params.items():
+                if k not in self._get_param_names():
+                    raise ValueError(f"invalid parameter {k!r} for {type(self).__name__}")
+                setattr(self, k, v)
+            return self
+
+    class _Clf:  # type: ignore[no-redef]
+        def score(self, X: Any, y: Any) -> float:
+            return float(np.mean(self.predict(X) == np.asarray(y)))  # type: ignore[attr-defined]
+
+    class _Reg:  # type: ignore[no-redef]
+        def score(self, X: Any, y: Any) -> float:
+            y = np.asarray(y, dtype=np.float64)
+            p = np.asarray(self.predict(X), dtype=np.float64).reshape(y.shape)  # type: ignore[attr-defined]
+            ss_res = float(((y - p) ** 2).sum())
+            ss_tot = float(((y - y.mean(axis=0)) ** 2).sum())
+            return 1.0 - ss_res / ss_tot if ss_tot > 0 else 0.0
+
+__all__ = ["MLPClassifier", "MLPRegressor"]
+
+
+class _MLP(_Base):
+    def __init__(self, hidden_layer_sizes: Sequence[int] = (100,), activation: str = "relu", lr: float = 0.01,
+                 momentum: float = 0.9, batch_size: int = 32, epochs: int = 20, weight_decay: float = 0.0,
+                 seed: int = 0, verbose: int = 0) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.lr = lr
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.weight_decay = weight_decay
+        self.seed = seed
+        self.verbose = verbose
+
+    def _build(self, n_in: int, n_out: int, output: str, loss: Optional[str]) -> Network:
+        sizes = [n_in] + [int(h) for h in self.hidden_layer_sizes] + [n_out]
+        return Network(sizes, activation=self.activation, output=output, loss=loss, seed=int(self.seed))
+
+    def _train(self, X: Any, Y: Any, epochs: int) -> None:
+        self.history_ = self.network_.fit(X, Y, epochs=epochs, batch_size=min(int(self.batch_size), len(X)),
+                                          lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay,
+                                          verbose=self.verbose)
+
+
+class MLPClassifier(_Clf, _MLP):
+    """A multi-layer perceptron classifier (softmax output, cross-entropy), trained by fastnet."""
+
+    def fit(self, X: Any, y: Any) -> "MLPClassifier":
+        X = np.asarray(X)
+        self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError("MLPClassifier needs at least 2 classes in y")
+        self.n_features_in_ = X.shape[1] if X.ndim == 2 else 0
+        self.network_ = self._build(self.n_features_in_, len(self.classes_), "softmax", None)
+        self._train(X, codes, self.epochs)
+        return self
+
+    def partial_fit(self, X: Any, y: Any, classes: Optional[Sequence[Any]] = None) -> "MLPClassifier":
+        """One epoch on (X, y); the first call needs ``classes`` (all labels that will ever appear)."""
+        X = np.asarray(X)
+        if not hasattr(self, "network_"):
+            if classes is None:
+                raise ValueError("the first partial_fit needs classes=")
+            self.classes_ = np.unique(np.asarray(classes))
+            self.n_features_in_ = X.shape[1] if X.ndim == 2 else 0
+            self.network_ = self._build(self.n_features_in_, len(self.classes_), "softmax", None)
+        codes = np.searchsorted(self.classes_, np.asarray(y))
+        if np.any(codes >= len(self.classes_)) or np.any(self.classes_[np.minimum(codes, len(self.classes_) - 1)]
+                                                         != np.asarray(y)):
+            raise ValueError("y holds a label that is not in classes_")
+        self._train(X, codes, 1)
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return self.network_.predict(X).astype(np.float64)
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.classes_[np.argmax(self.network_.predict(X), axis=1)]
+
+
+class MLPRegressor(_Reg, _MLP):
+    """A multi-layer perceptron regressor (linear output, MSE), trained by fastnet."""
+
+    def fit(self, X: Any, y: Any) -> "MLPRegressor":
+        X = np.asarray(X)
+        Y = np.asarray(y, dtype=np.float64)
+        self._1d = Y.ndim == 1
+        Y2 = Y.reshape(-1, 1) if self._1d else Y
+        self.n_features_in_ = X.shape[1] if X.ndim == 2 else 0
+        self.network_ = self._build(self.n_features_in_, Y2.shape[1], "linear", "mse")
+        self._train(X, Y2, self.epochs)
+        return self
+
+    def partial_fit(self, X: Any, y: Any) -> "MLPRegressor":
+        if not hasattr(self, "network_"):
+            return self._first_partial(X, y)
+        Y = np.asarray(y, dtype=np.float64)
+        self._train(np.asarray(X), Y.reshape(-1, 1) if self._1d else Y, 1)
+        return self
+
+    def _first_partial(self, X: Any, y: Any) -> "MLPRegressor":
+        X = np.asarray(X)
+        Y = np.asarray(y, dtype=np.float64)
+        self._1d = Y.ndim == 1
+        Y2 = Y.reshape(-1, 1) if self._1d else Y
+        self.n_features_in_ = X.shape[1] if X.ndim == 2 else 0
+        self.network_ = self._build(self.n_features_in_, Y2.shape[1], "linear", "mse")
+        self._train(X, Y2, 1)
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        P = self.network_.predict(X).astype(np.float64)
+        return P[:, 0] if self._1d else P
