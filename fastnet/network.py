@@ -36,12 +36,44 @@ class History(dict):
     def epochs(self) -> int:
         return len(self.get("loss", []))
 
-    def to_dict(self) -> Dict[str, List[float]]:
+    def to_dict(self) -> Dict[str, List[Any]]:
         return {k: list(v) for k, v in self.items()}
+
+    def plot(self, path: Union[str, os.PathLike]) -> None:
+        """Write a PNG of the loss and accuracy curves (and per-layer gradient norms when tracked).
+        Needs matplotlib."""
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise ImportError("History.plot needs matplotlib: pip install matplotlib") from None
+        panels = [k for k in (("loss", "val_loss"), ("accuracy", "val_accuracy")) if k[0] in self]
+        if "grad_norms" in self:
+            panels.append(("grad_norms",))
+        fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.5), squeeze=False)
+        epochs = range(1, self.epochs + 1)
+        for ax, keys in zip(axes[0], panels):
+            if keys == ("grad_norms",):
+                norms = np.array(self["grad_norms"])
+                for layer in range(norms.shape[1]):
+                    ax.semilogy(epochs, norms[:, layer], label=f"layer {layer}")
+                ax.set_title("gradient norm per layer")
+            else:
+                for k in keys:
+                    if k in self:
+                        ax.plot(epochs, self[k], label=k)
+                ax.set_title(keys[0])
+            ax.set_xlabel("epoch")
+            ax.legend()
+        fig.tight_layout()
+        fig.savefig(os.fspath(path), dpi=100)
+        plt.close(fig)
 
     def to_csv(self, path: Union[str, os.PathLike]) -> None:
         """One row per epoch, one column per metric (with a header), written atomically."""
-        keys = list(self)
+        keys = [k for k in self if k != "grad_norms"]
         lines = [",".join(["epoch"] + keys)]
         lines += [",".join([str(i + 1)] + [repr(self[k][i]) for k in keys]) for i in range(self.epochs)]
         write_atomic(os.fspath(path), ("\n".join(lines) + "\n").encode())
@@ -191,6 +223,7 @@ class Network:
         validation_split: float = 0.0,
         l1: float = 0.0,
         max_norm: Optional[float] = None,
+        track_gradients: bool = False,
     ) -> History:
         """Train with mini-batch SGD (momentum, optional Nesterov, L2 weight decay on weights, not biases).
 
@@ -218,6 +251,10 @@ class Network:
             (soft thresholding by lr·l1), which sets small weights exactly to zero.
         max_norm : float, optional
             Keep each neuron's incoming weight vector at Euclidean norm <= max_norm (rescaled after each step).
+        track_gradients : bool
+            After every epoch record each layer's gradient norm ‖∂C/∂b‖ (over its neurons' biases, on the first
+            1,024 training samples) in ``history["grad_norms"]``: the speed at which each layer's neurons learn,
+            comparable between layers of the same width (vanishing gradients show as small early layers).
         validation_split : float in [0, 1)
             Hold out this fraction of (X, y) — the last samples, before any shuffling — as validation data.
             Not combined with validation_data.
@@ -279,6 +316,10 @@ class Network:
                 bar.update(log)
             if not log["epoch_end"]:
                 return True
+            if track_gradients:
+                grads = self._core.gradients(Xa[:1024], None if labels is None else labels[:1024],
+                                             None if targets is None else targets[:1024], False)[1]
+                grad_norms.append([float(np.linalg.norm(g["bias"])) for g in grads])
             change: Dict[str, float] = {}
             for cb in callbacks:
                 r = cb(dict(log))
@@ -291,6 +332,7 @@ class Network:
                         change["momentum"] = check_range(r["momentum"], "momentum returned by a callback", 0.0, 1.0)
             return change or True
 
+        grad_norms: List[List[float]] = []
         for cb in callbacks:
             if hasattr(cb, "set_network"):
                 cb.set_network(self)
@@ -304,7 +346,10 @@ class Network:
             for cb in callbacks:
                 if hasattr(cb, "on_train_end"):
                     cb.on_train_end()
-        return _history(raw, classifier)
+        h = _history(raw, classifier)
+        if track_gradients:
+            h["grad_norms"] = grad_norms[: h.epochs]
+        return h
 
     def partial_fit(self, X: Any, y: Any, **kwargs: Any) -> History:
         """One more epoch on (X, y), continuing the optimizer state (momentum): online learning on new data.

@@ -362,3 +362,16 @@ def test_fann_weight_initializers():
         assert 0 <= L.weights.min() and L.weights.max() <= s * (1 + 1e-6) and np.abs(L.bias).max() <= s * (1 + 1e-6)
     with pytest.raises(ValueError, match="low < high"):
         net.randomize_weights(1.0, 0.0)
+
+
+def test_track_gradients_shows_vanishing_gradients(mnist, tmp_path):
+    Xtr, ytr, _, _ = mnist
+    net = fn.Network([784, 30, 30, 30, 10], activation="sigmoid", output="sigmoid", loss="cross_entropy", seed=0)
+    net.randomize_weights(-3**0.5, 3**0.5)  # unit variance, as the textbook's N(0, 1)
+    h = net.fit(Xtr[:5000], ytr[:5000], epochs=2, batch_size=10, lr=0.1, verbose=0, track_gradients=True)
+    assert len(h["grad_norms"]) == 2 and all(len(n) == 4 and min(n) > 0 for n in h["grad_norms"])
+    first, last_hidden = h["grad_norms"][0][0], h["grad_norms"][0][2]
+    assert last_hidden > 1.5 * first  # early layers learn slower
+    pytest.importorskip("matplotlib", reason="History.plot needs matplotlib (optional)")
+    h.plot(tmp_path / "h.png")
+    assert (tmp_path / "h.png").stat().st_size > 1000
