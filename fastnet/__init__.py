@@ -12,10 +12,10 @@ from .fann import load_fann, save_fann
 from ._format import ModelFormatError
 from .callbacks import EarlyStopping, StopAfter, StopAtBitFail, StopAtError
 from .layers import SET, Dense, Layer, Sparse
-from .network import History, Network, load
+from .network import History, Network, load, model_info
 
 __all__ = [
-    "Network", "Dense", "Sparse", "SET", "Layer", "History", "load", "load_fann", "save_fann",
+    "Network", "Dense", "Sparse", "SET", "Layer", "History", "load", "model_info", "load_fann", "save_fann",
     "ModelFormatError", "EarlyStopping", "StopAtError", "StopAtBitFail", "StopAfter", "datasets", "schedules",
     "set_num_threads", "get_num_threads", "available_isas", "get_isa", "set_isa", "__version__",
 ]

@@ -17,7 +17,7 @@ from ._format import ModelFormatError, decode, encode, write_atomic
 from ._progress import ProgressBar
 from .layers import ACTIVATIONS, SET, Dense, Layer, Sparse
 
-__all__ = ["Network", "History", "load", "LOSSES"]
+__all__ = ["Network", "History", "load", "model_info", "LOSSES"]
 
 LOSSES = {"mse": 0, "cross_entropy": 1}
 _DTYPES = {"float32": np.float32, "float64": np.float64}
@@ -522,6 +522,21 @@ class Network:
         other = Network.from_bytes(state["fnet"])
         self.__dict__.update(other.__dict__)
         self.layers = [Layer(self, i, s) for i, s in enumerate(self.specs)]
+
+
+def model_info(path: Union[str, os.PathLike]) -> Dict[str, Any]:
+    """What a .fnet file holds, without building the network: its header (fastnet version that wrote it, dtype,
+    loss, seed, layers) plus ``format_version``, ``file_size`` and ``parameters``. Validated like ``load``."""
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        data = f.read()
+    header, arrays = decode(data, path)
+    info = {k: v for k, v in header.items() if k not in ("arrays", "rng_state")}
+    info["format_version"] = int.from_bytes(data[8:12], "little")
+    info["file_size"] = len(data)
+    info["parameters"] = int(sum(a.size for name, a in arrays.items()
+                                 if name.endswith((".weights", ".bias"))))
+    return info
 
 
 def load(path: Union[str, os.PathLike]) -> Network:

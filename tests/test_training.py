@@ -375,3 +375,12 @@ def test_track_gradients_shows_vanishing_gradients(mnist, tmp_path):
     pytest.importorskip("matplotlib", reason="History.plot needs matplotlib (optional)")
     h.plot(tmp_path / "h.png")
     assert (tmp_path / "h.png").stat().st_size > 1000
+
+
+def test_model_info(tmp_path):
+    net = fn.Network([fn.Sparse(6, 5, density=0.4, activation="tanh"), fn.Dense(5, 2, "softmax")], seed=3)
+    net.save(tmp_path / "m.fnet")
+    info = fn.model_info(tmp_path / "m.fnet")
+    assert info["format_version"] == 1 and info["loss"] == "cross_entropy" and info["seed"] == 3
+    assert info["parameters"] == net.num_parameters and info["file_size"] == (tmp_path / "m.fnet").stat().st_size
+    assert [L["kind"] for L in info["layers"]] == ["sparse", "dense"] and info["fastnet_version"] == fn.__version__
