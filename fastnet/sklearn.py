@@ -114,31 +114,29 @@ class MLPClassifier(_Clf, _MLP):
 class MLPRegressor(_Reg, _MLP):
     """A multi-layer perceptron regressor (linear output, MSE), trained by fastnet."""
 
-    def fit(self, X: Any, y: Any) -> "MLPRegressor":
+    def _setup(self, X: Any, y: Any) -> Any:
+        """Build the network for (X, y); returns X and y as the network takes them."""
         X = np.asarray(X)
         Y = np.asarray(y, dtype=np.float64)
         self._1d = Y.ndim == 1
         Y2 = Y.reshape(-1, 1) if self._1d else Y
         self.n_features_in_ = X.shape[1] if X.ndim == 2 else 0
         self.network_ = self._build(self.n_features_in_, Y2.shape[1], "linear", "mse")
-        self._train(X, Y2, self.epochs)
+        return X, Y2
+
+    def fit(self, X: Any, y: Any) -> "MLPRegressor":
+        X2, Y2 = self._setup(X, y)
+        self._train(X2, Y2, self.epochs)
         return self
 
     def partial_fit(self, X: Any, y: Any) -> "MLPRegressor":
+        """One epoch on (X, y), continuing from the previous calls (the first one builds the network)."""
         if not hasattr(self, "network_"):
-            return self._first_partial(X, y)
-        Y = np.asarray(y, dtype=np.float64)
-        self._train(np.asarray(X), Y.reshape(-1, 1) if self._1d else Y, 1)
-        return self
-
-    def _first_partial(self, X: Any, y: Any) -> "MLPRegressor":
-        X = np.asarray(X)
-        Y = np.asarray(y, dtype=np.float64)
-        self._1d = Y.ndim == 1
-        Y2 = Y.reshape(-1, 1) if self._1d else Y
-        self.n_features_in_ = X.shape[1] if X.ndim == 2 else 0
-        self.network_ = self._build(self.n_features_in_, Y2.shape[1], "linear", "mse")
-        self._train(X, Y2, 1)
+            X2, Y2 = self._setup(X, y)
+        else:
+            Y = np.asarray(y, dtype=np.float64)
+            X2, Y2 = np.asarray(X), (Y.reshape(-1, 1) if self._1d else Y)
+        self._train(X2, Y2, 1)
         return self
 
     def predict(self, X: Any) -> np.ndarray:
