@@ -242,16 +242,6 @@ double Network<T>::sgd_step(const T* inp, const T* target, int B, T lr, T moment
 }
 
 template <typename T>
-void Network<T>::sgd_update(T lr, T momentum, T weight_decay, bool nesterov) {
-  for (auto& layer : layers_) {
-    const ParamView<T>& w = layer->weight();
-    const ParamView<T>& b = layer->bias();
-    kernels::sgd_update(w.value, w.grad, w.velocity, w.size, lr, momentum, weight_decay, nesterov);
-    kernels::sgd_update(b.value, b.grad, b.velocity, b.size, lr, momentum, T(0), nesterov);
-  }
-}
-
-template <typename T>
 void Network<T>::predict(const T* X, long N, T* out) {
   reserve(static_cast<int>(std::min<long>(std::max<long>(N, 1), kChunk)));
   const int O = num_outputs(), I = num_inputs();

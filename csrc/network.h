@@ -77,8 +77,6 @@ class Network {
     if (l1_step > T(0) || max_norm > T(0))
       for (auto& layer : layers_) layer->constrain(l1_step, max_norm);
   }
-  // one SGD-momentum update from the grads arena (weights decayed, biases not)
-  void sgd_update(T lr, T momentum, T weight_decay, bool nesterov);
 
   // ---- whole-array helpers (chunked through the workspace)
   void predict(const T* X, long N, T* out);
