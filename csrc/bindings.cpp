@@ -113,6 +113,46 @@ py::dict log_dict(const EpochLog& log) {
   return d;
 }
 
+// {"kind": 0..4, hyper-parameters by FANN's / PyTorch's names} as fastnet/optimizers.py writes it
+OptimizerConfig optimizer_of(const py::dict& d) {
+  OptimizerConfig c;
+  auto num = [&](const char* key, double& dst) {
+    if (d.contains(key)) dst = d[key].cast<double>();
+  };
+  const int kind = d["kind"].cast<int>();
+  FASTNET_CHECK(kind >= 0 && kind <= 4, "unknown optimizer kind ", kind);
+  c.kind = static_cast<OptKind>(kind);
+  num("lr", c.lr);
+  num("momentum", c.momentum);
+  num("weight_decay", c.weight_decay);
+  if (d.contains("nesterov")) c.nesterov = d["nesterov"].cast<bool>();
+  num("beta1", c.adam.beta1);
+  num("beta2", c.adam.beta2);
+  num("eps", c.adam.eps);
+  num("increase_factor", c.rprop.increase_factor);
+  num("decrease_factor", c.rprop.decrease_factor);
+  num("delta_min", c.rprop.delta_min);
+  num("delta_max", c.rprop.delta_max);
+  num("delta_zero", c.rprop.delta_zero);
+  c.sarprop.increase_factor = c.rprop.increase_factor;
+  c.sarprop.decrease_factor = c.rprop.decrease_factor;
+  c.sarprop.delta_max = c.rprop.delta_max;
+  num("decay", c.quickprop.decay);
+  num("mu", c.quickprop.mu);
+  c.quickprop.lr = c.lr;
+  num("weight_decay_shift", c.sarprop.weight_decay_shift);
+  num("step_error_threshold_factor", c.sarprop.step_error_threshold_factor);
+  num("step_error_shift", c.sarprop.step_error_shift);
+  num("temperature", c.sarprop.temperature);
+  return c;
+}
+
+// a flat arena as a numpy view that keeps the network alive (zero-copy: for MPI collectives)
+template <typename T>
+py::array_t<T> arena_view(py::object self, T* data, std::size_t n) {
+  return py::array_t<T>({static_cast<py::ssize_t>(n)}, {static_cast<py::ssize_t>(sizeof(T))}, data, self);
+}
+
 template <typename T>
 void bind_network(py::module_& m, const char* name) {
   using Net = Network<T>;
@@ -143,19 +183,68 @@ void bind_network(py::module_& m, const char* name) {
       .def_property_readonly("num_layers", &Net::num_layers)
       .def_property_readonly("num_inputs", &Net::num_inputs)
       .def_property_readonly("num_outputs", &Net::num_outputs)
-      .def("get_param", [](Net& n, int l, bool bias, bool velocity) {
+      // slot 0: the values, 1: the optimizer's first state (SGD's velocity), 2: its second state
+      .def("get_param", [](Net& n, int l, bool bias, int slot) {
         auto lock = lock_network(n);
         const Layer<T>& layer = n.layer(l);
         const ParamView<T>& v = bias ? layer.bias() : layer.weight();
-        return copy_out<T>(velocity ? v.velocity : v.value, param_shape(layer, bias));
-      }, py::arg("layer"), py::arg("bias"), py::arg("velocity") = false)
-      .def("set_param", [](Net& n, int l, bool bias, bool velocity, const Array<T>& a) {
+        FASTNET_CHECK(slot >= 0 && slot <= 2, "slot must be 0, 1 or 2");
+        const T* p = slot == 0 ? v.value : slot == 1 ? v.velocity : n.state2() + (v.value - n.params());
+        return copy_out<T>(p, param_shape(layer, bias));
+      }, py::arg("layer"), py::arg("bias"), py::arg("slot") = 0)
+      .def("set_param", [](Net& n, int l, bool bias, int slot, const Array<T>& a) {
         auto lock = lock_network(n);
         const Layer<T>& layer = n.layer(l);
         const ParamView<T>& v = bias ? layer.bias() : layer.weight();
+        FASTNET_CHECK(slot >= 0 && slot <= 2, "slot must be 0, 1 or 2");
         FASTNET_CHECK(static_cast<std::size_t>(a.size()) == v.size, "expected ", v.size, " values, got ", a.size());
-        std::memcpy(velocity ? v.velocity : v.value, a.data(), sizeof(T) * v.size);
-      }, py::arg("layer"), py::arg("bias"), py::arg("velocity"), py::arg("values"))
+        T* p = slot == 0 ? v.value : slot == 1 ? v.velocity : n.state2() + (v.value - n.params());
+        std::memcpy(p, a.data(), sizeof(T) * v.size);
+      }, py::arg("layer"), py::arg("bias"), py::arg("slot"), py::arg("values"))
+      .def("get_optimizer_state", [](Net& n) {
+        return py::make_tuple(static_cast<int>(n.optimizer_kind()), n.optimizer_steps());
+      })
+      .def("set_optimizer_state", [](Net& n, int kind, long steps) {
+        FASTNET_CHECK(kind >= 0 && kind <= 4 && steps >= 0, "invalid optimizer state (", kind, ", ", steps, ")");
+        auto lock = lock_network(n);
+        n.set_optimizer_state(static_cast<OptKind>(kind), steps);
+      }, py::arg("kind"), py::arg("steps"))
+      // the flat parameter and gradient arenas ([W1 b1 W2 b2 ...] with 64-byte alignment padding), as views
+      .def("param_arena", [](py::object self) {
+        Net& n = self.cast<Net&>();
+        return arena_view<T>(self, n.params(), n.arena_size());
+      })
+      .def("grad_arena", [](py::object self) {
+        Net& n = self.cast<Net&>();
+        return arena_view<T>(self, n.grads(), n.arena_size());
+      })
+      .def("compute_gradients", [](Net& n, const Array<T>& X, std::optional<Labels> labels,
+                                   std::optional<Array<T>> targets) {
+        // one training batch (dropout active): the mean-loss gradient into the grad arena; returns
+        // (loss, correct predictions). The weights are not changed.
+        check_2d(X, "X", n.num_inputs());
+        const int B = static_cast<int>(X.shape(0));
+        FASTNET_CHECK(B >= 1, "X must have at least one row");
+        const Targets<T> t = targets_of(n, labels, targets, B);
+        auto lock = lock_network(n);
+        py::gil_scoped_release release;
+        n.reserve(B);
+        std::vector<long> idx(static_cast<std::size_t>(B));
+        for (int b = 0; b < B; ++b) idx[b] = b;
+        n.gather_targets(n.target_buffer(), t, idx.data(), B);
+        const T* out = n.forward(X.data(), B, /*train=*/true);
+        const long correct = n.count_correct(out, n.target_buffer(), B);
+        const double loss = n.backward(X.data(), n.target_buffer(), B, nullptr);
+        return std::make_pair(loss, correct);
+      }, py::arg("X"), py::arg("labels"), py::arg("targets"))
+      .def("apply_gradients", [](Net& n, const py::dict& optimizer, long num_data, double mse) {
+        // one optimizer update from the grad arena (which the caller may have averaged across processes)
+        const OptimizerConfig c = optimizer_of(optimizer);
+        auto lock = lock_network(n);
+        py::gil_scoped_release release;
+        ScopedFlushDenormals ftz;
+        n.optimizer_step(c, n.grads(), num_data, mse);
+      }, py::arg("optimizer"), py::arg("num_data"), py::arg("mse") = 0.0)
       .def("get_rng_state", [](Net& n) {
         const uint64_t* s = n.rng().state();
         return std::vector<uint64_t>(s, s + 4);
@@ -164,7 +253,10 @@ void bind_network(py::module_& m, const char* name) {
         FASTNET_CHECK(s.size() == 4, "rng state must have 4 words, got ", s.size());
         n.rng().set_state(s.data());
       })
-      .def("reset_optimizer_state", &Net::reset_optimizer_state)
+      .def("reset_optimizer_state", [](Net& n, std::optional<py::dict> optimizer) {
+        auto lock = lock_network(n);
+        n.reset_optimizer_state(optimizer ? optimizer_of(*optimizer) : OptimizerConfig());
+      }, py::arg("optimizer") = py::none())
       .def("topology", [](Net& n, int l) {  // (row_ptr, col) of a sparse layer
         auto lock = lock_network(n);
         auto* sp = dynamic_cast<Sparse<T>*>(&n.layer(l));
@@ -228,8 +320,7 @@ void bind_network(py::module_& m, const char* name) {
       }, py::arg("X"), py::arg("labels"), py::arg("targets"), py::arg("want_input"))
       .def("fit", [](Net& n, const Array<T>& X, std::optional<Labels> labels, std::optional<Array<T>> targets,
                      std::optional<Array<T>> Xv, std::optional<Labels> labels_v, std::optional<Array<T>> targets_v,
-                     int epochs, int batch_size, double lr, double momentum, double weight_decay, bool nesterov,
-                     bool shuffle, long progress_every, std::optional<py::function> callback, double rewire_zeta,
+                     int epochs, int batch_size, const py::dict& optimizer, bool shuffle, long progress_every, std::optional<py::function> callback, double rewire_zeta,
                      double l1, double max_norm) {
         check_2d(X, "X", n.num_inputs());
         Dataset<T> train{X.data(), static_cast<long>(X.shape(0)), {}};
@@ -243,10 +334,7 @@ void bind_network(py::module_& m, const char* name) {
         FitOptions o;
         o.epochs = epochs;
         o.batch_size = batch_size;
-        o.lr = lr;
-        o.momentum = momentum;
-        o.weight_decay = weight_decay;
-        o.nesterov = nesterov;
+        o.optim = optimizer_of(optimizer);
         o.shuffle = shuffle;
         o.progress_every = progress_every;
         o.rewire_zeta = rewire_zeta;

@@ -83,8 +83,67 @@ long Network<T>::rewire(double zeta) {
 }
 
 template <typename T>
-void Network<T>::reset_optimizer_state() {
+T* Network<T>::state2() {
+  if (state2_.size() != params_.size()) {
+    state2_.resize(params_.size());
+    std::fill(state2_.data(), state2_.data() + state2_.size(), T(0));
+  }
+  return state2_.data();
+}
+
+template <typename T>
+T* Network<T>::accum() {
+  if (accum_.size() != params_.size()) accum_.resize(params_.size());
+  return accum_.data();
+}
+
+template <typename T>
+void Network<T>::reset_optimizer_state(const OptimizerConfig& cfg) {
   std::fill(velocity_.data(), velocity_.data() + velocity_.size(), T(0));
+  T* s2 = state2();
+  const T init = cfg.kind == OptKind::RPROP ? static_cast<T>(cfg.rprop.delta_zero) : T(0);
+  std::fill(s2, s2 + state2_.size(), init);
+  opt_kind_ = cfg.kind;
+  opt_steps_ = 0;
+}
+
+template <typename T>
+void Network<T>::optimizer_step(const OptimizerConfig& cfg, const T* g, long num_data, double mse) {
+  prepare_optimizer(cfg);
+  ++opt_steps_;
+  T* s1 = velocity_.data();
+  T* s2 = state2();
+  const uint64_t noise_key = cfg.kind == OptKind::SARPROP ? rng_.next() : 0;
+  for (auto& layer : layers_) {
+    for (const ParamView<T>* span : {&layer->weight(), &layer->bias()}) {
+      const std::size_t off = static_cast<std::size_t>(span->value - params_.data());
+      T* w = span->value;
+      const std::size_t n = span->size;
+      const double wd = span == &layer->weight() ? cfg.weight_decay : 0.0;  // biases are never decayed
+      switch (cfg.kind) {
+        case OptKind::SGD:
+          kernels::sgd_update(w, g + off, s1 + off, n, static_cast<T>(cfg.lr), static_cast<T>(cfg.momentum),
+                              static_cast<T>(wd), cfg.nesterov);
+          break;
+        case OptKind::Adam: {
+          kernels::AdamParams p = cfg.adam;
+          p.lr = cfg.lr;
+          kernels::adam_update(w, g + off, s1 + off, s2 + off, n, opt_steps_, p, wd);
+          break;
+        }
+        case OptKind::RPROP:
+          kernels::irprop_minus_update(w, g + off, s1 + off, s2 + off, n, cfg.rprop);
+          break;
+        case OptKind::Quickprop:
+          kernels::quickprop_update(w, g + off, s1 + off, s2 + off, n, num_data, cfg.quickprop);
+          break;
+        case OptKind::SARPROP:
+          kernels::sarprop_update(w, g + off, s1 + off, s2 + off, n, opt_steps_ - 1, mse, noise_key + off,
+                                  cfg.sarprop);
+          break;
+      }
+    }
+  }
 }
 
 template <typename T>

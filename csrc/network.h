@@ -17,6 +17,7 @@
 #include "core/rng.h"
 #include "kernels/kernels.h"
 #include "layers/layer.h"
+#include "optimizer.h"
 
 namespace fastnet {
 
@@ -52,7 +53,25 @@ class Network {
   T* params() { return params_.data(); }
   T* grads() { return grads_.data(); }
   T* velocity() { return velocity_.data(); }
-  void reset_optimizer_state();
+  T* state2();  // the optimizer's second state arena (allocated on first use)
+  T* accum();   // a gradient accumulator arena (full-batch training; allocated on first use)
+  // Optimizer state: which optimizer it belongs to and how many updates it has made (Adam's t, SARPROP's
+  // epoch). reset_optimizer_state() zeroes it for `kind` (RPROP's steps start at delta_zero).
+  OptKind optimizer_kind() const { return opt_kind_; }
+  long optimizer_steps() const { return opt_steps_; }
+  void set_optimizer_state(OptKind kind, long steps) {
+    opt_kind_ = kind;
+    opt_steps_ = steps;
+  }
+  void reset_optimizer_state(const OptimizerConfig& cfg = OptimizerConfig());
+  // keep the state when it belongs to cfg's optimizer, reset it otherwise
+  void prepare_optimizer(const OptimizerConfig& cfg) {
+    if (cfg.kind != opt_kind_) reset_optimizer_state(cfg);
+  }
+  // One update of every parameter from the arena-shaped gradient g: the mean-loss gradient of a batch (SGD,
+  // Adam) or the loss gradient summed over the num_data samples of the training set (full-batch optimizers);
+  // mse is the epoch's error (FANN's MSE, used by SARPROP).
+  void optimizer_step(const OptimizerConfig& cfg, const T* g, long num_data, double mse);
   // SET rewiring of every sparse layer (see Sparse::rewire); returns the connections replaced
   long rewire(double zeta);
 
@@ -98,7 +117,9 @@ class Network {
   Loss loss_;
   uint64_t seed_;
   Rng rng_;
-  AlignedBuffer<T> params_, grads_, velocity_;
+  AlignedBuffer<T> params_, grads_, velocity_, state2_, accum_;
+  OptKind opt_kind_ = OptKind::SGD;
+  long opt_steps_ = 0;
   // workspace
   int capacity_ = 0;
   std::vector<AlignedBuffer<T>> acts_;  // acts_[l]: (B, out_l), or (out_l, B) for a transposed-I/O layer

@@ -6,13 +6,31 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
+#include <string>
 #include <stdexcept>
 
 #include "core/errors.h"
 #include "core/parallel.h"
 #include "core/threads.h"
+#include "kernels/update_rules.h"
 
 namespace fastnet {
+
+namespace {
+[[noreturn]] void diverged(double loss, int epoch, long batch_index, bool full_batch) {
+  throw std::domain_error(detail::concat(
+      "training diverged: the loss became ", loss, " at epoch ", epoch,
+      full_batch ? std::string(" (full batch)") : detail::concat(", batch ", batch_index + 1),
+      " (the weights are those from before that ", full_batch ? "epoch" : "batch", ")",
+      "; lower the learning rate or check the data"));
+}
+
+// FANN's MSE (mean over samples and outputs of (y−t)²) from fastnet's mean loss, for SARPROP: the MSE loss is
+// ½·Σ(y−t)² per sample; for cross-entropy the loss itself stands in for it
+double fann_mse(Loss loss, double mean_loss, int outputs) {
+  return loss == Loss::MSE ? 2.0 * mean_loss / outputs : mean_loss;
+}
+}  // namespace
 
 template <typename T>
 std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* validation,
@@ -20,14 +38,19 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
   FASTNET_CHECK(opts.batch_size >= 1, "batch_size must be >= 1, got ", opts.batch_size);
   FASTNET_CHECK(opts.epochs >= 0, "epochs must be >= 0, got ", opts.epochs);
   FASTNET_CHECK(train.N >= 1, "cannot fit on an empty data set");
-  const int B = static_cast<int>(std::min<long>(opts.batch_size, train.N));
+  const bool full = opts.optim.full_batch();
+  // full batch: chunks as large as a workspace comfortably holds (the sum over chunks is the same gradient)
+  constexpr long kFullBatchChunk = 2048;
+  const int B = static_cast<int>(std::min<long>(full ? kFullBatchChunk : opts.batch_size, train.N));
   const int I = net.num_inputs();
-  const T wd = static_cast<T>(opts.weight_decay);
-  FitControl control{opts.lr, opts.momentum};  // hooks may reschedule these between batches
+  OptimizerConfig optim = opts.optim;
+  FitControl control{optim.lr, optim.momentum};  // hooks may reschedule these between batches
+  net.prepare_optimizer(optim);
 
   // evaluate() on the validation set shares the workspace: size it for both now, so nothing grows later
   const long val_rows = validation ? std::min<long>(validation->N, Network<T>::kChunk) : 0;
   net.reserve(static_cast<int>(std::max<long>(B, val_rows)));
+  T* acc = full ? net.accum() : nullptr;
   ScopedFlushDenormals ftz;
   std::vector<long> order(static_cast<std::size_t>(train.N));
   std::iota(order.begin(), order.end(), 0L);
@@ -36,7 +59,9 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
 
   for (int epoch = 1; epoch <= opts.epochs; ++epoch) {
     const auto start = clock::now();
-    if (opts.shuffle)  // Fisher-Yates on the network's own generator: same seed, same order everywhere
+    // Fisher-Yates on the network's own generator: same seed, same order everywhere. A full-batch gradient
+    // does not depend on the order, so those keep the data's (contiguous chunks, no gather)
+    if (opts.shuffle && !full)
       for (long i = train.N - 1; i > 0; --i)
         std::swap(order[i], order[static_cast<long>(net.rng().below(static_cast<uint64_t>(i + 1)))]);
     EpochLog log;
@@ -44,29 +69,42 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
     log.lr = control.lr;
     log.momentum = control.momentum;
     log.samples_total = train.N;
+    optim.lr = optim.quickprop.lr = control.lr;
+    optim.momentum = control.momentum;
     double loss_sum = 0.0;
     long correct = 0, batch_index = 0;
     bool stop = false;
+    if (full) std::fill(acc, acc + net.arena_size(), T(0));
     for (long s = 0; s < train.N; s += B, ++batch_index) {
       const int nb = static_cast<int>(std::min<long>(B, train.N - s));
       const long* idx = order.data() + s;
       // fetched per batch: a callback may have evaluated with this network and grown its workspace
-      T* xb = net.input_buffer();
       T* tb = net.target_buffer();
-      parallel_for(nb, static_cast<long>(nb) * I > (1L << 16), [&](long b0, long b1) {
-        for (long b = b0; b < b1; ++b) std::memcpy(xb + b * I, train.X + idx[b] * I, sizeof(T) * I);
-      });
+      const T* xb = train.X + s * I;
+      if (!full) {
+        T* xg = net.input_buffer();
+        parallel_for(nb, static_cast<long>(nb) * I > (1L << 16), [&](long b0, long b1) {
+          for (long b = b0; b < b1; ++b) std::memcpy(xg + b * I, train.X + idx[b] * I, sizeof(T) * I);
+        });
+        xb = xg;
+      }
       net.gather_targets(tb, train.y, idx, nb);
       const T* out = net.forward(xb, nb, /*train=*/true);
       correct += net.count_correct(out, tb, nb);
-      const double loss = net.sgd_step(xb, tb, nb, static_cast<T>(control.lr), static_cast<T>(control.momentum), wd,
-                                       opts.nesterov);
-      if (!std::isfinite(loss))  // sgd_step left the weights as they were before this batch
-        throw std::domain_error(detail::concat("training diverged: the loss became ", loss, " at epoch ", epoch,
-                                               ", batch ", batch_index + 1,
-                                               " (the weights are those from before that batch)",
-                                               "; lower the learning rate or check the data"));
-      net.constrain(static_cast<T>(control.lr * opts.l1), static_cast<T>(opts.max_norm));
+      double loss;
+      if (optim.kind == OptKind::SGD) {  // the gradient goes straight into the update, fused in the kernels
+        loss = net.sgd_step(xb, tb, nb, static_cast<T>(optim.lr), static_cast<T>(optim.momentum),
+                            static_cast<T>(optim.weight_decay), optim.nesterov);
+        if (!std::isfinite(loss)) diverged(loss, epoch, batch_index, false);  // weights left as they were
+      } else {
+        loss = net.backward(xb, tb, nb, nullptr);
+        if (!std::isfinite(loss)) diverged(loss, epoch, batch_index, full);  // nothing updated yet
+        if (full)
+          kernels::axpy(acc, net.grads(), static_cast<T>(nb), net.arena_size());  // Σ over samples
+        else
+          net.optimizer_step(optim, net.grads(), nb, 0.0);
+      }
+      if (!full) net.constrain(static_cast<T>(optim.lr * opts.l1), static_cast<T>(opts.max_norm));
       loss_sum += loss * nb;
       log.samples_done = s + nb;
       if (hook && opts.progress_every > 0 && (batch_index + 1) % opts.progress_every == 0 &&
@@ -82,6 +120,10 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
     }
     log.loss = loss_sum / log.samples_done;
     log.accuracy = static_cast<double>(correct) / log.samples_done;
+    if (full && !stop) {  // the epoch's one update (a stop mid-epoch leaves the weights untouched)
+      net.optimizer_step(optim, acc, train.N, fann_mse(net.loss(), log.loss, net.num_outputs()));
+      net.constrain(T(0), static_cast<T>(opts.max_norm));
+    }
     if (validation && validation->N > 0) {
       const Metrics m = net.evaluate(validation->X, validation->N, validation->y);
       log.has_validation = true;

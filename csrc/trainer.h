@@ -1,5 +1,6 @@
 // fastnet/trainer.h — the whole training loop, in C++: per epoch a seeded shuffle, then for every batch a
-// gather, forward, loss, backward and one update; validation at epoch end. It calls back (the hook) only at
+// gather, forward, loss, backward and one update; validation at epoch end. The full-batch optimizers (RPROP,
+// Quickprop, SARPROP) instead sum the gradient over the whole set, in chunks, and update once per epoch. It calls back (the hook) only at
 // epoch end and every `progress_every` batches, which is where bindings.cpp takes the GIL for Python.
 #pragma once
 #include <functional>
@@ -11,11 +12,8 @@ namespace fastnet {
 
 struct FitOptions {
   int epochs = 10;
-  int batch_size = 32;
-  double lr = 0.01;
-  double momentum = 0.0;
-  double weight_decay = 0.0;
-  bool nesterov = false;
+  int batch_size = 32;     // ignored by the full-batch optimizers (they take the whole set, in chunks)
+  OptimizerConfig optim;   // SGD by default (fused into the weight-gradient kernels)
   bool shuffle = true;
   long progress_every = 0;  // batches between progress hook calls (0: epoch end only)
   double rewire_zeta = 0.0;  // > 0: SET rewiring of the sparse layers after every epoch

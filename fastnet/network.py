@@ -16,6 +16,7 @@ from ._arrays import as_features, as_targets, check_int, check_positive, check_r
 from ._format import ModelFormatError, decode, encode, write_atomic
 from ._progress import ProgressBar
 from .layers import ACTIVATIONS, SET, Dense, Layer, Sparse
+from .optimizers import SGD, Optimizer, optimizer_from_dict
 
 __all__ = ["Network", "History", "load", "model_info", "LOSSES"]
 
@@ -131,6 +132,8 @@ class Network:
         self._core = cls([s._spec() for s in specs], LOSSES[loss], seed)
         self._predict_checked = self._core.predict_checked
         self.layers: List[Layer] = [Layer(self, i, s) for i, s in enumerate(specs)]
+        #: the optimizer of the last fit (its state is kept in the network and saved with it)
+        self.optimizer: Optional[Optimizer] = None
 
     # ---------------------------------------------------------------- description
     @property
@@ -210,11 +213,11 @@ class Network:
         X: Any,
         y: Any,
         epochs: int = 10,
-        batch_size: int = 32,
-        lr: float = 0.01,
-        momentum: float = 0.0,
-        nesterov: bool = False,
-        weight_decay: float = 0.0,
+        batch_size: Optional[int] = None,
+        lr: Optional[float] = None,
+        momentum: Optional[float] = None,
+        nesterov: Optional[bool] = None,
+        weight_decay: Optional[float] = None,
         shuffle: bool = True,
         validation_data: Optional[Tuple[Any, Any]] = None,
         verbose: int = 1,
@@ -224,8 +227,10 @@ class Network:
         l1: float = 0.0,
         max_norm: Optional[float] = None,
         track_gradients: bool = False,
+        optimizer: Optional[Optimizer] = None,
     ) -> History:
-        """Train with mini-batch SGD (momentum, optional Nesterov, L2 weight decay on weights, not biases).
+        """Train: mini-batch SGD by default (momentum, optional Nesterov, L2 weight decay on weights, not biases),
+        or any optimizer of fastnet.optimizers (Adam, FANN's RPROP, Quickprop, SARPROP).
 
         Parameters
         ----------
@@ -234,8 +239,16 @@ class Network:
         y : array (n,) of int class labels, or (n, outputs) float targets (one-hot or regression)
         epochs, batch_size : int
             ``batch_size=1`` is online (incremental) learning as in FANN; ``batch_size=len(X)`` full batch.
+            Default 32; the full-batch optimizers (RPROP, Quickprop, SARPROP) take the whole set and accept
+            no other batch size.
         lr, momentum, nesterov, weight_decay
+            SGD's, when no ``optimizer`` is given (defaults 0.01, 0, False, 0):
             ``v = momentum·v + g + weight_decay·w;  w -= lr·v`` (PyTorch's SGD).
+        optimizer : fastnet.optimizers.Optimizer, optional
+            ``fn.SGD(...)``, ``fn.Adam(...)``, ``fn.RPROP(...)``, ``fn.Quickprop(...)`` or ``fn.SARPROP(...)``
+            (then lr/momentum/nesterov/weight_decay are given to it, not to fit). Its state (momentum, moments,
+            step sizes) is kept in the network: a later fit with the same kind of optimizer continues it (pass
+            ``net.optimizer`` to resume exactly, also after save/load); another kind starts afresh.
         validation_data : (Xv, yv), optional
             Evaluated after every epoch (val_loss, val_accuracy).
         verbose : int
@@ -268,10 +281,20 @@ class Network:
         """
         Xa, labels, targets = self._xy(X, y)
         epochs = check_int(epochs, "epochs", 0)
-        batch_size = check_int(batch_size, "batch_size", 1)
-        lr = check_positive(lr, "lr")
-        momentum = check_range(momentum, "momentum", 0.0, 1.0)
-        weight_decay = check_range(weight_decay, "weight_decay", 0.0, float("inf"))
+        sgd_args = [k for k, v in (("lr", lr), ("momentum", momentum), ("nesterov", nesterov),
+                                   ("weight_decay", weight_decay)) if v is not None]
+        if optimizer is None:
+            optimizer = SGD(lr=check_positive(0.01 if lr is None else lr, "lr"),
+                            momentum=check_range(0.0 if momentum is None else momentum, "momentum", 0.0, 1.0),
+                            nesterov=bool(nesterov),
+                            weight_decay=check_range(0.0 if weight_decay is None else weight_decay,
+                                                     "weight_decay", 0.0, float("inf")))
+        elif not isinstance(optimizer, Optimizer):
+            raise TypeError(f"optimizer must be a fastnet optimizer (fn.SGD, fn.Adam, fn.RPROP, fn.Quickprop, "
+                            f"fn.SARPROP), got {type(optimizer).__name__}")
+        elif sgd_args:
+            raise ValueError(f"give {', '.join(sgd_args)} to the optimizer ({type(optimizer).__name__}(...)), "
+                             "not to fit")
         verbose = check_int(verbose, "verbose", 0)
         Xv = lv = tv = None
         l1 = check_range(l1, "l1", 0.0, float("inf"))
@@ -294,6 +317,19 @@ class Network:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
                 raise TypeError("validation_data must be a tuple (X_val, y_val)")
             Xv, lv, tv = self._xy(validation_data[0], validation_data[1], "validation X", "validation y")
+        n_train = Xa.shape[0]
+        if optimizer.full_batch:
+            if batch_size is not None and check_int(batch_size, "batch_size", 1) < n_train:
+                raise ValueError(f"{type(optimizer).__name__} is a full-batch algorithm (as in FANN): it adapts "
+                                 "each weight's step from the gradient over the whole training set, so a "
+                                 f"mini-batch (batch_size={batch_size} < {n_train} samples) makes no sense; leave "
+                                 "batch_size unset")
+            if l1 > 0:
+                raise ValueError(f"l1 is a proximal step scaled by the learning rate; {type(optimizer).__name__} "
+                                 "has none (use SGD or Adam, or weight_decay-like decay=... of Quickprop)")
+            batch_size = n_train
+        else:
+            batch_size = check_int(32 if batch_size is None else batch_size, "batch_size", 1)
         callbacks = list(callbacks or [])
         for cb in callbacks:
             if not callable(cb):
@@ -337,8 +373,9 @@ class Network:
             if hasattr(cb, "set_network"):
                 cb.set_network(self)
         try:
-            raw = self._core.fit(Xa, labels, targets, Xv, lv, tv, epochs, batch_size, lr, momentum, weight_decay,
-                                 bool(nesterov), bool(shuffle), progress_every, hook, zeta, l1, mn)
+            self.optimizer = optimizer
+            raw = self._core.fit(Xa, labels, targets, Xv, lv, tv, epochs, batch_size, optimizer._spec(),
+                                 bool(shuffle), progress_every, hook, zeta, l1, mn)
         except KeyboardInterrupt as exc:  # stopped at a batch boundary: hand back what was completed
             exc.history = _history(getattr(exc, "history", []), classifier)  # type: ignore[attr-defined]
             raise
@@ -414,7 +451,8 @@ class Network:
 
     # ---------------------------------------------------------------- persistence
     def to_bytes(self) -> bytes:
-        """The model as .fnet bytes: architecture, weights, optimizer state (momentum) and RNG state."""
+        """The model as .fnet bytes: architecture, weights, optimizer and its state, and RNG state."""
+        kind, steps = self._core.get_optimizer_state()
         header = {
             "fastnet_version": _core.__version__,
             "dtype": self.dtype.name,
@@ -424,7 +462,10 @@ class Network:
             "layers": [{"kind": "sparse" if isinstance(s, Sparse) else "dense", "in_features": s.in_features,
                         "out_features": s.out_features, "activation": s.activation, "init": s.init,
                         "alpha": s.alpha, "dropout": s.dropout} for s in self.specs],
+            "optimizer_state": [kind, steps],
         }
+        if self.optimizer is not None:
+            header["optimizer"] = self.optimizer.to_dict()
         arrays = []
         for i, spec in enumerate(self.specs):
             if isinstance(spec, Sparse):  # the exact topology, as CSR
@@ -433,8 +474,11 @@ class Network:
                 arrays.append((f"layers.{i}.col", col))
             arrays.append((f"layers.{i}.weights", self._core.get_param(i, False, False)))
             arrays.append((f"layers.{i}.bias", self._core.get_param(i, True, False)))
-            arrays.append((f"layers.{i}.weights.velocity", self._core.get_param(i, False, True)))
-            arrays.append((f"layers.{i}.bias.velocity", self._core.get_param(i, True, True)))
+            arrays.append((f"layers.{i}.weights.velocity", self._core.get_param(i, False, 1)))
+            arrays.append((f"layers.{i}.bias.velocity", self._core.get_param(i, True, 1)))
+            if kind != SGD.kind:  # Adam's second moment, RPROP's step sizes...
+                arrays.append((f"layers.{i}.weights.state2", self._core.get_param(i, False, 2)))
+                arrays.append((f"layers.{i}.bias.state2", self._core.get_param(i, True, 2)))
         return encode(header, arrays)
 
     @classmethod
@@ -489,7 +533,25 @@ class Network:
                             else (s.out_features, s.in_features))
                     if arr is None or arr.shape != want or arr.dtype != net.dtype:
                         raise ValueError(f"array layers.{i}.{name} is missing or not {net.dtype} of shape {want}")
-                    net._core.set_param(i, bias, vel, np.ascontiguousarray(arr))
+                    net._core.set_param(i, bias, int(vel), np.ascontiguousarray(arr))
+            opt_state = header.get("optimizer_state", [SGD.kind, 0])
+            if not (isinstance(opt_state, list) and len(opt_state) == 2
+                    and all(isinstance(v, int) and not isinstance(v, bool) for v in opt_state)
+                    and 0 <= opt_state[0] <= 4 and 0 <= opt_state[1] < 2**62):
+                raise ValueError(f"optimizer_state {opt_state!r} is not [kind 0..4, steps >= 0]")
+            if opt_state[0] != SGD.kind:
+                for i, s in enumerate(specs):
+                    for name, bias in (("weights.state2", False), ("bias.state2", True)):
+                        arr = arrays.get(f"layers.{i}.{name}")
+                        want = ((s.out_features,) if bias else (net.layers[i].nnz,) if isinstance(s, Sparse)
+                                else (s.out_features, s.in_features))
+                        if arr is None or arr.shape != want or arr.dtype != net.dtype:
+                            raise ValueError(f"array layers.{i}.{name} is missing or not {net.dtype} of shape "
+                                             f"{want}")
+                        net._core.set_param(i, bias, 2, np.ascontiguousarray(arr))
+            net._core.set_optimizer_state(opt_state[0], opt_state[1])
+            if "optimizer" in header:
+                net.optimizer = optimizer_from_dict(header["optimizer"])
             state = header.get("rng_state")
             if not (isinstance(state, list) and len(state) == 4
                     and all(isinstance(w, int) and 0 <= w < 2**64 for w in state)):
@@ -514,6 +576,7 @@ class Network:
         self._predict_checked = other._predict_checked
         self.specs = other.specs
         self.layers = [Layer(self, i, s) for i, s in enumerate(self.specs)]
+        self.optimizer = other.optimizer
 
     def __getstate__(self) -> Dict[str, Any]:
         return {"fnet": self.to_bytes()}
