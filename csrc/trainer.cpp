@@ -61,6 +61,9 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
     const auto start = clock::now();
     // Fisher-Yates on the network's own generator: same seed, same order everywhere. A full-batch gradient
     // does not depend on the order, so those keep the data's (contiguous chunks, no gather)
+    // Each epoch's order depends only on the generator's state (not on the previous epoch's order), so a fit
+    // resumed from a saved network shuffles exactly as an uninterrupted one would.
+    std::iota(order.begin(), order.end(), 0L);
     if (opts.shuffle && !full)
       for (long i = train.N - 1; i > 0; --i)
         std::swap(order[i], order[static_cast<long>(net.rng().below(static_cast<uint64_t>(i + 1)))]);

@@ -105,3 +105,58 @@ def one_hot(labels: np.ndarray, n: int) -> np.ndarray:
     T = np.zeros((len(labels), n))
     T[np.arange(len(labels)), labels] = 1.0
     return T
+
+
+# ---------------------------------------------------------------- optimizers other than SGD (numpy, vectorized)
+# Gradients g are dE/dw; for the full-batch rules, summed over the training set (FANN's train slopes are -g).
+
+def adam_step(w, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+    """PyTorch's Adam (L2 added to the gradient); returns new (w, m, v)."""
+    g = g + weight_decay * w
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    mhat = m / (1 - beta1 ** t)
+    vhat = v / (1 - beta2 ** t)
+    return w - lr * mhat / (np.sqrt(vhat) + eps), m, v
+
+
+def irprop_minus_step(w, g, prev_g, step, inc=1.2, dec=0.5, dmin=0.0, dmax=50.0):
+    """iRPROP- (Igel & Huesken 2000, FANN's bounds); returns new (w, prev_g, step)."""
+    prev = np.maximum(step, 1e-4)
+    flip = prev_g * g < 0
+    new_step = np.where(flip, np.maximum(prev * dec, dmin), np.minimum(prev * inc, dmax))
+    g_eff = np.where(flip, 0.0, g)
+    w = np.clip(w - np.sign(g_eff) * new_step, -1500, 1500)
+    return w, g_eff, new_step
+
+
+def quickprop_step(w, g, prev_slope, prev_step, num_data, lr=0.7, decay=-0.0001, mu=1.75):
+    """Fahlman's Quickprop as FANN 2.2 writes it (slopes are -gradients plus decay*w); returns (w, slope, step)."""
+    eps = lr / num_data
+    shrink = mu / (1 + mu)
+    slope = -g + decay * w
+    nxt = np.zeros_like(w)
+    pos, neg = prev_step > 0.001, prev_step < -0.001
+    zero = ~pos & ~neg
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quad = prev_step * slope / (prev_slope - slope)
+    nxt += np.where(pos & (slope > 0), eps * slope, 0.0)
+    nxt += np.where(pos, np.where(slope > shrink * prev_slope, mu * prev_step, quad), 0.0)
+    nxt += np.where(neg & (slope < 0), eps * slope, 0.0)
+    nxt += np.where(neg, np.where(slope < shrink * prev_slope, mu * prev_step, quad), 0.0)
+    nxt += np.where(zero, eps * slope, 0.0)
+    return np.clip(w + nxt, -1500, 1500), slope, nxt
+
+
+def sarprop_step(w, g, prev_g, step, epoch, inc=1.2, dec=0.5, dmax=50.0, wd_shift=-6.644, temperature=0.015):
+    """SARPROP without its noise branch (valid when the epoch's MSE is 0, so no step is below the threshold);
+    the annealed decay term with FANN's sign. Returns (w, prev_g, step)."""
+    prev = np.maximum(step, 1e-6)
+    ge = np.where(g == 0, 0.0, g - w * 2.0 ** (-temperature * epoch + wd_shift))
+    same = prev_g * ge
+    grow = np.minimum(prev * inc, dmax)
+    shrink = np.maximum(prev * dec, 1e-6)
+    new_step = np.where(same > 0, grow, np.where(same < 0, shrink, prev))
+    move = np.where(same > 0, grow, np.where(same < 0, 0.0, prev))
+    w = np.clip(w - np.sign(ge) * move, -1500, 1500)
+    return w, np.where(same < 0, 0.0, ge), new_step

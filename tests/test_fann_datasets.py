@@ -191,9 +191,10 @@ def test_thyroid_trains() -> None:
     # 92.5 % of the test set is one class: demand clearly more than the majority-class predictor
     majority = float(np.mean(Yt.argmax(1) == np.bincount(Y.argmax(1)).argmax()))
     net = fn.Network([X.shape[1], 32, Y.shape[1]], activation="tanh", output="softmax", seed=0)
-    net.fit(X, Y.argmax(1), epochs=200, batch_size=32, lr=0.3, momentum=0.9, verbose=0)
+    # FANN's default algorithm; mini-batch SGD with momentum is fragile here (0.85–0.96 across seeds and rates)
+    net.fit(X, Y.argmax(1), epochs=200, optimizer=fn.RPROP(), verbose=0)
     acc = accuracy(net, Xt, Yt)
-    assert acc > 0.95 and acc > majority + 0.02, (acc, majority)
+    assert acc > 0.97 and acc > majority + 0.04, (acc, majority)
 
 
 @needs_data
