@@ -55,7 +55,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import __version__, datasets
+from . import __version__, datasets, optimizers
 from ._format import MAGIC, decode
 from .layers import ACTIVATIONS
 from .network import LOSSES, Network
@@ -67,8 +67,10 @@ PROG = "fastnet"
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 FANN_DATA_EXTENSIONS = (".data", ".train", ".test", ".dat")
 DEFAULT_HIDDEN = 64
-ALGORITHMS = ("sgd", "rprop", "quickprop", "cascade")
-NOT_YET = {"rprop": "RPROP", "quickprop": "Quickprop", "cascade": "Cascade-Correlation"}
+ALGORITHMS = ("sgd", "adam", "rprop", "quickprop", "sarprop", "cascade")
+NOT_YET = {"cascade": "Cascade-Correlation"}
+# default learning rate per algorithm (FANN's 0.7 for Quickprop); RPROP and SARPROP have none
+DEFAULT_LR = {"sgd": 0.1, "adam": 0.001, "quickprop": 0.7}
 MAX_CONFUSION_CLASSES = 30
 
 
@@ -420,11 +422,34 @@ def _metrics_line(name: str, metrics: Dict[str, float], n: int) -> str:
     return " - ".join(parts)
 
 
+def _optimizer(args: argparse.Namespace) -> optimizers.Optimizer:
+    """The optimizer --algorithm names, with --lr/--momentum where it has them (an error where it has not)."""
+    algo = args.algorithm
+    if args.lr is not None and algo not in DEFAULT_LR:
+        raise CLIError(f"--lr: {algo} has no learning rate (it adapts a step per weight)", EXIT_USAGE)
+    if args.momentum is not None and algo != "sgd":
+        raise CLIError(f"--momentum is for --algorithm sgd, not {algo}", EXIT_USAGE)
+    full_batch = algo in ("rprop", "quickprop", "sarprop")
+    if args.batch_size is not None and full_batch:
+        raise CLIError(f"--batch-size: {algo} is a full-batch algorithm (as in FANN); it uses the whole training "
+                       "set per update", EXIT_USAGE)
+    if args.batch_size is None and not full_batch:
+        args.batch_size = 128
+    lr = DEFAULT_LR.get(algo, 0.0) if args.lr is None else args.lr
+    if algo == "sgd":
+        return optimizers.SGD(lr=lr, momentum=0.9 if args.momentum is None else args.momentum)
+    if algo == "adam":
+        return optimizers.Adam(lr=lr)
+    if algo == "quickprop":
+        return optimizers.Quickprop(lr=lr)
+    return optimizers.RPROP() if algo == "rprop" else optimizers.SARPROP()
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a network on DATA and report the final metrics; save it with --save."""
-    if args.algorithm != "sgd":
-        raise CLIError(f"--algorithm {args.algorithm}: {NOT_YET[args.algorithm]} is not implemented yet; "
-                       "only sgd (mini-batch gradient descent with momentum) is available for now", EXIT_USAGE)
+    if args.algorithm in NOT_YET:
+        raise CLIError(f"--algorithm {args.algorithm}: {NOT_YET[args.algorithm]} is not implemented yet", EXIT_USAGE)
+    optimizer = _optimizer(args)
     if args.save:
         _check_save_path(args.save)
     _set_threads(args.threads)
@@ -460,12 +485,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         if test is not None:
             print(f"test:    {test.describe()}")
         print(f"network: {_describe_net(net)}")
-        print(f"training: sgd, {args.epochs} epochs, batch size {args.batch_size}, lr {args.lr}, "
-              f"momentum {args.momentum}, seed {args.seed}")
+        batch = "full batch" if optimizer.full_batch else f"batch size {args.batch_size}"
+        print(f"training: {optimizer}, {args.epochs} epochs, {batch}, seed {args.seed}")
     interrupted = False
     try:
-        net.fit(train.X, train.y, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                momentum=args.momentum, validation_data=(test.X, test.y) if test is not None else None,
+        net.fit(train.X, train.y, epochs=args.epochs, batch_size=None if optimizer.full_batch else args.batch_size,
+                optimizer=optimizer, validation_data=(test.X, test.y) if test is not None else None,
                 verbose=0 if args.quiet else 1)
     except KeyboardInterrupt as exc:
         done = getattr(exc, "history", None)  # the core attaches the completed epochs' logs
@@ -803,15 +828,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output-layer activation")
     t.add_argument("--loss", default="auto", choices=["auto"] + list(LOSSES), help="loss function")
     t.add_argument("--epochs", type=_nonneg_int, default=10, help="training epochs")
-    t.add_argument("--batch-size", type=_positive_int, default=128, help="samples per SGD step (1: online)")
-    t.add_argument("--lr", type=_positive_float, default=0.1, help="learning rate")
-    t.add_argument("--momentum", type=_momentum, default=0.9, help="SGD momentum, in [0, 1)")
+    t.add_argument("--batch-size", type=_positive_int, default=None,
+                   help="samples per SGD/Adam step (default 128; 1: online); not for the full-batch algorithms")
+    t.add_argument("--lr", type=_positive_float, default=None,
+                   help="learning rate (default: sgd 0.1, adam 0.001, quickprop 0.7; rprop/sarprop have none)")
+    t.add_argument("--momentum", type=_momentum, default=None, help="SGD momentum, in [0, 1) (default 0.9)")
     t.add_argument("--seed", type=_nonneg_int, default=0, help="seed of the weights and the shuffles")
     t.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="parameter dtype")
     t.add_argument("--threads", type=_positive_int, help="threads for the kernels (default: all cores or "
                    "OMP_NUM_THREADS)")
     t.add_argument("--algorithm", default="sgd", choices=ALGORITHMS,
-                   help="training algorithm (only sgd is implemented for now)")
+                   help="sgd (mini-batch, momentum), adam, or FANN's full-batch rprop (iRPROP-), quickprop, sarprop")
     t.add_argument("--limit", type=_positive_int, metavar="N", help="train on the first N samples only")
     t.add_argument("--save", metavar="PATH", help="save the trained model (.fnet; .net writes a FANN file)")
     t.add_argument("-q", "--quiet", action="store_true", help="no progress: print only the final metrics")

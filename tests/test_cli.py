@@ -126,6 +126,20 @@ def test_train_fann_subprocess(data: dict, tmp_path: Path) -> None:
     assert net.evaluate(data["X_test"], data["y_test"])["accuracy"] > 0.5
 
 
+@pytest.mark.parametrize("algorithm", ["rprop", "quickprop", "sarprop", "adam"])
+def test_train_algorithms(algorithm: str, data: dict, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "a.fnet"
+    code, stdout, err = call(["train", data["train"], "--test", data["test"], "--layers", "4,8,3", "--epochs", "30",
+                              "--algorithm", algorithm, "--save", out], capsys)
+    assert code == 0, err
+    name = {"rprop": "RPROP", "quickprop": "Quickprop", "sarprop": "SARPROP", "adam": "Adam"}[algorithm]
+    assert f"training: {name}(" in stdout
+    assert ("full batch" in stdout) == (algorithm != "adam")
+    net = fn.load(out)
+    assert type(net.optimizer).__name__ == name  # saved with its optimizer (and state) for resuming
+    assert net.evaluate(data["X_test"], data["y_test"])["accuracy"] > 0.4
+
+
 def test_train_npz_hidden_only(data: dict, tmp_path: Path) -> None:
     out = tmp_path / "n.fnet"
     r = run(["train", data["npz"], "--hidden", "6,5", "--epochs", "1", "--quiet", "--save", out], tmp_path)
@@ -311,7 +325,9 @@ def test_errors_through_entry_point(data: dict, model: Path, tmp_path: Path) -> 
         (["train", data["train"], "--layers", "4,x,3"], 2, "argument --layers"),
         (["train", data["train"], "--layers", "5,8,3"], 2, "the first size must be the data's 4 inputs, not 5"),
         (["train", data["train"], "--layers", "4,8,2"], 2, "the last size must be the data's 3 classes, not 2"),
-        (["train", data["train"], "--algorithm", "rprop"], 2, "RPROP is not implemented yet"),
+        (["train", data["train"], "--algorithm", "rprop", "--lr", "0.1"], 2, "rprop has no learning rate"),
+        (["train", data["train"], "--algorithm", "rprop", "--batch-size", "8"], 2, "full-batch algorithm"),
+        (["train", data["train"], "--algorithm", "adam", "--momentum", "0.5"], 2, "--momentum is for"),
         (["train", data["train"], "--algorithm", "cascade"], 2, "not implemented yet"),
         (["train", data["train"], "--algorithm", "genetic"], 2, "invalid choice: 'genetic'"),
         (["train", data["train"], "--epochs", "-1"], 2, "argument --epochs"),
