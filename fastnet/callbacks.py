@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING, Any, Dict, Optional
+from .metrics import bit_fail
 
 if TYPE_CHECKING:
     from .network import Network
@@ -114,24 +115,25 @@ class StopAtBitFail:
         self._net = net
 
     def __call__(self, logs: Dict[str, Any]) -> bool:
-        import numpy as np
-
         if self._net is None:
             raise RuntimeError("StopAtBitFail must be passed to fit(callbacks=[...])")
         P = self._net.predict(self.X)
         if P.shape != self.Y.shape:
             raise ValueError(f"StopAtBitFail targets have shape {self.Y.shape}, the network gives {P.shape}")
-        self.bit_fail = int(np.count_nonzero(np.abs(P - self.Y) > self.threshold))
+        self.bit_fail = bit_fail(self.Y, P, self.threshold)
         return self.bit_fail > self.limit
 
 
 class StopAfter:
-    """A time budget: stop at the first epoch end after ``seconds`` of training."""
+    """A time budget of ``seconds`` of training. By default it is checked at every epoch end; with
+    ``between_batches=True`` also every ~2% of an epoch (a stop there keeps the weights of the last completed
+    batch, and the unfinished epoch is not in the history)."""
 
-    def __init__(self, seconds: float) -> None:
-        if not (isinstance(seconds, (int, float)) and seconds > 0):
+    def __init__(self, seconds: float, between_batches: bool = False) -> None:
+        if not (isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and seconds > 0):
             raise ValueError(f"seconds must be a number > 0, got {seconds!r}")
         self.seconds = float(seconds)
+        self.between_batches = bool(between_batches)
         self._start = 0.0
 
     def set_network(self, net: Any) -> None:
@@ -143,3 +145,6 @@ class StopAfter:
         import time
 
         return time.monotonic() - self._start < self.seconds
+
+    def on_batch(self, logs: Dict[str, Any]) -> bool:
+        return self(logs) if self.between_batches else True

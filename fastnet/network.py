@@ -134,6 +134,7 @@ class Network:
         self.layers: List[Layer] = [Layer(self, i, s) for i, s in enumerate(specs)]
         #: the optimizer of the last fit (its state is kept in the network and saved with it)
         self.optimizer: Optional[Optimizer] = None
+        self._scaling: Dict[str, Optional[Tuple[np.ndarray, np.ndarray]]] = {"input": None, "output": None}
 
     # ---------------------------------------------------------------- description
     @property
@@ -203,9 +204,54 @@ class Network:
         return labels is not None or self.specs[-1].activation in ("softmax", "sigmoid")
 
     def _xy(self, X: Any, y: Any, xname: str = "X", yname: str = "y"):
+        """Validated arrays for the core, in the network's scaled units when scaling is set."""
         Xa = as_features(X, self.num_inputs, self.dtype, xname)
         labels, targets = as_targets(y, Xa.shape[0], self.num_outputs, self.dtype, yname)
+        if self._scaling.get("input") is not None:
+            scale, offset = self._scaling["input"]
+            Xa = np.ascontiguousarray(Xa * scale + offset, dtype=self.dtype)
+        if self._scaling.get("output") is not None:
+            if targets is None:
+                raise ValueError(f"{yname} holds class labels, but the network has output scaling (set for "
+                                 "regression targets); give 2-D targets or clear_scaling(output=True)")
+            scale, offset = self._scaling["output"]
+            targets = np.ascontiguousarray(targets * scale + offset, dtype=self.dtype)
         return Xa, labels, targets
+
+    # ---------------------------------------------------------------- scaling (FANN's fann_scale_*)
+    def set_input_scaling(self, X: Any, method: str = "standardize",
+                          feature_range: Tuple[float, float] = (-1.0, 1.0)) -> None:
+        """Scale every input feature from now on (fit, predict, evaluate, gradients), with parameters taken from
+        X and stored with the model (saved, pickled): ``"standardize"`` (zero mean, unit variance) or
+        ``"minmax"`` to ``feature_range`` (FANN's ``fann_set_input_scaling_params``). Constant features are
+        shifted only. Pass raw data afterwards; the network scales it."""
+        self._scaling["input"] = _scaling_params(as_features(X, self.num_inputs, np.float64, "X"), method,
+                                                 feature_range, self.dtype, "input")
+
+    def set_output_scaling(self, Y: Any, method: str = "minmax",
+                           feature_range: Tuple[float, float] = (-1.0, 1.0)) -> None:
+        """Scale regression targets (2-D Y) for training and unscale ``predict``'s outputs back, with parameters
+        from Y stored with the model (FANN's ``fann_set_output_scaling_params``). ``evaluate``'s loss and metrics
+        are then in the scaled units; ``predict`` returns the original units."""
+        Ya = np.asarray(Y, dtype=np.float64)
+        if Ya.ndim != 2 or Ya.shape[1] != self.num_outputs or Ya.shape[0] < 1:
+            raise ValueError(f"Y must be a 2-D array with {self.num_outputs} columns (regression targets), got "
+                             f"shape {Ya.shape}")
+        if not np.all(np.isfinite(Ya)):
+            raise ValueError("Y contains NaN or infinite values")
+        self._scaling["output"] = _scaling_params(Ya, method, feature_range, self.dtype, "output")
+
+    def clear_scaling(self, input: bool = True, output: bool = True) -> None:
+        """Remove input and/or output scaling."""
+        if input:
+            self._scaling["input"] = None
+        if output:
+            self._scaling["output"] = None
+
+    @property
+    def scaling(self) -> Dict[str, Optional[Tuple[np.ndarray, np.ndarray]]]:
+        """``{"input": (scale, offset) | None, "output": ...}``: scaled = raw·scale + offset, per feature."""
+        return {k: (None if v is None else (v[0].copy(), v[1].copy())) for k, v in self._scaling.items()}
 
     # ---------------------------------------------------------------- training
     def fit(
@@ -350,7 +396,10 @@ class Network:
                 log.pop("val_accuracy", None)
             if bar:
                 bar.update(log)
-            if not log["epoch_end"]:
+            if not log["epoch_end"]:  # between batches: only callbacks that ask for it (on_batch)
+                for cb in callbacks:
+                    if hasattr(cb, "on_batch") and cb.on_batch(dict(log)) is False:
+                        return False
                 return True
             if track_gradients:
                 grads = self._core.gradients(Xa[:1024], None if labels is None else labels[:1024],
@@ -407,11 +456,20 @@ class Network:
 
     # ---------------------------------------------------------------- inference
     def predict(self, X: Any) -> np.ndarray:
-        """Outputs for X (n, inputs): an (n, outputs) array of the network's dtype."""
+        """Outputs for X (n, inputs): an (n, outputs) array of the network's dtype (in the targets' original
+        units when output scaling is set)."""
         if (type(X) is np.ndarray and X.ndim == 2 and X.dtype is self.dtype and X.flags.c_contiguous
-                and X.shape[1] == self._n_in):
+                and X.shape[1] == self._n_in and self._scaling["input"] is None and self._scaling["output"] is None):
             return self._predict_checked(X)  # fast path (latency): the core checks shape and finiteness
-        return self._core.predict(as_features(X, self.num_inputs, self.dtype), False)
+        Xa = as_features(X, self.num_inputs, self.dtype)
+        if self._scaling["input"] is not None:
+            scale, offset = self._scaling["input"]
+            Xa = np.ascontiguousarray(Xa * scale + offset, dtype=self.dtype)
+        P = self._core.predict(Xa, False)
+        if self._scaling["output"] is not None:
+            scale, offset = self._scaling["output"]
+            P = ((P - offset) / scale).astype(self.dtype)
+        return P
 
     def predict_classes(self, X: Any) -> np.ndarray:
         """Class index per sample: argmax of the outputs (or output > 0.5 for a single sigmoid output)."""
@@ -421,13 +479,25 @@ class Network:
             return (P[:, 0] > thr).astype(np.int64)
         return np.argmax(P, axis=1)
 
-    def evaluate(self, X: Any, y: Any) -> Dict[str, float]:
-        """Mean loss over X, and accuracy for classification: ``{"loss": ..., "accuracy": ...}``."""
+    def evaluate(self, X: Any, y: Any, metrics: Optional[Sequence[str]] = None) -> Dict[str, Any]:
+        """Mean loss over X, and accuracy for classification: ``{"loss": ..., "accuracy": ...}``.
+
+        ``metrics``: more to compute from one prediction pass, by name (see fastnet.metrics): "accuracy",
+        "top5" (any k), "mse", "mae", "bit_fail" (FANN's, limit 0.35), "confusion_matrix".
+        """
         Xa, labels, targets = self._xy(X, y)
         loss, acc = self._core.evaluate(Xa, labels, targets)
-        out = {"loss": float(loss)}
+        out: Dict[str, Any] = {"loss": float(loss)}
         if self._is_classifier(labels):
             out["accuracy"] = float(acc)
+        if metrics is not None:
+            from . import metrics as _metrics
+
+            if isinstance(metrics, str):
+                metrics = [metrics]
+            thr = 0.0 if self.specs[-1].activation in ("tanh", "linear") else 0.5
+            out.update(_metrics.compute(list(metrics), labels if labels is not None else targets,
+                                        self._core.predict(Xa, False), threshold=thr))
         return out
 
     def gradients(self, X: Any, y: Any) -> List[Dict[str, np.ndarray]]:
@@ -440,9 +510,12 @@ class Network:
         return list(grads)
 
     def input_gradient(self, X: Any, y: Any) -> np.ndarray:
-        """dLoss/dX of the mean loss over (X, y), shape (n, inputs)."""
+        """dLoss/dX of the mean loss over (X, y), shape (n, inputs) (with respect to the raw X when input
+        scaling is set)."""
         Xa, labels, targets = self._xy(X, y)
         _, _, dX = self._core.gradients(Xa, labels, targets, True)
+        if self._scaling["input"] is not None:
+            dX = (dX * self._scaling["input"][0]).astype(self.dtype)
         return dX
 
     def loss_value(self, X: Any, y: Any) -> float:
@@ -466,7 +539,7 @@ class Network:
         }
         if self.optimizer is not None:
             header["optimizer"] = self.optimizer.to_dict()
-        arrays = []
+        arrays: List[Tuple[str, np.ndarray]] = []
         for i, spec in enumerate(self.specs):
             if isinstance(spec, Sparse):  # the exact topology, as CSR
                 row_ptr, col = self._core.topology(i)
@@ -479,6 +552,11 @@ class Network:
             if kind != SGD.kind:  # Adam's second moment, RPROP's step sizes...
                 arrays.append((f"layers.{i}.weights.state2", self._core.get_param(i, False, 2)))
                 arrays.append((f"layers.{i}.bias.state2", self._core.get_param(i, True, 2)))
+        for which, params in self._scaling.items():
+            if params is not None:
+                header.setdefault("scaling", []).append(which)
+                arrays.append((f"scaling.{which}.scale", params[0]))
+                arrays.append((f"scaling.{which}.offset", params[1]))
         return encode(header, arrays)
 
     @classmethod
@@ -552,6 +630,17 @@ class Network:
             net._core.set_optimizer_state(opt_state[0], opt_state[1])
             if "optimizer" in header:
                 net.optimizer = optimizer_from_dict(header["optimizer"])
+            scaling = header.get("scaling", [])
+            if not isinstance(scaling, list) or not set(scaling) <= {"input", "output"}:
+                raise ValueError(f"scaling {scaling!r} must list 'input' and/or 'output'")
+            for which in scaling:
+                n = net.num_inputs if which == "input" else net.num_outputs
+                sc, off = arrays.get(f"scaling.{which}.scale"), arrays.get(f"scaling.{which}.offset")
+                if (sc is None or off is None or sc.shape != (n,) or off.shape != (n,) or sc.dtype != net.dtype
+                        or off.dtype != net.dtype or not np.all(np.isfinite(sc)) or not np.all(np.isfinite(off))
+                        or np.any(sc == 0)):
+                    raise ValueError(f"{which} scaling arrays are missing or invalid")
+                net._scaling[which] = (sc, off)
             state = header.get("rng_state")
             if not (isinstance(state, list) and len(state) == 4
                     and all(isinstance(w, int) and 0 <= w < 2**64 for w in state)):
@@ -577,6 +666,7 @@ class Network:
         self.specs = other.specs
         self.layers = [Layer(self, i, s) for i, s in enumerate(self.specs)]
         self.optimizer = other.optimizer
+        self._scaling = other._scaling
 
     def __getstate__(self) -> Dict[str, Any]:
         return {"fnet": self.to_bytes()}
@@ -612,6 +702,28 @@ def load(path: Union[str, os.PathLike]) -> Network:
     with open(path, "rb") as f:
         data = f.read()
     return Network.from_bytes(data, source=path)
+
+
+def _scaling_params(A: np.ndarray, method: str, feature_range: Any, dtype: np.dtype,
+                    which: str) -> Tuple[np.ndarray, np.ndarray]:
+    """(scale, offset) per column so that A·scale + offset is standardized or within feature_range."""
+    if method not in ("standardize", "minmax"):
+        raise ValueError(f"unknown {which} scaling method {method!r}; accepted: 'standardize', 'minmax'")
+    if method == "standardize":
+        mean, std = A.mean(axis=0), A.std(axis=0)
+        scale = np.where(std > 0, 1.0 / np.where(std > 0, std, 1.0), 1.0)
+        offset = -mean * scale
+    else:
+        if (not isinstance(feature_range, (tuple, list)) or len(feature_range) != 2
+                or not all(isinstance(v, (int, float)) and np.isfinite(v) for v in feature_range)
+                or not feature_range[0] < feature_range[1]):
+            raise ValueError(f"feature_range must be (low, high) with finite low < high, got {feature_range!r}")
+        lo, hi = float(feature_range[0]), float(feature_range[1])
+        amin, amax = A.min(axis=0), A.max(axis=0)
+        span = amax - amin
+        scale = np.where(span > 0, (hi - lo) / np.where(span > 0, span, 1.0), 1.0)
+        offset = np.where(span > 0, lo - amin * scale, (lo + hi) / 2 - amin)
+    return scale.astype(dtype), offset.astype(dtype)
 
 
 def _layer_specs(layers: Any, activation: str, output: str, init: Optional[str]) -> List[Union[Dense, Sparse]]:

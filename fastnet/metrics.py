@@ -1,0 +1,132 @@
+"""Metrics on predictions: accuracy, top-k accuracy, MSE, MAE, FANN's bit-fail count and a confusion matrix.
+
+Each takes the targets first and the network's outputs second, as numpy arrays: targets are class labels (n,)
+or a 2-D array (n, outputs) (one-hot or regression values); outputs are (n, outputs). ``Network.evaluate(X, y,
+metrics=[...])`` computes any of them from one prediction pass.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Dict, List, Sequence, Union
+
+import numpy as np
+
+__all__ = ["accuracy", "top_k_accuracy", "mse", "mae", "bit_fail", "confusion_matrix", "METRICS", "compute"]
+
+
+def _outputs(P: Any) -> np.ndarray:
+    P = np.asarray(P)
+    if P.ndim == 1:
+        P = P.reshape(-1, 1)
+    if P.ndim != 2 or P.shape[0] == 0:
+        raise ValueError(f"outputs must be a non-empty (n, outputs) array, got shape {P.shape}")
+    return P
+
+
+def _targets_2d(y: Any, P: np.ndarray) -> np.ndarray:
+    """Targets as an (n, outputs) float array (labels one-hot, or 0/1 for a single output)."""
+    y = np.asarray(y)
+    if y.ndim == 1 and P.shape[1] > 1:
+        if not np.issubdtype(y.dtype, np.integer) or y.min(initial=0) < 0 or y.max(initial=0) >= P.shape[1]:
+            raise ValueError(f"labels must be integers in [0, {P.shape[1]})")
+        T = np.zeros(P.shape, np.float64)
+        T[np.arange(len(y)), y] = 1.0
+        return T
+    T = y.reshape(len(y), -1).astype(np.float64)
+    if T.shape != P.shape:
+        raise ValueError(f"targets of shape {np.asarray(y).shape} do not match outputs of shape {P.shape}")
+    return T
+
+
+def _labels(y: Any, P: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Class index per sample from labels or 2-D targets (argmax; > threshold for a single output)."""
+    y = np.asarray(y)
+    if len(y) != len(P):
+        raise ValueError(f"{len(y)} targets for {len(P)} outputs")
+    if y.ndim == 1:
+        return y.astype(np.int64)
+    if y.shape[1] == 1:
+        return (y[:, 0] > threshold).astype(np.int64)
+    return np.argmax(y, axis=1)
+
+
+def _predicted(P: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    return (P[:, 0] > threshold).astype(np.int64) if P.shape[1] == 1 else np.argmax(P, axis=1)
+
+
+def accuracy(y: Any, P: Any, threshold: float = 0.5) -> float:
+    """Fraction of samples whose predicted class (argmax; output > threshold for one output) is the target's."""
+    P = _outputs(P)
+    return float(np.mean(_predicted(P, threshold) == _labels(y, P, threshold)))
+
+
+def top_k_accuracy(y: Any, P: Any, k: int = 5) -> float:
+    """Fraction of samples whose target class is among the k largest outputs (ties broken by index)."""
+    P = _outputs(P)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k:
+        raise ValueError(f"k must be an integer >= 1, got {k!r}")
+    if P.shape[1] < 2:
+        raise ValueError("top-k accuracy needs at least 2 outputs (classes)")
+    k = min(int(k), P.shape[1])
+    top = np.argsort(-P, axis=1, kind="stable")[:, :k]
+    return float(np.mean((top == _labels(y, P)[:, None]).any(axis=1)))
+
+
+def mse(y: Any, P: Any) -> float:
+    """Mean over samples and outputs of (output − target)² (FANN's MSE)."""
+    P = _outputs(P)
+    return float(np.mean((P - _targets_2d(y, P)) ** 2))
+
+
+def mae(y: Any, P: Any) -> float:
+    """Mean over samples and outputs of |output − target|."""
+    P = _outputs(P)
+    return float(np.mean(np.abs(P - _targets_2d(y, P))))
+
+
+def bit_fail(y: Any, P: Any, limit: float = 0.35) -> int:
+    """FANN's bit-fail count: outputs that are off their target by more than ``limit`` (FANN's default
+    ``bit_fail_limit`` is 0.35)."""
+    P = _outputs(P)
+    return int(np.count_nonzero(np.abs(P - _targets_2d(y, P)) > limit))
+
+
+def confusion_matrix(y: Any, P: Any, n_classes: int = 0, threshold: float = 0.5) -> np.ndarray:
+    """counts[i, j]: samples of target class i predicted as class j (int64, at least n_classes square)."""
+    P = _outputs(P)
+    true, pred = _labels(y, P, threshold), _predicted(P, threshold)
+    k = max(int(n_classes), P.shape[1] if P.shape[1] > 1 else 2, int(true.max(initial=0)) + 1)
+    counts = np.zeros((k, k), np.int64)
+    np.add.at(counts, (true, pred), 1)
+    return counts
+
+
+METRICS: Dict[str, Callable[..., Any]] = {
+    "accuracy": accuracy, "mse": mse, "mae": mae, "bit_fail": bit_fail, "confusion_matrix": confusion_matrix,
+}
+_TOP_K = re.compile(r"^top_?(\d+)(_accuracy)?$")
+
+
+def compute(names: Union[str, Sequence[str]], y: Any, P: Any, threshold: float = 0.5) -> Dict[str, Any]:
+    """The named metrics of outputs P against targets y: names from METRICS, or ``"top5"``/``"top_5_accuracy"``
+    for top-k accuracy. ``threshold`` decides the class of a single output (accuracy, confusion matrix)."""
+    if isinstance(names, str):
+        names = [names]
+    out: Dict[str, Any] = {}
+    unknown: List[str] = []
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"metric names must be strings, got {type(name).__name__}")
+        m = _TOP_K.match(name)
+        if m:
+            out[name] = top_k_accuracy(y, P, int(m.group(1)))
+        elif name in ("accuracy", "confusion_matrix"):
+            out[name] = METRICS[name](y, P, threshold=threshold)
+        elif name in METRICS:
+            out[name] = METRICS[name](y, P)
+        else:
+            unknown.append(name)
+    if unknown:
+        raise ValueError(f"unknown metric(s) {unknown}; accepted: {', '.join(METRICS)}, topK (e.g. top5)")
+    return out
