@@ -45,9 +45,11 @@ def main(argv=None) -> int:
     p.add_argument("--zeta", type=float, default=0.1)
     p.add_argument("--compare-dense", action="store_true")
     p.add_argument("--verbose", type=int, default=1)
+    p.add_argument("--limit", type=int, default=None, help="train on the first N images only")
     args = p.parse_args(argv)
 
-    data = fn.datasets.load_mnist(args.data)
+    X, y, Xt, yt = fn.datasets.load_mnist(args.data)
+    data = (X[:args.limit], y[:args.limit], Xt, yt)
     d = args.density
     sparse = fn.Network([fn.Sparse(784, 1000, density=d, activation="relu"),
                          fn.Sparse(1000, 1000, density=d, activation="relu"),

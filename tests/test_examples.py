@@ -1,0 +1,52 @@
+"""Every example runs (on a quick subset of its work) and reaches a sensible result: examples are documentation,
+so they must not rot. The full runs and their figures are in each example's docstring."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FANN_DATA, REPO
+
+EXAMPLES = REPO / "examples"
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("name, argv", [
+    ("mnist", ["--epochs", "1"]),
+    ("textbook", ["--epochs", "1"]),
+    ("deep_sigmoid", ["--epochs", "1"]),
+    ("sparse_mnist", ["--epochs", "1", "--fine-tune", "1", "--verbose", "0", "--limit", "3000"]),
+    ("sparse_scale", ["--hidden", "2000", "--connections", "20000", "--limit", "2000"]),
+    ("fgsm", ["--epochs", "1", "--train-limit", "6000", "--test-limit", "1000"]),
+    ("fann_examples", ["--only", "xor"]),
+])
+def test_example_runs(name, argv, capsys):
+    assert load(name).main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.strip(), f"{name} printed nothing"
+
+
+def test_fann_examples_on_proben1(capsys):
+    if not (FANN_DATA / "mushroom.train").exists():
+        pytest.skip(f"FANN data sets not found at {FANN_DATA}")
+    assert load("fann_examples").main(["--only", "mushroom,robot", "--data", str(FANN_DATA)]) == 0
+    out = capsys.readouterr().out
+    assert "mushroom" in out and "test accuracy 100.00%" in out.splitlines()[0]
+
+
+def test_fgsm_shows_the_drop_and_the_recovery(capsys):
+    rc = load("fgsm").main(["--epochs", "2", "--train-limit", "10000", "--test-limit", "1000"])
+    out = capsys.readouterr().out
+    assert rc == 0, out  # the example exits 1 if adversarial training did not improve robustness
+    lines = {line.split()[0]: line for line in out.splitlines() if "FGSM" in line}
+    drop = float(lines["normally"].rsplit(" ", 1)[1].rstrip("%"))
+    robust = float(lines["adversarially"].rsplit(" ", 1)[1].rstrip("%"))
+    assert drop < 50 and robust > drop + 20, out
