@@ -52,7 +52,7 @@ fi
 
 if [[ $# -eq 0 ]]; then
   set -- tests/test_fuzz.py tests/test_fann_datasets.py tests/test_datasets.py tests/test_save_load.py \
-         tests/test_fann.py tests/test_errors.py
+         tests/test_fann.py tests/test_errors.py tests/test_optimizers.py tests/test_sparse.py
 fi
 # The pytest script (not `python -m pytest`) keeps ./ off sys.path, so ./fastnet is not imported.
 exec "$VENV/bin/pytest" --rootdir="$ROOT" -c "$ROOT/pyproject.toml" -p no:cacheprovider --capture=sys -q "$@"
