@@ -273,9 +273,15 @@ void bind_network(py::module_& m, const char* name) {
       .def("predict", [](Net& n, const Array<T>& X, bool check_finite) {
         return predict_array(n, X, check_finite);
       }, py::arg("X"), py::arg("check_finite") = false)
-      .def("predict_checked", [](Net& n, const Array<T>& X) {  // the latency path: one argument, finiteness checked
-        return predict_array(n, X, true);
-      }, py::arg("X"))
+      // The latency path: exactly a C-contiguous array of the network's dtype (noconvert: anything else is a
+      // TypeError), 2-D with the right columns and finite, else None — the caller then takes the validating path,
+      // which names the problem. Nothing is checked twice on the way, which is most of a batch-1 call's cost.
+      .def("predict_checked", [](Net& n, py::array_t<T, py::array::c_style> X) -> py::object {
+        if (X.ndim() != 2 || X.shape(1) != n.num_inputs() || X.shape(0) < 1 ||
+            !kernels::all_finite(X.data(), static_cast<std::size_t>(X.size())))
+          return py::none();
+        return predict_array(n, X, false);
+      }, py::arg("X").noconvert())
       .def("evaluate", [](Net& n, const Array<T>& X, std::optional<Labels> labels, std::optional<Array<T>> targets) {
         check_2d(X, "X", n.num_inputs());
         const long N = static_cast<long>(X.shape(0));

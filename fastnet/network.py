@@ -130,7 +130,7 @@ class Network:
         self._n_in = specs[0].in_features
         cls = _core.Network32 if dtype == "float32" else _core.Network64
         self._core = cls([s._spec() for s in specs], LOSSES[loss], seed)
-        self._predict_checked = self._core.predict_checked
+        self._predict_checked: Any = self._core.predict_checked  # None while scaling is set
         self.layers: List[Layer] = [Layer(self, i, s) for i, s in enumerate(specs)]
         #: the optimizer of the last fit (its state is kept in the network and saved with it)
         self.optimizer: Optional[Optimizer] = None
@@ -227,6 +227,7 @@ class Network:
         shifted only. Pass raw data afterwards; the network scales it."""
         self._scaling["input"] = _scaling_params(as_features(X, self.num_inputs, np.float64, "X"), method,
                                                  feature_range, self.dtype, "input")
+        self._predict_checked = None
 
     def set_output_scaling(self, Y: Any, method: str = "minmax",
                            feature_range: Tuple[float, float] = (-1.0, 1.0)) -> None:
@@ -240,6 +241,7 @@ class Network:
         if not np.all(np.isfinite(Ya)):
             raise ValueError("Y contains NaN or infinite values")
         self._scaling["output"] = _scaling_params(Ya, method, feature_range, self.dtype, "output")
+        self._predict_checked = None
 
     def clear_scaling(self, input: bool = True, output: bool = True) -> None:
         """Remove input and/or output scaling."""
@@ -247,6 +249,8 @@ class Network:
             self._scaling["input"] = None
         if output:
             self._scaling["output"] = None
+        if self._scaling["input"] is None and self._scaling["output"] is None:
+            self._predict_checked = self._core.predict_checked
 
     @property
     def scaling(self) -> Dict[str, Optional[Tuple[np.ndarray, np.ndarray]]]:
@@ -458,9 +462,13 @@ class Network:
     def predict(self, X: Any) -> np.ndarray:
         """Outputs for X (n, inputs): an (n, outputs) array of the network's dtype (in the targets' original
         units when output scaling is set)."""
-        if (type(X) is np.ndarray and X.ndim == 2 and X.dtype is self.dtype and X.flags.c_contiguous
-                and X.shape[1] == self._n_in and self._scaling["input"] is None and self._scaling["output"] is None):
-            return self._predict_checked(X)  # fast path (latency): the core checks shape and finiteness
+        if self._predict_checked is not None:  # fast path (latency): the core takes exact arrays or says None
+            try:
+                P = self._predict_checked(X)
+            except TypeError:  # not a C-contiguous array of the network's dtype
+                P = None
+            if P is not None:
+                return P
         Xa = as_features(X, self.num_inputs, self.dtype)
         if self._scaling["input"] is not None:
             scale, offset = self._scaling["input"]
@@ -641,6 +649,7 @@ class Network:
                         or np.any(sc == 0)):
                     raise ValueError(f"{which} scaling arrays are missing or invalid")
                 net._scaling[which] = (sc, off)
+                net._predict_checked = None
             state = header.get("rng_state")
             if not (isinstance(state, list) and len(state) == 4
                     and all(isinstance(w, int) and 0 <= w < 2**64 for w in state)):
