@@ -110,6 +110,7 @@ py::dict log_dict(const EpochLog& log) {
   d["seconds"] = log.seconds;
   d["lr"] = log.lr;
   d["momentum"] = log.momentum;
+  if (log.skipped_batches) d["skipped_batches"] = log.skipped_batches;
   return d;
 }
 
@@ -327,7 +328,7 @@ void bind_network(py::module_& m, const char* name) {
       .def("fit", [](Net& n, const Array<T>& X, std::optional<Labels> labels, std::optional<Array<T>> targets,
                      std::optional<Array<T>> Xv, std::optional<Labels> labels_v, std::optional<Array<T>> targets_v,
                      int epochs, int batch_size, const py::dict& optimizer, bool shuffle, long progress_every, std::optional<py::function> callback, double rewire_zeta,
-                     double l1, double max_norm) {
+                     double l1, double max_norm, bool skip_nonfinite) {
         check_2d(X, "X", n.num_inputs());
         Dataset<T> train{X.data(), static_cast<long>(X.shape(0)), {}};
         train.y = targets_of(n, labels, targets, train.N);
@@ -346,6 +347,7 @@ void bind_network(py::module_& m, const char* name) {
         o.rewire_zeta = rewire_zeta;
         o.l1 = l1;
         o.max_norm = max_norm;
+        o.skip_nonfinite = skip_nonfinite;
         // The hook runs on the training thread: take the GIL, honour Ctrl-C, call Python. A Python error is
         // kept and re-raised once the loop has stopped cleanly at a batch boundary.
         std::unique_ptr<py::error_already_set> pending;

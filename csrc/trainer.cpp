@@ -75,7 +75,7 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
     optim.lr = optim.quickprop.lr = control.lr;
     optim.momentum = control.momentum;
     double loss_sum = 0.0;
-    long correct = 0, batch_index = 0;
+    long correct = 0, batch_index = 0, loss_samples = 0;
     bool stop = false;
     if (full) std::fill(acc, acc + net.arena_size(), T(0));
     for (long s = 0; s < train.N; s += B, ++batch_index) {
@@ -98,22 +98,32 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
       if (optim.kind == OptKind::SGD) {  // the gradient goes straight into the update, fused in the kernels
         loss = net.sgd_step(xb, tb, nb, static_cast<T>(optim.lr), static_cast<T>(optim.momentum),
                             static_cast<T>(optim.weight_decay), optim.nesterov);
-        if (!std::isfinite(loss)) diverged(loss, epoch, batch_index, false);  // weights left as they were
+        if (!std::isfinite(loss)) {  // the weights were left as they were
+          if (!opts.skip_nonfinite) diverged(loss, epoch, batch_index, false);
+          ++log.skipped_batches;
+        }
       } else {
         loss = net.backward(xb, tb, nb, nullptr);
-        if (!std::isfinite(loss)) diverged(loss, epoch, batch_index, full);  // nothing updated yet
-        if (full)
+        if (!std::isfinite(loss)) {  // nothing updated yet
+          if (!opts.skip_nonfinite) diverged(loss, epoch, batch_index, full);
+          ++log.skipped_batches;
+        } else if (full)
           kernels::axpy(acc, net.grads(), static_cast<T>(nb), net.arena_size());  // Σ over samples
         else
           net.optimizer_step(optim, net.grads(), nb, 0.0);
       }
       if (!full) net.constrain(static_cast<T>(optim.lr * opts.l1), static_cast<T>(opts.max_norm));
-      loss_sum += loss * nb;
+      if (std::isfinite(loss)) {  // a skipped batch counts in neither the loss nor the accuracy
+        loss_sum += loss * nb;
+        loss_samples += nb;
+      } else {
+        correct -= net.count_correct(out, tb, nb);
+      }
       log.samples_done = s + nb;
       if (hook && opts.progress_every > 0 && (batch_index + 1) % opts.progress_every == 0 &&
           s + nb < train.N) {
-        log.loss = loss_sum / log.samples_done;
-        log.accuracy = static_cast<double>(correct) / log.samples_done;
+        log.loss = loss_samples ? loss_sum / loss_samples : std::nan("");
+        log.accuracy = loss_samples ? static_cast<double>(correct) / loss_samples : 0.0;
         log.seconds = std::chrono::duration<double>(clock::now() - start).count();
         if (!hook(log, control)) {
           stop = true;
@@ -121,9 +131,9 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
         }
       }
     }
-    log.loss = loss_sum / log.samples_done;
-    log.accuracy = static_cast<double>(correct) / log.samples_done;
-    if (full && !stop) {  // the epoch's one update (a stop mid-epoch leaves the weights untouched)
+    log.loss = loss_samples ? loss_sum / loss_samples : std::nan("");
+    log.accuracy = loss_samples ? static_cast<double>(correct) / loss_samples : 0.0;
+    if (full && !stop && loss_samples > 0) {  // the epoch's one update (a stop mid-epoch leaves the weights untouched)
       net.optimizer_step(optim, acc, train.N, fann_mse(net.loss(), log.loss, net.num_outputs()));
       net.constrain(T(0), static_cast<T>(opts.max_norm));
     }

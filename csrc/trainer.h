@@ -19,6 +19,7 @@ struct FitOptions {
   double rewire_zeta = 0.0;  // > 0: SET rewiring of the sparse layers after every epoch
   double l1 = 0.0;           // L1 strength (applied as a proximal step after each update; biases never)
   double max_norm = 0.0;     // > 0: each neuron's incoming weight vector kept at norm <= max_norm
+  bool skip_nonfinite = false;  // a batch whose loss is NaN/Inf is skipped (no update) instead of stopping
 };
 
 struct EpochLog {
@@ -26,7 +27,8 @@ struct EpochLog {
   bool epoch_end = false;
   long samples_done = 0;  // in this epoch
   long samples_total = 0;
-  double loss = 0.0;  // mean over the samples seen so far this epoch
+  double loss = 0.0;  // mean over the samples seen so far this epoch (skipped batches excluded)
+  long skipped_batches = 0;  // batches skipped for a non-finite loss (skip_nonfinite)
   double accuracy = 0.0;
   bool has_validation = false;
   double val_loss = 0.0;

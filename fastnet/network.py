@@ -278,6 +278,7 @@ class Network:
         max_norm: Optional[float] = None,
         track_gradients: bool = False,
         optimizer: Optional[Optimizer] = None,
+        on_nonfinite: str = "raise",
     ) -> History:
         """Train: mini-batch SGD by default (momentum, optional Nesterov, L2 weight decay on weights, not biases),
         or any optimizer of fastnet.optimizers (Adam, FANN's RPROP, Quickprop, SARPROP).
@@ -318,6 +319,10 @@ class Network:
             After every epoch record each layer's gradient norm ‖∂C/∂b‖ (over its neurons' biases, on the first
             1,024 training samples) in ``history["grad_norms"]``: the speed at which each layer's neurons learn,
             comparable between layers of the same width (vanishing gradients show as small early layers).
+        on_nonfinite : {"raise", "skip"}
+            What a batch whose loss is NaN or infinite does: "raise" stops training with FloatingPointError naming
+            the epoch and batch (the weights are those from before it); "skip" leaves the weights as they were,
+            goes on, and counts it in ``history["skipped_batches"]`` (the epoch's loss and accuracy exclude it).
         validation_split : float in [0, 1)
             Hold out this fraction of (X, y) — the last samples, before any shuffling — as validation data.
             Not combined with validation_data.
@@ -346,6 +351,8 @@ class Network:
             raise ValueError(f"give {', '.join(sgd_args)} to the optimizer ({type(optimizer).__name__}(...)), "
                              "not to fit")
         verbose = check_int(verbose, "verbose", 0)
+        if on_nonfinite not in ("raise", "skip"):
+            raise ValueError(f"on_nonfinite must be 'raise' or 'skip', got {on_nonfinite!r}")
         Xv = lv = tv = None
         l1 = check_range(l1, "l1", 0.0, float("inf"))
         mn = 0.0 if max_norm is None else check_positive(max_norm, "max_norm")
@@ -428,7 +435,7 @@ class Network:
         try:
             self.optimizer = optimizer
             raw = self._core.fit(Xa, labels, targets, Xv, lv, tv, epochs, batch_size, optimizer._spec(),
-                                 bool(shuffle), progress_every, hook, zeta, l1, mn)
+                                 bool(shuffle), progress_every, hook, zeta, l1, mn, on_nonfinite == "skip")
         except KeyboardInterrupt as exc:  # stopped at a batch boundary: hand back what was completed
             exc.history = _history(getattr(exc, "history", []), classifier)  # type: ignore[attr-defined]
             raise
@@ -762,4 +769,6 @@ def _history(raw: List[Dict[str, Any]], classifier: bool) -> History:
     for k in keys + ["seconds", "lr", "momentum"]:
         h[k] = [float(r[k]) for r in raw]
     h["samples_per_second"] = [r["samples_done"] / r["seconds"] if r["seconds"] > 0 else 0.0 for r in raw]
+    if any("skipped_batches" in r for r in raw):
+        h["skipped_batches"] = [int(r.get("skipped_batches", 0)) for r in raw]
     return h

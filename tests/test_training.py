@@ -384,3 +384,23 @@ def test_model_info(tmp_path):
     assert info["format_version"] == 1 and info["loss"] == "cross_entropy" and info["seed"] == 3
     assert info["parameters"] == net.num_parameters and info["file_size"] == (tmp_path / "m.fnet").stat().st_size
     assert [L["kind"] for L in info["layers"]] == ["sparse", "dense"] and info["fastnet_version"] == fn.__version__
+
+
+def test_skip_nonfinite_batches():
+    """on_nonfinite="skip": a batch whose loss overflows leaves the weights alone and is counted; the others train."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 3)).astype(np.float32)
+    Y = X @ np.array([[1.0], [-2.0], [0.5]], np.float32)
+    X[8:16] = 3e38  # the second batch of 8 overflows float32
+    for opt in (None, fn.Adam(lr=0.01)):
+        net = fn.Network([3, 1], activation="linear", output="linear", loss="mse", seed=0)
+        net.layers[0].weights = np.ones((1, 3))  # 3e38 · (1 + 1 + 1) overflows: that batch's loss is infinite
+        kw = {} if opt is None else {"optimizer": opt}
+        with pytest.raises(FloatingPointError, match="batch 2"):
+            net.fit(X, Y, epochs=1, batch_size=8, shuffle=False, verbose=0, **kw)
+        h = net.fit(X, Y, epochs=3, batch_size=8, shuffle=False, verbose=0, on_nonfinite="skip", **kw)
+        assert h["skipped_batches"] == [1, 1, 1]
+        assert np.isfinite(h["loss"]).all() and h["loss"][-1] < h["loss"][0]
+        assert np.all(np.isfinite(net.layers[0].weights))
+    with pytest.raises(ValueError, match="on_nonfinite"):
+        net.fit(X, Y, on_nonfinite="ignore", verbose=0)
