@@ -7,10 +7,12 @@
 
 __version__ = "0.1.0"
 
+from typing import List
+
 from . import _core, datasets, schedules
-from .fann import load_fann, save_fann
 from ._format import ModelFormatError
 from .callbacks import EarlyStopping, StopAfter, StopAtBitFail, StopAtError
+from .fann import load_fann, save_fann
 from .layers import SET, Dense, Layer, Sparse
 from .network import History, Network, load, model_info
 
@@ -33,7 +35,7 @@ def get_num_threads() -> int:
     return int(_core.get_num_threads())
 
 
-def available_isas() -> list:
+def available_isas() -> List[str]:
     """Kernel paths this CPU supports, best first (e.g. ['avx512', 'avx2', 'generic'])."""
     return list(_core.available_isas())
 

@@ -98,7 +98,8 @@ def decode(buf: bytes, source: str = "<bytes>") -> Tuple[Dict[str, Any], Dict[st
         blob = buf[data_start + offset:data_start + offset + nbytes]
         if zlib.crc32(blob) != crc:
             raise fail(f"array {name!r} checksum mismatch: the file is corrupted")
-        arrays[name] = np.frombuffer(blob, dtype=np.dtype("<" + dtype)).astype(np.dtype(dtype), copy=True).reshape(shape)
+        little = np.frombuffer(blob, dtype=np.dtype("<" + dtype))
+        arrays[name] = little.astype(np.dtype(dtype), copy=True).reshape(shape)
     return header, arrays
 
 

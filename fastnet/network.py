@@ -25,7 +25,7 @@ _DTYPES = {"float32": np.float32, "float64": np.float64}
 Callback = Callable[[Dict[str, Any]], Optional[bool]]
 
 
-class History(dict):
+class History(Dict[str, Any]):
     """Per-epoch metrics of a ``fit`` call: ``history["loss"][i]`` is epoch i+1's mean training loss.
 
     Keys: loss, accuracy (classification), val_loss and val_accuracy (with validation data), seconds,
@@ -39,7 +39,7 @@ class History(dict):
     def to_dict(self) -> Dict[str, List[Any]]:
         return {k: list(v) for k, v in self.items()}
 
-    def plot(self, path: Union[str, os.PathLike]) -> None:
+    def plot(self, path: Union[str, os.PathLike[str]]) -> None:
         """Write a PNG of the loss and accuracy curves (and per-layer gradient norms when tracked).
         Needs matplotlib."""
         try:
@@ -49,7 +49,8 @@ class History(dict):
             import matplotlib.pyplot as plt
         except ImportError:
             raise ImportError("History.plot needs matplotlib: pip install matplotlib") from None
-        panels = [k for k in (("loss", "val_loss"), ("accuracy", "val_accuracy")) if k[0] in self]
+        panels: List[Tuple[str, ...]] = [k for k in (("loss", "val_loss"), ("accuracy", "val_accuracy"))
+                                         if k[0] in self]
         if "grad_norms" in self:
             panels.append(("grad_norms",))
         fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.5), squeeze=False)
@@ -71,7 +72,7 @@ class History(dict):
         fig.savefig(os.fspath(path), dpi=100)
         plt.close(fig)
 
-    def to_csv(self, path: Union[str, os.PathLike]) -> None:
+    def to_csv(self, path: Union[str, os.PathLike[str]]) -> None:
         """One row per epoch, one column per metric (with a header), written atomically."""
         keys = [k for k in self if k != "grad_norms"]
         lines = [",".join(["epoch"] + keys)]
@@ -128,7 +129,7 @@ class Network:
         self.dtype = np.dtype(_DTYPES[dtype])
         self._n_in = specs[0].in_features
         cls = _core.Network32 if dtype == "float32" else _core.Network64
-        self._core = cls([s._spec() for s in specs], LOSSES[loss], seed)
+        self._core: Union[_core.Network32, _core.Network64] = cls([s._spec() for s in specs], LOSSES[loss], seed)
         self._predict_checked = self._core.predict_checked
         self.layers: List[Layer] = [Layer(self, i, s) for i, s in enumerate(specs)]
 
@@ -199,7 +200,8 @@ class Network:
     def _is_classifier(self, labels: Optional[np.ndarray]) -> bool:
         return labels is not None or self.specs[-1].activation in ("softmax", "sigmoid")
 
-    def _xy(self, X: Any, y: Any, xname: str = "X", yname: str = "y"):
+    def _xy(self, X: Any, y: Any, xname: str = "X",
+            yname: str = "y") -> Tuple[np.ndarray, Optional[np.ndarray], Optional[np.ndarray]]:
         Xa = as_features(X, self.num_inputs, self.dtype, xname)
         labels, targets = as_targets(y, Xa.shape[0], self.num_outputs, self.dtype, yname)
         return Xa, labels, targets
@@ -366,7 +368,7 @@ class Network:
         Xa = as_features(X, self.num_inputs, self.dtype)
         h = self.fit(Xa, y, epochs=1, batch_size=Xa.shape[0], lr=lr, momentum=momentum, nesterov=nesterov,
                      weight_decay=weight_decay, shuffle=False, verbose=0)
-        return h["loss"][0]
+        return float(h["loss"][0])
 
     # ---------------------------------------------------------------- inference
     def predict(self, X: Any) -> np.ndarray:
@@ -382,7 +384,8 @@ class Network:
         if P.shape[1] == 1:
             thr = 0.0 if self.specs[-1].activation in ("tanh", "linear") else 0.5
             return (P[:, 0] > thr).astype(np.int64)
-        return np.argmax(P, axis=1)
+        classes: np.ndarray = np.argmax(P, axis=1)
+        return classes
 
     def evaluate(self, X: Any, y: Any) -> Dict[str, float]:
         """Mean loss over X, and accuracy for classification: ``{"loss": ..., "accuracy": ...}``."""
@@ -425,7 +428,7 @@ class Network:
                         "out_features": s.out_features, "activation": s.activation, "init": s.init,
                         "alpha": s.alpha, "dropout": s.dropout} for s in self.specs],
         }
-        arrays = []
+        arrays: List[Tuple[str, np.ndarray]] = []
         for i, spec in enumerate(self.specs):
             if isinstance(spec, Sparse):  # the exact topology, as CSR
                 row_ptr, col = self._core.topology(i)
@@ -438,7 +441,7 @@ class Network:
         return encode(header, arrays)
 
     @classmethod
-    def from_bytes(cls, data: bytes, source: str = "<bytes>") -> "Network":
+    def from_bytes(cls, data: bytes, source: str = "<bytes>") -> Network:
         """Rebuild a network from ``to_bytes()`` output; raises ValueError for anything that is not one.
 
         Every layer size is checked against the arrays actually present in the file before the network is
@@ -454,7 +457,7 @@ class Network:
             dtype = header.get("dtype")
             if dtype not in _DTYPES:
                 raise ValueError(f"unknown dtype {dtype!r}")
-            specs = []
+            specs: List[Union[Dense, Sparse]] = []
             for i, L in enumerate(layers):
                 fi, fo = L.get("in_features"), L.get("out_features")
                 w, b = arrays.get(f"layers.{i}.weights"), arrays.get(f"layers.{i}.bias")
@@ -480,7 +483,8 @@ class Network:
             for i, (a, b2) in enumerate(zip(specs, specs[1:])):
                 if a.out_features != b2.in_features:
                     raise ValueError(f"layer sizes do not chain at layer {i + 1}")
-            net = cls(specs, loss=header.get("loss"), seed=header.get("seed"), dtype=dtype)
+            net = cls(specs, loss=header.get("loss"), seed=header.get("seed"),  # type: ignore[arg-type]
+                      dtype=dtype)  # (seed: a missing one is None, which Network() rejects with a TypeError)
             for i, s in enumerate(specs):
                 for name, bias, vel in (("weights", False, False), ("bias", True, False),
                                         ("weights.velocity", False, True), ("bias.velocity", True, True)):
@@ -501,7 +505,7 @@ class Network:
             raise ModelFormatError(f"{source}: not a valid fastnet model: {exc}") from None
         return net
 
-    def save(self, path: Union[str, os.PathLike]) -> None:
+    def save(self, path: Union[str, os.PathLike[str]]) -> None:
         """Save to a .fnet file atomically: a failure midway leaves any previous file at `path` intact."""
         write_atomic(os.fspath(path), self.to_bytes())
 
@@ -524,7 +528,7 @@ class Network:
         self.layers = [Layer(self, i, s) for i, s in enumerate(self.specs)]
 
 
-def model_info(path: Union[str, os.PathLike]) -> Dict[str, Any]:
+def model_info(path: Union[str, os.PathLike[str]]) -> Dict[str, Any]:
     """What a .fnet file holds, without building the network: its header (fastnet version that wrote it, dtype,
     loss, seed, layers) plus ``format_version``, ``file_size`` and ``parameters``. Validated like ``load``."""
     path = os.fspath(path)
@@ -539,7 +543,7 @@ def model_info(path: Union[str, os.PathLike]) -> Dict[str, Any]:
     return info
 
 
-def load(path: Union[str, os.PathLike]) -> Network:
+def load(path: Union[str, os.PathLike[str]]) -> Network:
     """Load a network saved with ``Network.save``.
 
     Raises FileNotFoundError if there is no such file, and ValueError (ModelFormatError) naming the problem

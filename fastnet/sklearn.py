@@ -9,7 +9,7 @@ They follow scikit-learn's estimator contract (constructor parameters stored as 
 from __future__ import annotations
 
 import inspect
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -22,14 +22,14 @@ try:  # optional: scikit-learn's base classes give clone()/tags full support
 except ImportError:  # pragma: no cover - exercised when scikit-learn is absent
     class _Base:  # type: ignore[no-redef]
         @classmethod
-        def _get_param_names(cls) -> list:
+        def _get_param_names(cls) -> List[str]:
             sig = inspect.signature(cls.__init__)
             return [p for p in sig.parameters if p != "self"]
 
         def get_params(self, deep: bool = True) -> Dict[str, Any]:
             return {k: getattr(self, k) for k in self._get_param_names()}
 
-        def set_params(self, **params: Any) -> "_Base":
+        def set_params(self, **params: Any) -> _Base:
             for k, v in params.items():
                 if k not in self._get_param_names():
                     raise ValueError(f"invalid parameter {k!r} for {type(self).__name__}")
@@ -78,7 +78,7 @@ class _MLP(_Base):
 class MLPClassifier(_Clf, _MLP):
     """A multi-layer perceptron classifier (softmax output, cross-entropy), trained by fastnet."""
 
-    def fit(self, X: Any, y: Any) -> "MLPClassifier":
+    def fit(self, X: Any, y: Any) -> MLPClassifier:
         X = np.asarray(X)
         self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
         if len(self.classes_) < 2:
@@ -88,7 +88,7 @@ class MLPClassifier(_Clf, _MLP):
         self._train(X, codes, self.epochs)
         return self
 
-    def partial_fit(self, X: Any, y: Any, classes: Optional[Sequence[Any]] = None) -> "MLPClassifier":
+    def partial_fit(self, X: Any, y: Any, classes: Optional[Sequence[Any]] = None) -> MLPClassifier:
         """One epoch on (X, y); the first call needs ``classes`` (all labels that will ever appear)."""
         X = np.asarray(X)
         if not hasattr(self, "network_"):
@@ -108,7 +108,8 @@ class MLPClassifier(_Clf, _MLP):
         return self.network_.predict(X).astype(np.float64)
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.classes_[np.argmax(self.network_.predict(X), axis=1)]
+        labels: np.ndarray = self.classes_[np.argmax(self.network_.predict(X), axis=1)]
+        return labels
 
 
 class MLPRegressor(_Reg, _MLP):
@@ -124,12 +125,12 @@ class MLPRegressor(_Reg, _MLP):
         self.network_ = self._build(self.n_features_in_, Y2.shape[1], "linear", "mse")
         return X, Y2
 
-    def fit(self, X: Any, y: Any) -> "MLPRegressor":
+    def fit(self, X: Any, y: Any) -> MLPRegressor:
         X2, Y2 = self._setup(X, y)
         self._train(X2, Y2, self.epochs)
         return self
 
-    def partial_fit(self, X: Any, y: Any) -> "MLPRegressor":
+    def partial_fit(self, X: Any, y: Any) -> MLPRegressor:
         """One epoch on (X, y), continuing from the previous calls (the first one builds the network)."""
         if not hasattr(self, "network_"):
             X2, Y2 = self._setup(X, y)
