@@ -509,6 +509,12 @@ class Network:
         """Save to a .fnet file atomically: a failure midway leaves any previous file at `path` intact."""
         write_atomic(os.fspath(path), self.to_bytes())
 
+    def to_onnx(self, path: Union[str, os.PathLike[str]]) -> None:
+        """Export to an ONNX model file (onnxruntime runs it); see :mod:`fastnet.onnx` for the graph."""
+        from .onnx import export
+
+        export(self, path)
+
     def _restore(self, data: bytes) -> None:
         """Put back weights, optimizer state and RNG state from ``to_bytes()`` of this same architecture."""
         other = Network.from_bytes(data)
