@@ -116,7 +116,8 @@ def write_atomic(path: str, data: bytes) -> None:
             umask = os.umask(0)
             os.umask(umask)
             mode = 0o666 & ~umask
-        os.fchmod(fd, mode)
+        if hasattr(os, "fchmod"):  # POSIX (and Windows from Python 3.13, where only the read-only bit applies)
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
