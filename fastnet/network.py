@@ -25,7 +25,7 @@ _DTYPES = {"float32": np.float32, "float64": np.float64}
 Callback = Callable[[Dict[str, Any]], Optional[bool]]
 
 
-class History(Dict[str, Any]):
+class History(dict[str, Any]):  # (builtin generic: the class stays a plain dict subclass at run time)
     """Per-epoch metrics of a ``fit`` call: ``history["loss"][i]`` is epoch i+1's mean training loss.
 
     Keys: loss, accuracy (classification), val_loss and val_accuracy (with validation data), seconds,
