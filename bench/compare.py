@@ -75,7 +75,7 @@ def _own_cpu_s() -> float:
 class OtherLoad:
     """Average number of cores kept busy by *other* processes between start() and stop() (None off Linux)."""
 
-    def start(self) -> "OtherLoad":
+    def start(self) -> OtherLoad:
         try:
             self.b0, self.o0, self.t0 = _system_busy_s(), _own_cpu_s(), time.perf_counter()
         except (OSError, ValueError, IndexError):

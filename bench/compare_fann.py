@@ -17,8 +17,9 @@ fastnet's sigmoid), for the same number of epochs, with the same algorithm and F
 
 Each library runs --repeats times (FANN seeds its own generator from the clock; fastnet takes seeds
 seed, seed+1, ...). Reported per set and algorithm: seconds per epoch (training only, median run) and fastnet's
-speed-up, and averaged over the runs the final training MSE, test MSE and test classification accuracy (argmax over the outputs; > 0.5 for one output). MSE here is the mean
-over samples and outputs of (y - t)^2 for both libraries, computed in numpy from each one's outputs.
+speed-up, and averaged over the runs the final training MSE, test MSE and test classification accuracy
+(argmax over the outputs; > 0.5 for one output). MSE here is the mean over samples and outputs of (y - t)^2
+for both libraries, computed in numpy from each one's outputs.
 
 Targets (issue #7): fastnet's RPROP reaches FANN's RPROP test error or better on every set, at least 2x faster
 per epoch on 2 threads. Nothing is asserted; the table says PASS/FAIL.
@@ -41,6 +42,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fastnet as fn  # noqa: E402
+
 from peers import Unavailable, _FannTrainData, fann_lib  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent

@@ -75,7 +75,7 @@ class Spec:
     threads: int = 1
     seed: int = 0
 
-    def with_(self, **kw) -> "Spec":
+    def with_(self, **kw) -> Spec:
         return replace(self, **kw)
 
     @property
@@ -561,8 +561,8 @@ class TorchMaskedTrainer(TorchTrainer):
 
     def __init__(self, spec: Spec) -> None:
         torch = torch_module()
-        from torch import nn
         import torch.nn.functional as F
+        from torch import nn
 
         class MaskedLinear(nn.Module):
             def __init__(self, a: int, b: int, mask) -> None:

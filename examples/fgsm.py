@@ -62,7 +62,7 @@ def main(argv=None) -> int:
     robust = fn.Network([784, 256, 10], seed=args.seed)
     rng = np.random.default_rng(args.seed)
     B = args.batch_size
-    for epoch in range(args.epochs):
+    for _ in range(args.epochs):
         order = rng.permutation(len(X))
         for s in range(0, len(X), B):
             idx = order[s:s + B]

@@ -66,7 +66,8 @@ def main(argv=None) -> int:
         print(f"dense:        test accuracy {r['accuracy']:.2%} (best epoch {r['best']:.2%}), {r['seconds']:.1f}s, "
               f"{r['parameters']:,} parameters")
         print(f"sparse/dense: {s['parameters'] / r['parameters']:.1%} of the parameters, "
-              f"{r['seconds'] / s['seconds']:.2f}x faster, accuracy {100 * (s['accuracy'] - r['accuracy']):+.2f} points")
+              f"{r['seconds'] / s['seconds']:.2f}x faster, "
+              f"accuracy {100 * (s['accuracy'] - r['accuracy']):+.2f} points")
     return 0
 
 

@@ -39,7 +39,8 @@ def main(argv=None) -> int:
     conn = sum(L.nnz for L in net.layers)
     dense_equiv = 784 * H + H * H + H * 10
     print(f"784-{H}-{H}-10: {conn:,} connections ({[L.nnz for L in net.layers]}); the dense equivalent has "
-          f"{dense_equiv:,} weights = {dense_equiv * 4 / 1e9:.1f} GB in float32. Built in {time.perf_counter() - t0:.1f}s")
+          f"{dense_equiv:,} weights = {dense_equiv * 4 / 1e9:.1f} GB in float32. "
+          f"Built in {time.perf_counter() - t0:.1f}s")
     hist = net.fit(X, y, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, momentum=0.9,
                    validation_data=(Xt, yt), verbose=1)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux

@@ -7,13 +7,15 @@
 
 __version__ = "0.1.0"
 
+from typing import List
+
 from . import _core, datasets, metrics, optimizers, schedules
-from .fann import load_fann, save_fann
 from ._format import ModelFormatError
 from .callbacks import EarlyStopping, StopAfter, StopAtBitFail, StopAtError
+from .fann import load_fann, save_fann
 from .layers import SET, Dense, Layer, Sparse
 from .network import History, Network, load, model_info
-from .optimizers import SARPROP, SGD, Adam, Quickprop, RPROP, fann_training
+from .optimizers import RPROP, SARPROP, SGD, Adam, Quickprop, fann_training
 
 __all__ = [
     "Network", "Dense", "Sparse", "SET", "Layer", "History", "load", "model_info", "load_fann", "save_fann",
@@ -35,7 +37,7 @@ def get_num_threads() -> int:
     return int(_core.get_num_threads())
 
 
-def available_isas() -> list:
+def available_isas() -> List[str]:
     """Kernel paths this CPU supports, best first (e.g. ['avx512', 'avx2', 'generic'])."""
     return list(_core.available_isas())
 

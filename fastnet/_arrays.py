@@ -99,11 +99,12 @@ INT32_MAX = 2**31 - 1
 def check_int(value: Any, name: str, minimum: int, maximum: int = INT32_MAX) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
+    v = int(value)
+    if v < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    if value > maximum:
+    if v > maximum:
         raise ValueError(f"{name} must be <= {maximum}, got {value}")
-    return int(value)
+    return v
 
 
 def check_positive(value: Any, name: str) -> float:

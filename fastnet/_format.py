@@ -98,7 +98,8 @@ def decode(buf: bytes, source: str = "<bytes>") -> Tuple[Dict[str, Any], Dict[st
         blob = buf[data_start + offset:data_start + offset + nbytes]
         if zlib.crc32(blob) != crc:
             raise fail(f"array {name!r} checksum mismatch: the file is corrupted")
-        arrays[name] = np.frombuffer(blob, dtype=np.dtype("<" + dtype)).astype(np.dtype(dtype), copy=True).reshape(shape)
+        little = np.frombuffer(blob, dtype=np.dtype("<" + dtype))
+        arrays[name] = little.astype(np.dtype(dtype), copy=True).reshape(shape)
     return header, arrays
 
 
@@ -115,7 +116,8 @@ def write_atomic(path: str, data: bytes) -> None:
             umask = os.umask(0)
             os.umask(umask)
             mode = 0o666 & ~umask
-        os.fchmod(fd, mode)
+        if hasattr(os, "fchmod"):  # POSIX (and Windows from Python 3.13, where only the read-only bit applies)
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

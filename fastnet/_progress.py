@@ -12,7 +12,7 @@ from typing import Any, Dict, Optional, TextIO
 
 def _tqdm() -> Any:
     try:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
         return tqdm
     except ImportError:
@@ -27,7 +27,7 @@ class ProgressBar:
         self.width = width
         self.interactive = bool(getattr(self.stream, "isatty", lambda: False)())
         self._last_draw = 0.0
-        self._tqdm_cls = _tqdm() if (use_tqdm is None and self.interactive) or use_tqdm else None
+        self._tqdm_cls: Any = _tqdm() if (use_tqdm is None and self.interactive) or use_tqdm else None
         if use_tqdm and self._tqdm_cls is None:
             raise ImportError("use_tqdm=True needs tqdm: pip install tqdm")
         self._bar: Any = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING, Any, Dict, Optional
+
 from .metrics import bit_fail
 
 if TYPE_CHECKING:
@@ -46,14 +47,14 @@ class EarlyStopping:
         self.min_delta = float(min_delta)
         self.higher_is_better = mode == "max" or (mode == "auto" and "acc" in monitor)
         self.restore_best_weights = restore_best_weights
-        self._net: Optional["Network"] = None
+        self._net: Optional[Network] = None
         self.best: float = -math.inf if self.higher_is_better else math.inf
         self.best_epoch = 0
         self.stopped_epoch = 0
         self._wait = 0
         self._best_state: Optional[bytes] = None
 
-    def set_network(self, net: "Network") -> None:
+    def set_network(self, net: Network) -> None:
         self._net = net
         self.best = -math.inf if self.higher_is_better else math.inf
         self.best_epoch = self.stopped_epoch = self._wait = 0
@@ -109,9 +110,9 @@ class StopAtBitFail:
             self.Y = self.Y.reshape(-1, 1)
         self.limit, self.threshold = int(limit), float(threshold)
         self.bit_fail: Optional[int] = None
-        self._net: Optional["Network"] = None
+        self._net: Optional[Network] = None
 
-    def set_network(self, net: "Network") -> None:
+    def set_network(self, net: Network) -> None:
         self._net = net
 
     def __call__(self, logs: Dict[str, Any]) -> bool:

@@ -109,7 +109,7 @@ class Dataset:
     def is_classification(self) -> bool:
         return self.y is not None and self.y.ndim == 1 and np.issubdtype(self.y.dtype, np.integer)
 
-    def limited(self, limit: Optional[int]) -> "Dataset":
+    def limited(self, limit: Optional[int]) -> Dataset:
         """The first ``limit`` samples (all of them when limit is None or larger than the data)."""
         if limit is None or limit >= self.n:
             return self
@@ -135,7 +135,8 @@ def one_hot_labels(Y: np.ndarray) -> Optional[np.ndarray]:
         return None
     for low in (0, -1):
         if np.all(ones | (Y == low)):
-            return np.argmax(Y, axis=1).astype(np.int64)
+            labels: np.ndarray = np.argmax(Y, axis=1).astype(np.int64)
+            return labels
     return None
 
 
@@ -298,7 +299,8 @@ def load_model(path: str) -> Network:
         raise CLIError(f"{path}: is a folder, not a model file")
     try:
         if _is_fann_model(path):
-            return _fann_module().load_fann(path)
+            net: Network = _fann_module().load_fann(path)
+            return net
         return load_fnet(path)
     except CLIError:
         raise
@@ -408,7 +410,7 @@ def _resolve_sizes(args: argparse.Namespace, train: Dataset) -> List[int]:
 
 def _output_activation(args: argparse.Namespace, train: Dataset, n_out: int) -> str:
     if args.output != "auto":
-        return args.output
+        return str(args.output)
     if train.is_classification:
         return "softmax" if n_out >= 2 else "sigmoid"
     return "linear"
@@ -520,7 +522,8 @@ def _true_classes(net: Network, y: np.ndarray) -> np.ndarray:
     if y.ndim == 1:
         return y.astype(np.int64)
     if y.shape[1] >= 2:
-        return np.argmax(y, axis=1)
+        classes: np.ndarray = np.argmax(y, axis=1)
+        return classes
     thr = 0.0 if net.specs[-1].activation in ("tanh", "linear") else 0.5
     return (y[:, 0] > thr).astype(np.int64)
 
@@ -708,7 +711,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 # ================================================================================================ parser
-def _int_at_least(minimum: int, what: str):
+def _int_at_least(minimum: int, what: str) -> Callable[[str], int]:
     """An argparse type: an integer >= minimum, with the message naming `what` is expected."""
 
     def parse(text: str) -> int:
@@ -755,7 +758,8 @@ def _sizes(text: str, allow_empty: bool = False) -> List[int]:
     try:
         sizes = [int(p) for p in parts]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated layer sizes like 784,256,10, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated layer sizes like 784,256,10, got {text!r}") from None
     if not sizes or any(s < 1 for s in sizes):
         raise argparse.ArgumentTypeError(f"layer sizes must be integers >= 1, got {text!r}")
     return sizes

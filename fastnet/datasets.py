@@ -6,14 +6,16 @@ import gzip
 import os
 import re
 import zlib
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["load_idx", "load_mnist", "load_fann_data", "save_fann_data", "find_mnist"]
 
 PathLike = Union[str, "os.PathLike[str]"]
-_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_IDX_TYPES: Dict[int, npt.DTypeLike] = {
+    0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
 def load_idx(path: PathLike) -> np.ndarray:
@@ -81,7 +83,8 @@ def load_mnist(path: Optional[PathLike] = None) -> Tuple[np.ndarray, np.ndarray,
 
     def images(name: str) -> np.ndarray:
         a = read(name)
-        return (a.reshape(a.shape[0], -1).astype(np.float32) / np.float32(255.0))
+        scaled: np.ndarray = a.reshape(a.shape[0], -1).astype(np.float32) / np.float32(255.0)
+        return scaled
 
     Xtr, ytr = images("train-images-idx3-ubyte"), read("train-labels-idx1-ubyte").astype(np.int64)
     Xte, yte = images("t10k-images-idx3-ubyte"), read("t10k-labels-idx1-ubyte").astype(np.int64)
@@ -129,8 +132,8 @@ def load_fann_data(path: PathLike) -> Tuple[np.ndarray, np.ndarray]:
         text = raw.decode("ascii")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise ValueError(f"{path}:{line}: not a text file, so not a FANN data file (cannot decode as ascii: byte 0x{raw[exc.start]:02x} at "
-                         f"offset {exc.start})") from None
+        raise ValueError(f"{path}:{line}: not a text file, so not a FANN data file (cannot decode as ascii: "
+                         f"byte 0x{raw[exc.start]:02x} at offset {exc.start})") from None
     tokens = text.split()
     if len(tokens) < 3:
         raise ValueError(f"{path}: not a FANN data file (needs 'num_data num_input num_output' first, "
@@ -171,9 +174,11 @@ def load_fann_data(path: PathLike) -> Tuple[np.ndarray, np.ndarray]:
                 raise ValueError(f"{path}: non-numeric value") from None
             why = "is a non-numeric value"
         else:
+            assert values is not None  # bad >= 0 comes from the finiteness check of the parsed values
             why = "is not finite" if not np.isfinite(values[bad]) else "is out of float32 range"
         raise ValueError(f"{path}:{_line_of_token(text, 3 + bad)}: value {_show(tokens[3 + bad])} "
                          f"({_describe_position(bad, n, ni, no)}) {why}")
+    assert values is not None  # parsed and all finite
     values = values.reshape(n, ni + no)
     return (np.ascontiguousarray(values[:, :ni], dtype=np.float32),
             np.ascontiguousarray(values[:, ni:], dtype=np.float32))

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -174,8 +174,8 @@ def _read(path: PathLike) -> _File:
     try:
         text = data.decode("ascii")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ValueError(f"{source}: not a valid FANN network file: line {line}: byte {data[exc.start]:#04x} is "
+        line_no = data.count(b"\n", 0, exc.start) + 1
+        raise ValueError(f"{source}: not a valid FANN network file: line {line_no}: byte {data[exc.start]:#04x} is "
                          "not ASCII text") from None
     del data
     lines = text.split("\n")
@@ -203,13 +203,14 @@ def _read(path: PathLike) -> _File:
     return _File(source, version, fields)
 
 
-def _tuples(f: _File, key: str, regex: "re.Pattern[str]", expected: int, what: str, min_chars: int) -> List[tuple]:
+def _tuples(f: _File, key: str, regex: re.Pattern[str], expected: int, what: str,
+            min_chars: int) -> List[Tuple[Any, ...]]:
     """Parse the `expected` tuples of line `key`, failing fast when the line cannot hold that many."""
     line, value = f.raw(key)
     if expected * min_chars > len(value) + 1:
         raise f.invalid(f"{expected} {what}s are expected, but the line is only {len(value)} characters long "
                         "(truncated, or a count in the header is wrong)", line)
-    out: List[tuple] = []
+    out: List[Tuple[Any, ...]] = []
     pos, end = 0, len(value)
     match = regex.match
     while len(out) < expected:
@@ -335,10 +336,10 @@ def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Network:
         if len(t) > 18:
             raise f.invalid(f"layer_sizes holds {_show(t, 20)}, which is absurdly large", line_ls)
     sizes = [int(t) for t in tokens]
-    for k, s in enumerate(sizes):
+    for k, size in enumerate(sizes):
         need = 2 if (k == 0 or not shortcut) else 1  # the input layer (and every layer of a layered net) has a bias
-        if s < need:
-            raise f.invalid(f"layer {k} has size {s}; it needs at least {need} (layer_sizes count the bias neuron)",
+        if size < need:
+            raise f.invalid(f"layer {k} has size {size}; it needs at least {need} (layer_sizes count the bias neuron)",
                             line_ls)
     total_neurons = sum(sizes)
     num_inputs = sizes[0] - 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union
 
 import numpy as np
 
@@ -25,7 +25,7 @@ INITS = {
 }
 
 
-def _check_name(value: Any, table: dict, what: str) -> None:
+def _check_name(value: Any, table: Dict[Any, int], what: str) -> None:
     if not (value is None or isinstance(value, str)) or value not in table:
         accepted = ", ".join(repr(k) for k in table if k is not None)
         raise ValueError(f"unknown {what} {value!r}; accepted: {accepted}")
@@ -71,10 +71,11 @@ class Dense:
         p = self.dropout
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not (0.0 <= p < 1.0):
             raise ValueError(f"dropout must be in [0, 1), got {p!r}")
-        if not (isinstance(self.alpha, (int, float)) and not isinstance(self.alpha, bool) and self.alpha > 0 and np.isfinite(self.alpha)):
+        if not (isinstance(self.alpha, (int, float)) and not isinstance(self.alpha, bool) and self.alpha > 0
+                and np.isfinite(self.alpha)):
             raise ValueError(f"Dense alpha (leaky_relu slope) must be a finite number > 0, got {self.alpha!r}")
 
-    def _spec(self) -> tuple:
+    def _spec(self) -> Tuple[Any, ...]:
         return ("dense", int(self.in_features), int(self.out_features), ACTIVATIONS[self.activation],
                 float(self.alpha), INITS[self.init], float(self.dropout))
 
@@ -127,13 +128,13 @@ class Sparse:
 
     @classmethod
     def _from_csr(cls, in_features: int, out_features: int, row_ptr: np.ndarray, col: np.ndarray,
-                  activation: str, init: Optional[str], alpha: float, dropout: float = 0.0) -> "Sparse":
+                  activation: str, init: Optional[str], alpha: float, dropout: float = 0.0) -> Sparse:
         rows = np.repeat(np.arange(out_features), np.diff(row_ptr))
         return cls(in_features, out_features, float(len(col)) / (in_features * out_features), activation, init,
                    alpha, indices=(rows, col), dropout=dropout)
 
-    def _spec(self) -> tuple:
-        csr = getattr(self, "_csr")
+    def _spec(self) -> Tuple[Any, ...]:
+        csr = getattr(self, "_csr")  # noqa: B009  # set in __post_init__, not a dataclass field (mypy)
         rp, col = (None, None) if csr is None else (csr[0].tolist(), csr[1].tolist())
         return ("sparse", int(self.in_features), int(self.out_features), ACTIVATIONS[self.activation],
                 float(self.alpha), INITS[self.init], float(self.dropout), float(self.density), rp, col)
@@ -212,7 +213,7 @@ class Layer:
     assign a whole array to change them (``layer.weights = w``).
     """
 
-    def __init__(self, net: "Network", index: int, spec: Union[Dense, Sparse]) -> None:
+    def __init__(self, net: Network, index: int, spec: Union[Dense, Sparse]) -> None:
         self._net = net
         self._index = index
         self.spec = spec
@@ -261,7 +262,8 @@ class Layer:
     def to_dense(self) -> np.ndarray:
         """The weights as an (out_features, in_features) array, zero where there is no connection."""
         if not self.is_sparse:
-            return self.weights.copy()
+            dense: np.ndarray = self.weights.copy()
+            return dense
         W = np.zeros((self.out_features, self.in_features), dtype=self._net.dtype)
         rows, cols = self.indices
         W[rows, cols] = self.weights

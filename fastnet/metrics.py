@@ -16,21 +16,21 @@ __all__ = ["accuracy", "top_k_accuracy", "mse", "mae", "bit_fail", "confusion_ma
 
 
 def _outputs(P: Any) -> np.ndarray:
-    P = np.asarray(P)
-    if P.ndim == 1:
-        P = P.reshape(-1, 1)
-    if P.ndim != 2 or P.shape[0] == 0:
-        raise ValueError(f"outputs must be a non-empty (n, outputs) array, got shape {P.shape}")
-    return P
+    out: np.ndarray = np.asarray(P)
+    if out.ndim == 1:
+        out = out.reshape(-1, 1)
+    if out.ndim != 2 or out.shape[0] == 0:
+        raise ValueError(f"outputs must be a non-empty (n, outputs) array, got shape {out.shape}")
+    return out
 
 
-def _targets_2d(y: Any, P: np.ndarray) -> np.ndarray:
+def _targets_2d(targets: Any, P: np.ndarray) -> np.ndarray:
     """Targets as an (n, outputs) float array (labels one-hot, or 0/1 for a single output)."""
-    y = np.asarray(y)
+    y: np.ndarray = np.asarray(targets)
     if y.ndim == 1 and P.shape[1] > 1:
         if not np.issubdtype(y.dtype, np.integer) or y.min(initial=0) < 0 or y.max(initial=0) >= P.shape[1]:
             raise ValueError(f"labels must be integers in [0, {P.shape[1]})")
-        T = np.zeros(P.shape, np.float64)
+        T: np.ndarray = np.zeros(P.shape, np.float64)
         T[np.arange(len(y)), y] = 1.0
         return T
     T = y.reshape(len(y), -1).astype(np.float64)
@@ -39,16 +39,19 @@ def _targets_2d(y: Any, P: np.ndarray) -> np.ndarray:
     return T
 
 
-def _labels(y: Any, P: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+def _labels(targets: Any, P: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     """Class index per sample from labels or 2-D targets (argmax; > threshold for a single output)."""
-    y = np.asarray(y)
+    y: np.ndarray = np.asarray(targets)
     if len(y) != len(P):
         raise ValueError(f"{len(y)} targets for {len(P)} outputs")
+    out: np.ndarray
     if y.ndim == 1:
-        return y.astype(np.int64)
-    if y.shape[1] == 1:
-        return (y[:, 0] > threshold).astype(np.int64)
-    return np.argmax(y, axis=1)
+        out = y.astype(np.int64)
+    elif y.shape[1] == 1:
+        out = (y[:, 0] > threshold).astype(np.int64)
+    else:
+        out = np.argmax(y, axis=1)
+    return out
 
 
 def _predicted(P: np.ndarray, threshold: float = 0.5) -> np.ndarray:

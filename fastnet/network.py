@@ -26,7 +26,7 @@ _DTYPES = {"float32": np.float32, "float64": np.float64}
 Callback = Callable[[Dict[str, Any]], Optional[bool]]
 
 
-class History(dict):
+class History(dict[str, Any]):  # (builtin generic: the class stays a plain dict subclass at run time)
     """Per-epoch metrics of a ``fit`` call: ``history["loss"][i]`` is epoch i+1's mean training loss.
 
     Keys: loss, accuracy (classification), val_loss and val_accuracy (with validation data), seconds,
@@ -40,7 +40,7 @@ class History(dict):
     def to_dict(self) -> Dict[str, List[Any]]:
         return {k: list(v) for k, v in self.items()}
 
-    def plot(self, path: Union[str, os.PathLike]) -> None:
+    def plot(self, path: Union[str, os.PathLike[str]]) -> None:
         """Write a PNG of the loss and accuracy curves (and per-layer gradient norms when tracked).
         Needs matplotlib."""
         try:
@@ -50,7 +50,8 @@ class History(dict):
             import matplotlib.pyplot as plt
         except ImportError:
             raise ImportError("History.plot needs matplotlib: pip install matplotlib") from None
-        panels = [k for k in (("loss", "val_loss"), ("accuracy", "val_accuracy")) if k[0] in self]
+        panels: List[Tuple[str, ...]] = [k for k in (("loss", "val_loss"), ("accuracy", "val_accuracy"))
+                                         if k[0] in self]
         if "grad_norms" in self:
             panels.append(("grad_norms",))
         fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.5), squeeze=False)
@@ -72,7 +73,7 @@ class History(dict):
         fig.savefig(os.fspath(path), dpi=100)
         plt.close(fig)
 
-    def to_csv(self, path: Union[str, os.PathLike]) -> None:
+    def to_csv(self, path: Union[str, os.PathLike[str]]) -> None:
         """One row per epoch, one column per metric (with a header), written atomically."""
         keys = [k for k in self if k != "grad_norms"]
         lines = [",".join(["epoch"] + keys)]
@@ -129,7 +130,7 @@ class Network:
         self.dtype = np.dtype(_DTYPES[dtype])
         self._n_in = specs[0].in_features
         cls = _core.Network32 if dtype == "float32" else _core.Network64
-        self._core = cls([s._spec() for s in specs], LOSSES[loss], seed)
+        self._core: Union[_core.Network32, _core.Network64] = cls([s._spec() for s in specs], LOSSES[loss], seed)
         self._predict_checked: Any = self._core.predict_checked  # None while scaling is set
         self.layers: List[Layer] = [Layer(self, i, s) for i, s in enumerate(specs)]
         #: the optimizer of the last fit (its state is kept in the network and saved with it)
@@ -203,19 +204,19 @@ class Network:
     def _is_classifier(self, labels: Optional[np.ndarray]) -> bool:
         return labels is not None or self.specs[-1].activation in ("softmax", "sigmoid")
 
-    def _xy(self, X: Any, y: Any, xname: str = "X", yname: str = "y"):
+    def _xy(self, X: Any, y: Any, xname: str = "X",
+            yname: str = "y") -> Tuple[np.ndarray, Optional[np.ndarray], Optional[np.ndarray]]:
         """Validated arrays for the core, in the network's scaled units when scaling is set."""
         Xa = as_features(X, self.num_inputs, self.dtype, xname)
         labels, targets = as_targets(y, Xa.shape[0], self.num_outputs, self.dtype, yname)
-        if self._scaling.get("input") is not None:
-            scale, offset = self._scaling["input"]
-            Xa = np.ascontiguousarray(Xa * scale + offset, dtype=self.dtype)
-        if self._scaling.get("output") is not None:
+        sin, sout = self._scaling["input"], self._scaling["output"]
+        if sin is not None:
+            Xa = np.ascontiguousarray(Xa * sin[0] + sin[1], dtype=self.dtype)
+        if sout is not None:
             if targets is None:
                 raise ValueError(f"{yname} holds class labels, but the network has output scaling (set for "
                                  "regression targets); give 2-D targets or clear_scaling(output=True)")
-            scale, offset = self._scaling["output"]
-            targets = np.ascontiguousarray(targets * scale + offset, dtype=self.dtype)
+            targets = np.ascontiguousarray(targets * sout[0] + sout[1], dtype=self.dtype)
         return Xa, labels, targets
 
     # ---------------------------------------------------------------- scaling (FANN's fann_scale_*)
@@ -225,7 +226,7 @@ class Network:
         X and stored with the model (saved, pickled): ``"standardize"`` (zero mean, unit variance) or
         ``"minmax"`` to ``feature_range`` (FANN's ``fann_set_input_scaling_params``). Constant features are
         shifted only. Pass raw data afterwards; the network scales it."""
-        self._scaling["input"] = _scaling_params(as_features(X, self.num_inputs, np.float64, "X"), method,
+        self._scaling["input"] = _scaling_params(as_features(X, self.num_inputs, np.dtype(np.float64), "X"), method,
                                                  feature_range, self.dtype, "input")
         self._predict_checked = None
 
@@ -463,7 +464,7 @@ class Network:
         Xa = as_features(X, self.num_inputs, self.dtype)
         h = self.fit(Xa, y, epochs=1, batch_size=Xa.shape[0], lr=lr, momentum=momentum, nesterov=nesterov,
                      weight_decay=weight_decay, shuffle=False, verbose=0)
-        return h["loss"][0]
+        return float(h["loss"][0])
 
     # ---------------------------------------------------------------- inference
     def predict(self, X: Any) -> np.ndarray:
@@ -471,20 +472,19 @@ class Network:
         units when output scaling is set)."""
         if self._predict_checked is not None:  # fast path (latency): the core takes exact arrays or says None
             try:
-                P = self._predict_checked(X)
+                fast: Optional[np.ndarray] = self._predict_checked(X)
             except TypeError:  # not a C-contiguous array of the network's dtype
-                P = None
-            if P is not None:
-                return P
+                fast = None
+            if fast is not None:
+                return fast
         Xa = as_features(X, self.num_inputs, self.dtype)
-        if self._scaling["input"] is not None:
-            scale, offset = self._scaling["input"]
-            Xa = np.ascontiguousarray(Xa * scale + offset, dtype=self.dtype)
-        P = self._core.predict(Xa, False)
-        if self._scaling["output"] is not None:
-            scale, offset = self._scaling["output"]
-            P = ((P - offset) / scale).astype(self.dtype)
-        return P
+        sin, sout = self._scaling["input"], self._scaling["output"]
+        if sin is not None:
+            Xa = np.ascontiguousarray(Xa * sin[0] + sin[1], dtype=self.dtype)
+        out: np.ndarray = self._core.predict(Xa, False)
+        if sout is not None:
+            out = ((out - sout[1]) / sout[0]).astype(self.dtype)
+        return out
 
     def predict_classes(self, X: Any) -> np.ndarray:
         """Class index per sample: argmax of the outputs (or output > 0.5 for a single sigmoid output)."""
@@ -492,7 +492,8 @@ class Network:
         if P.shape[1] == 1:
             thr = 0.0 if self.specs[-1].activation in ("tanh", "linear") else 0.5
             return (P[:, 0] > thr).astype(np.int64)
-        return np.argmax(P, axis=1)
+        classes: np.ndarray = np.argmax(P, axis=1)
+        return classes
 
     def evaluate(self, X: Any, y: Any, metrics: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         """Mean loss over X, and accuracy for classification: ``{"loss": ..., "accuracy": ...}``.
@@ -535,7 +536,7 @@ class Network:
 
     def loss_value(self, X: Any, y: Any) -> float:
         """The mean loss over (X, y) (same as ``evaluate(X, y)["loss"]``)."""
-        return self.evaluate(X, y)["loss"]
+        return float(self.evaluate(X, y)["loss"])
 
     # ---------------------------------------------------------------- persistence
     def to_bytes(self) -> bytes:
@@ -567,15 +568,18 @@ class Network:
             if kind != SGD.kind:  # Adam's second moment, RPROP's step sizes...
                 arrays.append((f"layers.{i}.weights.state2", self._core.get_param(i, False, 2)))
                 arrays.append((f"layers.{i}.bias.state2", self._core.get_param(i, True, 2)))
-        for which, params in self._scaling.items():
-            if params is not None:
-                header.setdefault("scaling", []).append(which)
-                arrays.append((f"scaling.{which}.scale", params[0]))
-                arrays.append((f"scaling.{which}.offset", params[1]))
+        scaled = [which for which, params in self._scaling.items() if params is not None]
+        for which in scaled:
+            params = self._scaling[which]
+            assert params is not None
+            arrays.append((f"scaling.{which}.scale", params[0]))
+            arrays.append((f"scaling.{which}.offset", params[1]))
+        if scaled:
+            header["scaling"] = scaled
         return encode(header, arrays)
 
     @classmethod
-    def from_bytes(cls, data: bytes, source: str = "<bytes>") -> "Network":
+    def from_bytes(cls, data: bytes, source: str = "<bytes>") -> Network:
         """Rebuild a network from ``to_bytes()`` output; raises ValueError for anything that is not one.
 
         Every layer size is checked against the arrays actually present in the file before the network is
@@ -591,7 +595,7 @@ class Network:
             dtype = header.get("dtype")
             if dtype not in _DTYPES:
                 raise ValueError(f"unknown dtype {dtype!r}")
-            specs = []
+            specs: List[Union[Dense, Sparse]] = []
             for i, L in enumerate(layers):
                 fi, fo = L.get("in_features"), L.get("out_features")
                 w, b = arrays.get(f"layers.{i}.weights"), arrays.get(f"layers.{i}.bias")
@@ -617,7 +621,8 @@ class Network:
             for i, (a, b2) in enumerate(zip(specs, specs[1:])):
                 if a.out_features != b2.in_features:
                     raise ValueError(f"layer sizes do not chain at layer {i + 1}")
-            net = cls(specs, loss=header.get("loss"), seed=header.get("seed"), dtype=dtype)
+            net = cls(specs, loss=header.get("loss"), seed=header.get("seed"),  # type: ignore[arg-type]
+                      dtype=dtype)  # (seed: a missing one is None, which Network() rejects with a TypeError)
             for i, s in enumerate(specs):
                 for name, bias, vel in (("weights", False, False), ("bias", True, False),
                                         ("weights.velocity", False, True), ("bias.velocity", True, True)):
@@ -668,9 +673,15 @@ class Network:
             raise ModelFormatError(f"{source}: not a valid fastnet model: {exc}") from None
         return net
 
-    def save(self, path: Union[str, os.PathLike]) -> None:
+    def save(self, path: Union[str, os.PathLike[str]]) -> None:
         """Save to a .fnet file atomically: a failure midway leaves any previous file at `path` intact."""
         write_atomic(os.fspath(path), self.to_bytes())
+
+    def to_onnx(self, path: Union[str, os.PathLike[str]]) -> None:
+        """Export to an ONNX model file (onnxruntime runs it); see :mod:`fastnet.onnx` for the graph."""
+        from .onnx import export
+
+        export(self, path)
 
     def _restore(self, data: bytes) -> None:
         """Put back weights, optimizer state and RNG state from ``to_bytes()`` of this same architecture."""
@@ -693,7 +704,7 @@ class Network:
         self.layers = [Layer(self, i, s) for i, s in enumerate(self.specs)]
 
 
-def model_info(path: Union[str, os.PathLike]) -> Dict[str, Any]:
+def model_info(path: Union[str, os.PathLike[str]]) -> Dict[str, Any]:
     """What a .fnet file holds, without building the network: its header (fastnet version that wrote it, dtype,
     loss, seed, layers) plus ``format_version``, ``file_size`` and ``parameters``. Validated like ``load``."""
     path = os.fspath(path)
@@ -708,7 +719,7 @@ def model_info(path: Union[str, os.PathLike]) -> Dict[str, Any]:
     return info
 
 
-def load(path: Union[str, os.PathLike]) -> Network:
+def load(path: Union[str, os.PathLike[str]]) -> Network:
     """Load a network saved with ``Network.save``.
 
     Raises FileNotFoundError if there is no such file, and ValueError (ModelFormatError) naming the problem

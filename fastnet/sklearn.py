@@ -11,7 +11,7 @@ scikit-learn users expect; without it the classes still work with a small numpy 
 from __future__ import annotations
 
 import inspect
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -24,14 +24,14 @@ try:  # optional: scikit-learn's base classes give clone()/tags full support
 except ImportError:  # pragma: no cover - exercised when scikit-learn is absent
     class _Base:  # type: ignore[no-redef]
         @classmethod
-        def _get_param_names(cls) -> list:
+        def _get_param_names(cls) -> List[str]:
             sig = inspect.signature(cls.__init__)
             return [p for p in sig.parameters if p != "self"]
 
         def get_params(self, deep: bool = True) -> Dict[str, Any]:
             return {k: getattr(self, k) for k in self._get_param_names()}
 
-        def set_params(self, **params: Any) -> "_Base":
+        def set_params(self, **params: Any) -> _Base:
             for k, v in params.items():
                 if k not in self._get_param_names():
                     raise ValueError(f"invalid parameter {k!r} for {type(self).__name__}")
@@ -108,7 +108,7 @@ class _MLP(_Base):
 class MLPClassifier(_Clf, _MLP):
     """A multi-layer perceptron classifier (softmax output, cross-entropy), trained by fastnet."""
 
-    def fit(self, X: Any, y: Any) -> "MLPClassifier":
+    def fit(self, X: Any, y: Any) -> MLPClassifier:
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
@@ -119,7 +119,7 @@ class MLPClassifier(_Clf, _MLP):
         self._train(X, codes, self.epochs)
         return self
 
-    def partial_fit(self, X: Any, y: Any, classes: Optional[Sequence[Any]] = None) -> "MLPClassifier":
+    def partial_fit(self, X: Any, y: Any, classes: Optional[Sequence[Any]] = None) -> MLPClassifier:
         """One epoch on (X, y); the first call needs ``classes`` (all labels that will ever appear)."""
         first = not hasattr(self, "network_")
         X, y = validate_data(self, X, y, dtype=np.float32, reset=first)
@@ -143,7 +143,8 @@ class MLPClassifier(_Clf, _MLP):
 
     def predict(self, X: Any) -> np.ndarray:
         P = self.predict_proba(X)
-        return self.classes_[np.argmax(P, axis=1)]
+        labels: np.ndarray = self.classes_[np.argmax(P, axis=1)]
+        return labels
 
 
 class MLPRegressor(_Reg, _MLP):
@@ -151,7 +152,7 @@ class MLPRegressor(_Reg, _MLP):
     with the statistics of the first fit/partial_fit and predictions returned in the original units."""
 
     def __sklearn_tags__(self) -> Any:  # scikit-learn >= 1.6: one or several outputs
-        tags = super().__sklearn_tags__()  # type: ignore[misc]
+        tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
 
@@ -167,12 +168,12 @@ class MLPRegressor(_Reg, _MLP):
         self.network_.set_output_scaling(Y2, "standardize")
         return X, Y2
 
-    def fit(self, X: Any, y: Any) -> "MLPRegressor":
+    def fit(self, X: Any, y: Any) -> MLPRegressor:
         X2, Y2 = self._setup(X, y)
         self._train(X2, Y2, self.epochs)
         return self
 
-    def partial_fit(self, X: Any, y: Any) -> "MLPRegressor":
+    def partial_fit(self, X: Any, y: Any) -> MLPRegressor:
         """One epoch on (X, y), continuing from the previous calls (the first one builds the network)."""
         if not hasattr(self, "network_"):
             X2, Y2 = self._setup(X, y)

@@ -73,7 +73,8 @@ def forward(params: List[Tuple[np.ndarray, np.ndarray]], acts: List[str], X: np.
     return zs, ys
 
 
-def gradients(params, acts, loss: str, X: np.ndarray, T: np.ndarray) -> Tuple[float, List[Dict[str, np.ndarray]], np.ndarray]:
+def gradients(params, acts, loss: str, X: np.ndarray,
+              T: np.ndarray) -> Tuple[float, List[Dict[str, np.ndarray]], np.ndarray]:
     zs, ys = forward(params, acts, X)
     L = loss_value(loss, acts[-1], ys[-1], T)
     g = loss_grad_y(loss, acts[-1], ys[-1], T)

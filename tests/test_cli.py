@@ -206,7 +206,7 @@ def test_train_mnist_folder_limit(tmp_path: Path, capsys: pytest.CaptureFixture,
     assert "(MNIST t10k test set), first 200 samples" in stdout
 
 
-# ------------------------------------------------------------------------------------------------- eval / predict / info
+# ------------------------------------------------------------------------------------------------ eval / predict / info
 def test_eval(model: Path, data: dict, tmp_path: Path) -> None:
     r = run(["eval", model, data["test"]], tmp_path)
     assert r.returncode == 0, r.stderr

@@ -379,7 +379,7 @@ def test_fann_missing_header(tmp_path, content):
 
 def test_fann_non_ascii(tmp_path):
     with pytest.raises(ValueError, match=r"ascii|decode"):
-        load_fann_data(write(tmp_path / "bad.data", "1 1 1\n1 é\n".encode("utf-8")))
+        load_fann_data(write(tmp_path / "bad.data", "1 1 1\n1 é\n".encode()))
 
 
 def test_fann_missing_file(tmp_path):

@@ -831,7 +831,8 @@ _CRASH_SCRIPT = textwrap.dedent(
         ("predict 1-D", lambda: net.predict(X[0]), True), ("predict 3-D", lambda: net.predict(X[None]), True),
         ("predict features", lambda: net.predict(X[:, :3]), True), ("predict empty", lambda: net.predict(X[:0]), True),
         ("predict nan", lambda: net.predict(np.full((2, 4), np.nan)), True),
-        ("predict None", lambda: net.predict(None), True), ("predict complex", lambda: net.predict(X.astype(complex)), True),
+        ("predict None", lambda: net.predict(None), True),
+        ("predict complex", lambda: net.predict(X.astype(complex)), True),
         ("predict str", lambda: net.predict(X.astype(str)), True), ("predict 'abc'", lambda: net.predict("abc"), True),
         ("predict ragged", lambda: net.predict([[1, 2], [3]]), True),
         ("predict (0,0)", lambda: net.predict(np.empty((0, 0))), True),
@@ -847,7 +848,8 @@ _CRASH_SCRIPT = textwrap.dedent(
         ("fit vd array", lambda: fit(validation_data=X), True),
         ("fit vd features", lambda: fit(validation_data=(X[:, :2], y)), True),
         ("fit vd length", lambda: fit(validation_data=(X, y[:2])), True),
-        ("fit callback raises", lambda: fit(callbacks=[boom]), True), ("fit callback int", lambda: fit(callbacks=[3]), True),
+        ("fit callback raises", lambda: fit(callbacks=[boom]), True),
+        ("fit callback int", lambda: fit(callbacks=[3]), True),
         ("evaluate length", lambda: net.evaluate(X, y[:3]), True),
         ("gradients empty", lambda: net.gradients(X[:0], y[:0]), True),
         ("input_gradient label", lambda: net.input_gradient(X, y + 9), True),
@@ -863,7 +865,8 @@ _CRASH_SCRIPT = textwrap.dedent(
         ("from_bytes empty", lambda: fn.Network.from_bytes(b""), True),
         ("from_bytes magic+ff", lambda: fn.Network.from_bytes(b"FASTNET\0" + b"\xff" * 40), True),
         ("from_bytes range", lambda: fn.Network.from_bytes(bytes(range(256)) * 4), True),
-        ("weights shape", lambda: setw(np.zeros((2, 2))), True), ("weights nan", lambda: setw(np.full((6, 4), np.nan)), True),
+        ("weights shape", lambda: setw(np.zeros((2, 2))), True),
+        ("weights nan", lambda: setw(np.full((6, 4), np.nan)), True),
     ]
     for name, c, must_raise in cases:
         try:

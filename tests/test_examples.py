@@ -2,11 +2,8 @@
 so they must not rot. The full runs and their figures are in each example's docstring."""
 
 import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
-
 from conftest import FANN_DATA, REPO
 
 EXAMPLES = REPO / "examples"

@@ -27,7 +27,7 @@ def load(name: str) -> Tuple[np.ndarray, np.ndarray]:
 
 
 def header(name: str) -> Tuple[int, int, int]:
-    with open(FANN_DIR / name, "r", encoding="ascii") as f:
+    with open(FANN_DIR / name, encoding="ascii") as f:
         n, ni, no = (int(t) for t in f.readline().split()[:3])
     return n, ni, no
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import fastnet as fn
+
 from reference import gradients as ref_gradients
 from reference import one_hot
 

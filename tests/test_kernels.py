@@ -1,5 +1,9 @@
 """Every float32 kernel path this CPU supports (generic, avx2, avx512) against the float64 reference."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -78,3 +82,40 @@ def test_training_agrees_across_isas():
         fn.set_isa(before)
     for name, P in outs.items():
         np.testing.assert_allclose(P, outs["generic"], rtol=1e-3, atol=1e-4, err_msg=name)
+
+
+# FASTNET_ISA is read once, at import: each path forced in a fresh interpreter (as a user on a machine without
+# AVX-512 or AVX2 would get it) trains and predicts like the others; an unusable name falls back with a message.
+_ISA_SCRIPT = """
+import numpy as np, fastnet as fn
+rng = np.random.default_rng(5)
+X = rng.normal(size=(128, 20)).astype(np.float32)
+y = rng.integers(0, 3, 128)
+net = fn.Network([20, 16, 3], seed=0)
+net.fit(X, y, epochs=2, batch_size=8, lr=0.05, momentum=0.9, verbose=0)
+np.save(OUT, net.predict(X))
+print(fn.get_isa())
+"""
+
+
+def _run_with_isa(value, tmp_path):
+    out = tmp_path / f"{value or 'default'}.npy"
+    env = dict(os.environ, FASTNET_ISA=value)
+    proc = subprocess.run([sys.executable, "-c", f"OUT = {str(out)!r}\n" + _ISA_SCRIPT], capture_output=True,
+                          text=True, timeout=120, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip(), proc.stderr, np.load(out)
+
+
+@pytest.mark.parametrize("name", ISAS)
+def test_fastnet_isa_environment_forces_each_path(name, tmp_path):
+    used, err, P = _run_with_isa(name, tmp_path)
+    assert used == name and "not available" not in err
+    _, _, generic = _run_with_isa("generic", tmp_path) if name != "generic" else (None, None, P)
+    np.testing.assert_allclose(P, generic, rtol=1e-3, atol=1e-4)
+
+
+def test_fastnet_isa_unusable_value_falls_back(tmp_path):
+    used, err, _ = _run_with_isa("sse9", tmp_path)
+    assert used == ISAS[0]
+    assert "FASTNET_ISA=sse9 is not available on this CPU" in err

@@ -6,12 +6,12 @@ import pickle
 
 import numpy as np
 import pytest
+from conftest import fann_file
 
 import fastnet as fn
 from fastnet.optimizers import optimizer_from_dict
 
 import reference as ref
-from conftest import fann_file
 
 # ---------------------------------------------------------------- update rules on the raw arenas
 

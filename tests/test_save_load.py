@@ -256,7 +256,8 @@ def test_model_format_error_is_value_error():
 
 
 def test_zero_length_file(tmp_path):
-    with pytest.raises(fn.ModelFormatError, match=r"bad\.fnet: not a valid fastnet model: file is too short \(0 bytes\)"):
+    with pytest.raises(fn.ModelFormatError,
+                       match=r"bad\.fnet: not a valid fastnet model: file is too short \(0 bytes\)"):
         _load_bytes(tmp_path, b"")
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import fastnet as fn
+
 from reference import gradients as ref_gradients
 from reference import one_hot, sgd_step
 
@@ -49,6 +50,7 @@ def test_fit_mse_sigmoid_matches_reference():
     net.fit(X, T, epochs=1, batch_size=batch, lr=3.0, shuffle=False, verbose=0)
     for L, (W, b) in zip(net.layers, ref):
         np.testing.assert_allclose(L.weights, W, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(L.bias, b, rtol=1e-9, atol=1e-12)
 
 
 def test_history_loss_is_mean_of_batch_losses():

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from conftest import fann_file
 
 import fastnet as fn
-from conftest import fann_file
 
 
 def test_mnist_subset_784_64_10(mnist):
@@ -224,7 +224,8 @@ def test_schedules_equal_refitting_with_the_new_rate():
     c = fn.Network([8, 16, 3], seed=0)
     mom = []
     c.fit(X, y, epochs=3, batch_size=16, lr=0.1, verbose=0,
-          callbacks=[fn.schedules.Schedule(momentum=lambda e: 0.5 + 0.1 * e), lambda logs: mom.append(logs["momentum"])])
+          callbacks=[fn.schedules.Schedule(momentum=lambda e: 0.5 + 0.1 * e),
+                     lambda logs: mom.append(logs["momentum"])])
     assert mom == pytest.approx([0.0, 0.6, 0.7])
     with pytest.raises(ValueError, match="lr returned by a callback"):
         c.fit(X, y, epochs=2, verbose=0, callbacks=[lambda logs: {"lr": -1.0}])

@@ -1,0 +1,221 @@
+"""ONNX export: a Network as an ONNX model that onnxruntime (or any ONNX runtime) runs.
+
+The file is written by a small protobuf encoder below (about 60 lines for the handful of ONNX messages a
+feed-forward network needs), so exporting needs neither the ``onnx`` package nor protobuf. The graph, per layer::
+
+    Gemm(x, W, b, transB=1)  ->  activation (Sigmoid | Tanh | Relu | LeakyRelu(alpha) | Softmax(axis=-1))
+
+with W the layer's ``(out_features, in_features)`` weights and a linear layer being the Gemm alone. The input is
+named ``"input"`` with shape ``("batch", inputs)`` (dynamic batch size), the output ``"output"`` with shape
+``("batch", outputs)``; the element type is the network's dtype (float32, or float64 for a float64 network).
+Sparse layers are stored as dense initializers with zeros where there is no connection (so the file holds
+in_features × out_features values per sparse layer). Dropout is a training-time operation and is not exported.
+A leaky_relu layer of a float64 network is written as ``Where(z > 0, z, alpha·z)``: onnxruntime implements the
+LeakyRelu operator for float32 only.
+
+The model uses ONNX opset 13 and IR version 7, which onnxruntime supports since version 1.6.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import struct
+from typing import TYPE_CHECKING, List, Sequence, Union
+
+import numpy as np
+
+from ._format import write_atomic
+
+if TYPE_CHECKING:
+    from .network import Network
+
+__all__ = ["export", "to_bytes", "OPSET", "IR_VERSION", "INPUT_NAME", "OUTPUT_NAME"]
+
+OPSET = 13
+IR_VERSION = 7
+INPUT_NAME = "input"
+OUTPUT_NAME = "output"
+# A protobuf message cannot exceed 2 GiB (parsers refuse it); ONNX's external-data format is not supported here.
+_MAX_BYTES = 2**31 - 1
+
+# onnx.TensorProto.DataType
+_ELEM_TYPE = {np.dtype(np.float32): 1, np.dtype(np.float64): 11}
+# fastnet activation -> (ONNX operator, takes alpha)
+_OPS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu", "leaky_relu": "LeakyRelu", "softmax": "Softmax"}
+
+
+# ------------------------------------------------------------------------------------------ protobuf encoding
+# Wire format: every field is a key varint (field_number << 3 | wire_type) followed by its value; wire type 0 is a
+# varint, 2 a length-delimited byte string (strings, bytes, embedded messages), 5 a little-endian 32-bit value.
+def _varint(n: int) -> bytes:
+    if n < 0:
+        n += 1 << 64  # int64 negatives: ten-byte two's complement
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _int(field: int, value: int) -> bytes:
+    return _varint(field << 3) + _varint(value)
+
+
+def _bytes(field: int, value: bytes) -> bytes:
+    return _varint(field << 3 | 2) + _varint(len(value)) + value
+
+
+def _str(field: int, value: str) -> bytes:
+    return _bytes(field, value.encode("utf-8"))
+
+
+def _float(field: int, value: float) -> bytes:
+    return _varint(field << 3 | 5) + struct.pack("<f", value)
+
+
+# --------------------------------------------------------------------------------------------- ONNX messages
+# Field numbers from onnx/onnx.proto (ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto,
+# ValueInfoProto, TypeProto, TensorShapeProto, OperatorSetIdProto).
+def _tensor(name: str, array: np.ndarray) -> bytes:
+    a = np.ascontiguousarray(array)
+    data = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
+    return (b"".join(_int(1, int(d)) for d in a.shape)  # dims
+            + _int(2, _ELEM_TYPE[a.dtype])  # data_type
+            + _str(8, name)  # name
+            + _bytes(9, data))  # raw_data (little-endian)
+
+
+def _value_info(name: str, elem_type: int, dims: Sequence[Union[int, str]]) -> bytes:
+    shape = b"".join(_bytes(1, _str(2, d) if isinstance(d, str) else _int(1, d)) for d in dims)  # dim_param/value
+    tensor_type = _int(1, elem_type) + _bytes(2, shape)
+    return _str(1, name) + _bytes(2, _bytes(1, tensor_type))  # ValueInfoProto{name, TypeProto{tensor_type}}
+
+
+def _attr_int(name: str, value: int) -> bytes:
+    return _str(1, name) + _int(20, 2) + _int(3, value)  # type INT, i
+
+
+def _attr_float(name: str, value: float) -> bytes:
+    return _str(1, name) + _int(20, 1) + _float(2, value)  # type FLOAT, f
+
+
+def _node(op: str, inputs: Sequence[str], outputs: Sequence[str], name: str, attrs: Sequence[bytes] = ()) -> bytes:
+    return (b"".join(_str(1, i) for i in inputs) + b"".join(_str(2, o) for o in outputs) + _str(3, name)
+            + _str(4, op) + b"".join(_bytes(5, a) for a in attrs))
+
+
+# ------------------------------------------------------------------------------------------------ the model
+def to_bytes(net: Network) -> bytes:
+    """The network as a serialized ONNX ``ModelProto`` (see the module docstring for the graph).
+
+    Parameters
+    ----------
+    net : Network
+        Any fastnet network: dense and sparse layers, every activation, float32 or float64.
+
+    Returns
+    -------
+    bytes
+        The model; ``onnxruntime.InferenceSession(data)`` runs it.
+
+    Raises
+    ------
+    TypeError
+        If ``net`` is not a fastnet Network.
+    ValueError
+        If the model would exceed protobuf's 2 GiB limit (large sparse layers, which are stored dense).
+    """
+    from . import __version__
+    from .network import Network
+
+    if not isinstance(net, Network):
+        raise TypeError(f"to_onnx exports a fastnet.Network, got {type(net).__name__}")
+    dense_values = sum(L.in_features * L.out_features + L.out_features for L in net.layers)
+    size = dense_values * net.dtype.itemsize
+    if size > _MAX_BYTES - (1 << 20):
+        raise ValueError(f"the ONNX model would hold {dense_values:,} values ({size / 2**30:.1f} GiB; sparse layers "
+                         "are exported dense), more than a protobuf file can hold (2 GiB)")
+    elem = _ELEM_TYPE[net.dtype]
+    nodes: List[bytes] = []
+    inits: List[bytes] = []
+    x = INPUT_NAME
+    last = len(net.layers) - 1
+    for i, layer in enumerate(net.layers):
+        w, b = f"layers.{i}.weights", f"layers.{i}.bias"
+        inits.append(_tensor(w, layer.to_dense()))
+        inits.append(_tensor(b, np.asarray(layer.bias)))
+        act = layer.activation
+        z = OUTPUT_NAME if (i == last and act == "linear") else f"layers.{i}.z"
+        nodes.append(_node("Gemm", [x, w, b], [z], f"layers.{i}.gemm", [_attr_int("transB", 1)]))
+        if act == "linear":
+            x = z
+            continue
+        y = OUTPUT_NAME if i == last else f"layers.{i}.y"
+        attrs: List[bytes] = []
+        if act == "leaky_relu" and net.dtype == np.float64:
+            # onnxruntime implements LeakyRelu for float only: y = Where(z > 0, z, alpha * z) runs everywhere
+            zero, alpha = f"layers.{i}.zero", f"layers.{i}.alpha"
+            inits.append(_tensor(zero, np.zeros((), net.dtype)))
+            inits.append(_tensor(alpha, np.array(layer.spec.alpha, net.dtype)))
+            nodes.append(_node("Greater", [z, zero], [f"layers.{i}.positive"], f"layers.{i}.greater"))
+            nodes.append(_node("Mul", [z, alpha], [f"layers.{i}.scaled"], f"layers.{i}.mul"))
+            nodes.append(_node("Where", [f"layers.{i}.positive", z, f"layers.{i}.scaled"], [y], f"layers.{i}.where"))
+            x = y
+            continue
+        if act == "leaky_relu":
+            attrs.append(_attr_float("alpha", float(layer.spec.alpha)))
+        elif act == "softmax":
+            attrs.append(_attr_int("axis", -1))
+        nodes.append(_node(_OPS[act], [z], [y], f"layers.{i}.{act}", attrs))
+        x = y
+    graph = (b"".join(_bytes(1, n) for n in nodes)
+             + _str(2, "fastnet")
+             + b"".join(_bytes(5, t) for t in inits)
+             + _str(10, repr(net))  # doc_string
+             + _bytes(11, _value_info(INPUT_NAME, elem, ["batch", net.num_inputs]))
+             + _bytes(12, _value_info(OUTPUT_NAME, elem, ["batch", net.num_outputs])))
+    return (_int(1, IR_VERSION)
+            + _str(2, "fastnet")  # producer_name
+            + _str(3, __version__)  # producer_version
+            + _bytes(7, graph)
+            + _bytes(8, _str(1, "") + _int(2, OPSET)))  # opset_import: the default domain, version 13
+
+
+def export(net: Network, path: Union[str, os.PathLike[str]]) -> None:
+    """Write ``net`` to ``path`` as an ONNX model, atomically (a failure leaves any previous file intact).
+
+    Parameters
+    ----------
+    net : Network
+        The network to export.
+    path : str or os.PathLike
+        Destination file, conventionally ``*.onnx``.
+
+    Raises
+    ------
+    TypeError
+        If ``path`` is not a str or path-like object.
+    OSError
+        If the file cannot be written (missing folder, a folder at ``path``, no permission, disk full): the
+        subclass for the cause (FileNotFoundError, IsADirectoryError, PermissionError, ...), naming ``path``.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    target = os.fspath(path)
+    if not isinstance(target, str):
+        raise TypeError("path must be a text path, not bytes")
+    data = to_bytes(net)
+    if os.path.isdir(target):
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", target)
+    folder = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(errno.ENOENT, "the folder to write the ONNX file in does not exist", target)
+    try:
+        write_atomic(target, data)
+    except OSError as exc:  # name the file asked for, not write_atomic's temporary file
+        raise OSError(exc.errno, f"cannot write the ONNX file: {exc.strerror or exc}", target) from exc
