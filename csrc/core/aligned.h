@@ -6,8 +6,28 @@
 #include <limits>
 #include <memory>
 #include <new>
+#ifdef _WIN32
+#include <malloc.h>
+#endif
 
 namespace fastnet {
+
+// 64-byte aligned allocation: C++17's std::aligned_alloc, which the Windows C runtime lacks (it has
+// _aligned_malloc, whose blocks must go back through _aligned_free)
+inline void* aligned_malloc64(std::size_t bytes) {
+#ifdef _WIN32
+  return _aligned_malloc(bytes, 64);
+#else
+  return std::aligned_alloc(64, bytes);
+#endif
+}
+inline void aligned_free(void* p) {
+#ifdef _WIN32
+  _aligned_free(p);
+#else
+  std::free(p);
+#endif
+}
 
 template <typename T>
 class AlignedBuffer {
@@ -19,7 +39,7 @@ class AlignedBuffer {
     if (n == 0) return;
     if (n > (std::numeric_limits<std::size_t>::max() - 64) / sizeof(T)) throw std::bad_alloc();
     const std::size_t bytes = (n * sizeof(T) + 63) / 64 * 64;
-    T* p = static_cast<T*>(std::aligned_alloc(64, bytes));
+    T* p = static_cast<T*>(aligned_malloc64(bytes));
     if (!p) throw std::bad_alloc();
     std::memset(static_cast<void*>(p), 0, bytes);
     ptr_.reset(p);
@@ -31,7 +51,7 @@ class AlignedBuffer {
 
  private:
   struct Free {
-    void operator()(T* p) const { std::free(p); }
+    void operator()(T* p) const { aligned_free(p); }
   };
   std::unique_ptr<T, Free> ptr_;
   std::size_t n_ = 0;

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "core/errors.h"
+#include "core/aligned.h"
 #include "kernels/kernels.h"
 
 namespace fastnet::kernels {
@@ -86,7 +87,7 @@ std::string isa_name() { return kernel_table().isa; }
 // networks at once), split into one slice per OpenMP worker; grown, never shrunk, outside parallel regions.
 namespace {
 struct FreeDeleter {
-  void operator()(float* p) const { std::free(p); }
+  void operator()(float* p) const { aligned_free(p); }
 };
 }  // namespace
 
@@ -97,7 +98,7 @@ float* reserve_pack_buffers(int nthreads, std::size_t floats_per_thread) {
   const std::size_t want = stride * static_cast<std::size_t>(nthreads);
   if (want > capacity) {
     block.reset();
-    auto* p = static_cast<float*>(std::aligned_alloc(64, want * sizeof(float)));
+    auto* p = static_cast<float*>(aligned_malloc64(want * sizeof(float)));
     if (!p) throw std::bad_alloc();
     block.reset(p);
     capacity = want;
