@@ -55,6 +55,7 @@ class EarlyStopping:
         self._best_state: Optional[bytes] = None
 
     def set_network(self, net: Network) -> None:
+        """Called by ``fit`` before training, with the network being trained."""
         self._net = net
         self.best = -math.inf if self.higher_is_better else math.inf
         self.best_epoch = self.stopped_epoch = self._wait = 0
@@ -79,6 +80,7 @@ class EarlyStopping:
         return True
 
     def on_train_end(self) -> None:
+        """Called by ``fit`` when training ends (puts back the best weights when asked to)."""
         if self.restore_best_weights and self._net is not None and self._best_state is not None:
             self._net._restore(self._best_state)
 
@@ -113,6 +115,7 @@ class StopAtBitFail:
         self._net: Optional[Network] = None
 
     def set_network(self, net: Network) -> None:
+        """Called by ``fit`` before training, with the network being trained."""
         self._net = net
 
     def __call__(self, logs: Dict[str, Any]) -> bool:
@@ -138,6 +141,7 @@ class StopAfter:
         self._start = 0.0
 
     def set_network(self, net: Any) -> None:
+        """Called by ``fit`` before training, with the network being trained."""
         import time
 
         self._start = time.monotonic()
@@ -148,4 +152,5 @@ class StopAfter:
         return time.monotonic() - self._start < self.seconds
 
     def on_batch(self, logs: Dict[str, Any]) -> bool:
+        """Called between batches (about 50 times an epoch); returning False stops training."""
         return self(logs) if self.between_batches else True

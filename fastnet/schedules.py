@@ -18,6 +18,7 @@ class _Base:
         self.base_lr: Optional[float] = None
 
     def set_network(self, net: Any) -> None:
+        """Called by ``fit`` before training: the base rate is taken afresh from the first epoch's logs."""
         self.base_lr = None  # taken from the first epoch's logs
 
     def __call__(self, logs: Dict[str, Any]) -> Dict[str, float]:
@@ -26,6 +27,7 @@ class _Base:
         return {"lr": self.lr_after(int(logs["epoch"]), logs)}
 
     def lr_after(self, epoch: int, logs: Dict[str, Any]) -> float:
+        """The learning rate for the epoch after ``epoch`` (1-based) completed epochs."""
         raise NotImplementedError
 
 
@@ -39,6 +41,7 @@ class StepDecay(_Base):
         self.step_size, self.gamma = step_size, gamma
 
     def lr_after(self, epoch: int, logs: Dict[str, Any]) -> float:
+        """The learning rate for the epoch after ``epoch`` (1-based) completed epochs."""
         assert self.base_lr is not None
         return self.base_lr * self.gamma ** (epoch // self.step_size)
 
@@ -53,6 +56,7 @@ class ExponentialDecay(_Base):
         self.gamma = gamma
 
     def lr_after(self, epoch: int, logs: Dict[str, Any]) -> float:
+        """The learning rate for the epoch after ``epoch`` (1-based) completed epochs."""
         assert self.base_lr is not None
         return self.base_lr * self.gamma**epoch
 
@@ -67,6 +71,7 @@ class CosineDecay(_Base):
         self.total, self.min_lr = total_epochs, min_lr
 
     def lr_after(self, epoch: int, logs: Dict[str, Any]) -> float:
+        """The learning rate for the epoch after ``epoch`` (1-based) completed epochs."""
         assert self.base_lr is not None
         t = min(epoch, self.total) / self.total
         return max(self.min_lr + (self.base_lr - self.min_lr) * (1 + math.cos(math.pi * t)) / 2, 1e-12)
@@ -85,6 +90,7 @@ class ReduceLROnPlateau:
         self.set_network(None)
 
     def set_network(self, net: Any) -> None:
+        """Called by ``fit`` before training: the base rate is taken afresh from the first epoch's logs."""
         self.best = -math.inf if self.higher_is_better else math.inf
         self.wait = 0
 
