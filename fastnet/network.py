@@ -35,11 +35,11 @@ class History(dict[str, Any]):  # (builtin generic: the class stays a plain dict
 
     @property
     def epochs(self) -> int:
-    """Number of completed epochs recorded."""
+        """Number of completed epochs recorded."""
         return len(self.get("loss", []))
 
     def to_dict(self) -> Dict[str, List[Any]]:
-    """The metrics as a plain dict of lists (JSON-ready)."""
+        """The metrics as a plain dict of lists (JSON-ready)."""
         return {k: list(v) for k, v in self.items()}
 
     def plot(self, path: Union[str, os.PathLike[str]]) -> None:
@@ -142,22 +142,22 @@ class Network:
     # ---------------------------------------------------------------- description
     @property
     def num_inputs(self) -> int:
-    """Input features (the first layer's in_features)."""
+        """Input features (the first layer's in_features)."""
         return self.specs[0].in_features
 
     @property
     def num_outputs(self) -> int:
-    """Outputs (the last layer's out_features)."""
+        """Outputs (the last layer's out_features)."""
         return self.specs[-1].out_features
 
     @property
     def sizes(self) -> List[int]:
-    """``[inputs, layer 1 outputs, ..., outputs]``, e.g. ``[784, 256, 10]``."""
+        """``[inputs, layer 1 outputs, ..., outputs]``, e.g. ``[784, 256, 10]``."""
         return [self.num_inputs] + [s.out_features for s in self.specs]
 
     @property
     def num_parameters(self) -> int:
-    """Trainable values: connections (weights) plus biases, over all layers."""
+        """Trainable values: connections (weights) plus biases, over all layers."""
         return sum(L.nnz + L.out_features for L in self.layers)
 
     def randomize_weights(self, low: float = -0.1, high: float = 0.1, seed: Optional[int] = None) -> None:

@@ -90,7 +90,7 @@ class ReduceLROnPlateau:
         self.set_network(None)
 
     def set_network(self, net: Any) -> None:
-        """Called by ``fit`` before training: the base rate is taken afresh from the first epoch's logs."""
+        """Called by ``fit`` before training: the plateau watch starts afresh."""
         self.best = -math.inf if self.higher_is_better else math.inf
         self.wait = 0
 
