@@ -109,7 +109,7 @@ class MLPClassifier(_Clf, _MLP):
     """A multi-layer perceptron classifier (softmax output, cross-entropy), trained by fastnet."""
 
     def fit(self, X: Any, y: Any) -> MLPClassifier:
-    """Train a new network on (X, y) for ``epochs`` epochs; returns self."""
+        """Train a new network on (X, y) for ``epochs`` epochs; returns self."""
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
@@ -138,13 +138,13 @@ class MLPClassifier(_Clf, _MLP):
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
-    """Class probabilities (n, n_classes), columns in the order of ``classes_``."""
+        """Class probabilities (n, n_classes), columns in the order of ``classes_``."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float32, reset=False)
         return self.network_.predict(X).astype(np.float64)
 
     def predict(self, X: Any) -> np.ndarray:
-    """Predictions for X: class labels (classifier) or values (regressor)."""
+        """Predictions for X: class labels (classifier) or values (regressor)."""
         P = self.predict_proba(X)
         labels: np.ndarray = self.classes_[np.argmax(P, axis=1)]
         return labels
@@ -172,7 +172,7 @@ class MLPRegressor(_Reg, _MLP):
         return X, Y2
 
     def fit(self, X: Any, y: Any) -> MLPRegressor:
-    """Train a new network on (X, y) for ``epochs`` epochs; returns self."""
+        """Train a new network on (X, y) for ``epochs`` epochs; returns self."""
         X2, Y2 = self._setup(X, y)
         self._train(X2, Y2, self.epochs)
         return self
@@ -189,7 +189,7 @@ class MLPRegressor(_Reg, _MLP):
         return self
 
     def predict(self, X: Any) -> np.ndarray:
-    """Predictions for X: class labels (classifier) or values (regressor)."""
+        """Predictions for X: class labels (classifier) or values (regressor)."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float32, reset=False)
         P = self.network_.predict(X).astype(np.float64)
