@@ -12,8 +12,9 @@ fastnet's sigmoid), for the same number of epochs, with the same algorithm and F
   uniform in [-0.1, 0.1] as FANN creates them, ``fann_set_training_algorithm`` (FANN_TRAIN_RPROP is FANN's
   default, FANN_TRAIN_QUICKPROP), its default error function (FANN_ERRORFUNC_TANH), ``fann_train_epoch`` per
   epoch (FANN's C loop: one pass computing the summed slopes, then the update).
-* fastnet: ``fn.Network(sizes, activation="sigmoid", output="sigmoid", loss="mse")`` with its default
-  initialization, ``net.fit(X, Y, epochs, optimizer=fn.RPROP() | fn.Quickprop())`` on ``--threads`` threads.
+* fastnet: ``fn.Network(sizes, activation="sigmoid", output="sigmoid", loss="fann_tanh")`` (FANN's default
+  error function; ``--loss mse`` for the plain one) with its default initialization,
+  ``net.fit(X, Y, epochs, optimizer=fn.RPROP() | fn.Quickprop())`` on ``--threads`` threads.
 
 Each library runs --repeats times (FANN seeds its own generator from the clock; fastnet takes seeds
 seed, seed+1, ...). Reported per set and algorithm: seconds per epoch (training only, median run) and fastnet's
@@ -96,9 +97,10 @@ def fann_fit(lib, sizes: List[int], algorithm: str, X: np.ndarray, Y: np.ndarray
     return seconds, predict, lambda: lib.fann_destroy(ann)
 
 
-def fastnet_fit(sizes: List[int], algorithm: str, X: np.ndarray, Y: np.ndarray, epochs: int, seed: int):
+def fastnet_fit(sizes: List[int], algorithm: str, X: np.ndarray, Y: np.ndarray, epochs: int, seed: int,
+                loss: str = "fann_tanh"):
     opt = fn.RPROP() if algorithm == "rprop" else fn.Quickprop()
-    net = fn.Network(sizes, activation="sigmoid", output="sigmoid", loss="mse", seed=seed)
+    net = fn.Network(sizes, activation="sigmoid", output="sigmoid", loss=loss, seed=seed)
     t0 = time.perf_counter()
     net.fit(X, Y, epochs=epochs, optimizer=opt, verbose=0)
     return time.perf_counter() - t0, net.predict
@@ -120,6 +122,8 @@ def main() -> int:
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--epochs-scale", type=float, default=1.0, help="multiply every set's epoch count")
     ap.add_argument("--seed", type=int, default=0, help="fastnet's first seed (FANN seeds itself from the clock)")
+    ap.add_argument("--loss", default="fann_tanh", choices=["fann_tanh", "mse"],
+                    help="fastnet's error function (FANN's default is its tanh error function)")
     ap.add_argument("--repeats", type=int, default=3, help="runs per library and set; errors are averaged")
     ap.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "fann"))
     ap.add_argument("--out", default=str(REPO / "bench" / "results"))
@@ -142,7 +146,8 @@ def main() -> int:
             ap.error(f"unknown algorithm {a!r} (rprop, quickprop)")
     head = (f"# FANN 2.2 vs fastnet, full-batch algorithms\n\n{datetime.datetime.now():%Y-%m-%d %H:%M}, "
             f"{platform.processor() or platform.machine()}, fastnet {fn.__version__} ISA {fn.get_isa()} on "
-            f"{args.threads} thread(s), FANN {libpath}, load average {os.getloadavg()[0]:.2f}\n")
+            f"{args.threads} thread(s), fastnet loss {args.loss}, FANN {libpath}, {args.repeats} runs each, "
+            f"load average {os.getloadavg()[0]:.2f}\n")
     print(head)
     cols = ["set", "algorithm", "shape", "epochs", "FANN s/epoch", "fastnet s/epoch", "speed-up",
             "FANN train MSE", "fastnet train MSE", "FANN test MSE", "fastnet test MSE", "FANN test acc",
@@ -168,7 +173,7 @@ def main() -> int:
                 f_sec, f_pred, f_free = fann_fit(lib, sizes, algo, X, Y, epochs)
                 f_runs.append((f_sec, scores(f_pred(X), Y)[0], *scores(f_pred(Xt), Yt)))
                 f_free()
-                n_sec, n_pred = fastnet_fit(sizes, algo, X, Y, epochs, args.seed + r)
+                n_sec, n_pred = fastnet_fit(sizes, algo, X, Y, epochs, args.seed + r, args.loss)
                 n_runs.append((n_sec, scores(n_pred(X), Y)[0], *scores(n_pred(Xt), Yt)))
             # time: the median run; errors and accuracy: the mean over runs
             f_sec, n_sec = float(np.median([r[0] for r in f_runs])), float(np.median([r[0] for r in n_runs]))

@@ -41,6 +41,8 @@ Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t 
       layers_.push_back(std::make_unique<Dense<T>>(c));
   }
   const Act out = layers_.back()->activation();
+  FASTNET_CHECK(loss != Loss::FannTanh || out != Act::Softmax,
+                "loss 'fann_tanh' (FANN's tanh error function) is for per-output activations, not softmax");
   FASTNET_CHECK(loss != Loss::CrossEntropy || out == Act::Softmax || out == Act::Sigmoid,
                 "loss 'cross_entropy' needs a 'softmax' or 'sigmoid' output layer, got another activation; "
                 "use loss='mse' or change the output activation");

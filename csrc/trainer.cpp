@@ -28,6 +28,7 @@ namespace {
 // FANN's MSE (mean over samples and outputs of (y−t)²) from fastnet's mean loss, for SARPROP: the MSE loss is
 // ½·Σ(y−t)² per sample; for cross-entropy the loss itself stands in for it
 double fann_mse(Loss loss, double mean_loss, int outputs) {
+  if (loss == Loss::FannTanh) return mean_loss / (2.0 * outputs);  // Σ 2e·atanh(e) + ln(1 − e²) ≈ 2e² for small e
   return loss == Loss::MSE ? 2.0 * mean_loss / outputs : mean_loss;
 }
 }  // namespace

@@ -20,7 +20,7 @@ from .optimizers import SGD, Optimizer, optimizer_from_dict
 
 __all__ = ["Network", "History", "load", "model_info", "LOSSES"]
 
-LOSSES = {"mse": 0, "cross_entropy": 1}
+LOSSES = {"mse": 0, "cross_entropy": 1, "fann_tanh": 2}
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 
 Callback = Callable[[Dict[str, Any]], Optional[bool]]
@@ -96,10 +96,12 @@ class Network:
         Hidden-layer activation for the integer shorthand (linear, sigmoid, tanh, relu, leaky_relu).
     output : str
         Output-layer activation for the shorthand (any of the above, or softmax).
-    loss : {"cross_entropy", "mse"}, optional
+    loss : {"cross_entropy", "mse", "fann_tanh"}, optional
         Default: cross_entropy for a softmax output, mse otherwise. cross_entropy is categorical for softmax
-        outputs and binary (per output) for sigmoid outputs; mse is ½·Σ(y−t)² per sample. The reported loss and
-        the gradients are of the mean over the batch.
+        outputs and binary (per output) for sigmoid outputs; mse is ½·Σ(y−t)² per sample; fann_tanh is FANN's
+        default training error function (FANN_ERRORFUNC_TANH: the error e = y−t, halved for tanh outputs, enters
+        the gradient as 2·atanh(e), pressing hard on large errors; the loss is its integral,
+        Σ 2e·atanh(e) + ln(1−e²)). The reported loss and the gradients are of the mean over the batch.
     seed : int
         Seeds the weights and every shuffle: same seed and thread count give bit-identical training.
     dtype : {"float32", "float64"}

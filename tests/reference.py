@@ -47,6 +47,10 @@ def act_jvp(name: str, z: np.ndarray, g: np.ndarray, alpha: float = 0.01) -> np.
 
 
 def loss_value(loss: str, out_act: str, y: np.ndarray, t: np.ndarray) -> float:
+    if loss == "fann_tanh":  # FANN_ERRORFUNC_TANH: gradient 2·atanh(e), e = y − t (halved for tanh outputs)
+        h = 0.5 if out_act == "tanh" else 1.0
+        e = h * (y - t)
+        return float(((2 * e * np.arctanh(e) + np.log(1 - e * e)) / h).sum(axis=1).mean())
     if loss == "mse":
         return float(0.5 * ((y - t) ** 2).sum(axis=1).mean())
     if out_act == "softmax":
@@ -57,6 +61,9 @@ def loss_value(loss: str, out_act: str, y: np.ndarray, t: np.ndarray) -> float:
 def loss_grad_y(loss: str, out_act: str, y: np.ndarray, t: np.ndarray) -> np.ndarray:
     """dL/dy of the batch-mean loss."""
     B = y.shape[0]
+    if loss == "fann_tanh":
+        h = 0.5 if out_act == "tanh" else 1.0
+        return 2 * np.arctanh(h * (y - t)) / B
     if loss == "mse":
         return (y - t) / B
     if out_act == "softmax":

@@ -14,12 +14,16 @@ HIDDEN = ["linear", "sigmoid", "tanh", "relu", "leaky_relu"]
 OUTPUT_LOSS = [(o, "mse") for o in ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"]] + [
     ("softmax", "cross_entropy"),
     ("sigmoid", "cross_entropy"),
+    ("sigmoid", "fann_tanh"),
+    ("tanh", "fann_tanh"),
 ]
 
 
 def make_targets(rng, out_act, loss, B, O):
     if out_act == "softmax":
         return one_hot(rng.integers(0, O, B), O)
+    if loss == "fann_tanh" and out_act == "tanh":  # within the error function's domain |e| < 1
+        return rng.uniform(-0.9, 0.9, (B, O))
     if out_act == "sigmoid" or loss == "cross_entropy":
         return rng.uniform(0.05, 0.95, (B, O))
     return rng.normal(size=(B, O))

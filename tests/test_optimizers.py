@@ -381,3 +381,15 @@ def test_divergence_keeps_weights(opt, small):
     with pytest.raises(FloatingPointError, match="diverged.*epoch 1"):
         net.fit(Xbad, np.zeros((len(X), 1)), optimizer=opt, verbose=0, epochs=2)
     assert np.array_equal(before, net.layers[0].weights)
+
+
+def test_fann_tanh_loss_by_hand():
+    """FANN_ERRORFUNC_TANH: the output error e enters as 2·atanh(e) (tanh outputs: e halved), clipped to ±17."""
+    net = fn.Network([fn.Dense(1, 2, "linear")], loss="fann_tanh", dtype="float64")
+    net.layers[0].weights = np.zeros((2, 1))
+    net.layers[0].bias = np.array([0.5, 3.0])  # outputs 0.5 and 3.0 for any input
+    g = net.gradients(np.zeros((1, 1)), np.array([[0.0, 0.0]]))[0]["bias"]
+    assert g[0] == pytest.approx(2 * np.arctanh(0.5))
+    assert g[1] == pytest.approx(17.0)  # |e| > 0.9999999: FANN's constant
+    with pytest.raises(ValueError, match="fann_tanh"):
+        fn.Network([2, 3], output="softmax", loss="fann_tanh")

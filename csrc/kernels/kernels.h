@@ -18,7 +18,10 @@
 namespace fastnet::kernels {
 
 enum class Act : int { Linear = 0, Sigmoid, Tanh, Relu, LeakyRelu, Softmax };
-enum class Loss : int { MSE = 0, CrossEntropy };
+// FannTanh: FANN's default training error function (FANN_ERRORFUNC_TANH): the output error e = y − t (halved for
+// a tanh output) enters the gradient as 2·atanh(e) instead of e, which pushes hard on large errors; its loss value is
+// the matching integral, Σ 2e·atanh(e) + ln(1 − e²) (times 2 for tanh outputs), so gradients check against it.
+enum class Loss : int { MSE = 0, CrossEntropy, FannTanh };
 
 // ---------------------------------------------------------------- dense: reference (spec, any T)
 // out = inp · weightᵀ + bias

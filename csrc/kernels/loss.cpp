@@ -35,6 +35,22 @@ double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const 
                static_cast<double>(T(1) - tr[o]) * std::log(std::max(T(1) - yr[o], tiny));
         if (dr) dr[o] = (yr[o] - tr[o]) * inv_b;
       }
+    } else if (loss == Loss::FannTanh) {
+      // FANN's fann_compute_MSE: e clipped to ±0.9999999 (FANN then uses ±17 for the gradient; the loss continues
+      // linearly with that slope so the two stay consistent)
+      const bool sym = out_act == Act::Tanh;
+      const double half = sym ? 0.5 : 1.0, lim = 0.9999999;
+      for (int o = 0; o < O; ++o) {
+        const double e = (static_cast<double>(yr[o]) - tr[o]) * half;
+        const double a = std::min(std::fabs(e), lim);
+        double value = 2 * a * std::atanh(a) + std::log1p(-a * a), grad = 2 * std::atanh(a);
+        if (std::fabs(e) > lim) {
+          grad = 17.0;
+          value += grad * (std::fabs(e) - lim);
+        }
+        row += value / half;  // d/dy of (1/half)·Λ(half·(y − t)) is exactly FANN's 2·atanh(e)
+        if (dr) dr[o] = static_cast<T>((e < 0 ? -grad : grad) * inv_b);
+      }
     } else {  // MSE: ½ Σ (y − t)²
       for (int o = 0; o < O; ++o) {
         const T e = yr[o] - tr[o];
@@ -49,7 +65,7 @@ double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const 
     }
     total += row;
   }
-  if (dz && loss == Loss::MSE && out_act != Act::Softmax)
+  if (dz && (loss == Loss::MSE || loss == Loss::FannTanh) && out_act != Act::Softmax)
     activation_backward(out_act, dz, y, static_cast<std::size_t>(B) * O, alpha);
   return total / B;
 }
