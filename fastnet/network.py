@@ -288,6 +288,7 @@ class Network:
         track_gradients: bool = False,
         optimizer: Optional[Optimizer] = None,
         on_nonfinite: str = "raise",
+        callback_every: Optional[int] = None,
     ) -> History:
         """Train: mini-batch SGD by default (momentum, optional Nesterov, L2 weight decay on weights, not biases),
         or any optimizer of fastnet.optimizers (Adam, FANN's RPROP, Quickprop, SARPROP).
@@ -328,6 +329,9 @@ class Network:
             After every epoch record each layer's gradient norm ‖∂C/∂b‖ (over its neurons' biases, on the first
             1,024 training samples) in ``history["grad_norms"]``: the speed at which each layer's neurons learn,
             comparable between layers of the same width (vanishing gradients show as small early layers).
+        callback_every : int, optional
+            Batches between the calls of callbacks' ``on_batch`` method (and of the progress bar); default about
+            2% of an epoch.
         on_nonfinite : {"raise", "skip"}
             What a batch whose loss is NaN or infinite does: "raise" stops training with FloatingPointError naming
             the epoch and batch (the weights are those from before it); "skip" leaves the weights as they were,
@@ -409,6 +413,8 @@ class Network:
         # call back about 50 times an epoch: the bar moves and Ctrl-C is noticed within ~2% of an epoch,
         # while the loop stays in C++ for thousands of samples between calls
         progress_every = max(1, n_batches // 50)
+        if callback_every is not None:
+            progress_every = check_int(callback_every, "callback_every", 1)
 
         def hook(log: Dict[str, Any]) -> Any:
             if not classifier:

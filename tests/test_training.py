@@ -405,3 +405,25 @@ def test_skip_nonfinite_batches():
         assert np.all(np.isfinite(net.layers[0].weights))
     with pytest.raises(ValueError, match="on_nonfinite"):
         net.fit(X, Y, on_nonfinite="ignore", verbose=0)
+
+
+def test_callback_every_n_batches():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int32)
+    seen = []
+
+    class Watch:
+        def __call__(self, logs):
+            return True
+
+        def on_batch(self, logs):
+            seen.append((logs["epoch"], logs["samples_done"]))
+            return logs["epoch"] < 2 or logs["samples_done"] < 60  # stop in the middle of epoch 2
+
+    net = fn.Network([3, 4, 2], seed=0)
+    h = net.fit(X, y, epochs=5, batch_size=10, callbacks=[Watch()], callback_every=3, verbose=0)
+    assert seen[:3] == [(1, 30), (1, 60), (1, 90)]
+    assert seen[-1] == (2, 60) and h.epochs == 1
+    with pytest.raises(ValueError, match="callback_every"):
+        net.fit(X, y, callback_every=0, verbose=0)
