@@ -7,7 +7,7 @@
 
 __version__ = "0.1.0"
 
-from . import _core, datasets, optimizers, schedules
+from . import _core, datasets, distributed, optimizers, schedules
 from .fann import load_fann, save_fann
 from ._format import ModelFormatError
 from .callbacks import EarlyStopping, StopAfter, StopAtBitFail, StopAtError
@@ -17,8 +17,8 @@ from .optimizers import SARPROP, SGD, Adam, Quickprop, RPROP, fann_training
 
 __all__ = [
     "Network", "Dense", "Sparse", "SET", "Layer", "History", "load", "model_info", "load_fann", "save_fann",
-    "ModelFormatError", "EarlyStopping", "StopAtError", "StopAtBitFail", "StopAfter", "datasets", "schedules",
-    "optimizers", "SGD", "Adam", "RPROP", "Quickprop", "SARPROP", "fann_training",
+    "ModelFormatError", "EarlyStopping", "StopAtError", "StopAtBitFail", "StopAfter", "datasets", "distributed",
+    "schedules", "optimizers", "SGD", "Adam", "RPROP", "Quickprop", "SARPROP", "fann_training",
     "set_num_threads", "get_num_threads", "available_isas", "get_isa", "set_isa", "__version__",
 ]
 
