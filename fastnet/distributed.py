@@ -44,6 +44,7 @@ from __future__ import annotations
 import gzip
 import os
 import sys
+import time
 import traceback
 import warnings
 import zlib
@@ -416,6 +417,7 @@ def _abort(comm: Any, exc: BaseException) -> None:
                      f"{type(exc).__name__}: {exc}\n{tb}"
                      f"fastnet.distributed: rank {rank} aborts the MPI job so that no rank waits forever\n")
     sys.stderr.flush()
+    time.sleep(0.5)  # let the launcher forward the message before MPI_Abort has every process killed
     comm.Abort(1)
 
 
@@ -462,10 +464,11 @@ def save_on_rank0(net: Any, path: PathLike, comm: Any) -> None:
 
 
 # ====================================================================== fit
-def _architecture(net: Any) -> Dict[str, Any]:
-    return {"dtype": net.dtype.name, "loss": net.loss,
-            "layers": [("sparse" if isinstance(s, Sparse) else "dense", s.in_features, s.out_features,
-                        s.activation, float(s.alpha), float(s.dropout)) for s in net.specs]}
+def _architecture(net: Any) -> str:
+    layers = [f"{'Sparse' if isinstance(s, Sparse) else 'Dense'}({s.in_features}, {s.out_features}, "
+              f"{s.activation!r}" + (f", alpha={s.alpha}" if s.activation == "leaky_relu" else "")
+              + (f", dropout={s.dropout}" if s.dropout else "") + ")" for s in net.specs]
+    return f"[{', '.join(layers)}], loss={net.loss!r}, dtype={net.dtype.name!r}"
 
 
 def _differences(infos: List[Dict[str, Any]]) -> List[str]:
@@ -653,7 +656,6 @@ def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], b
     for cb in callbacks:
         if hasattr(cb, "set_network"):
             cb.set_network(net)
-    import time
 
     def compute(xb: np.ndarray, lb: Optional[np.ndarray], tb: Optional[np.ndarray]) -> Tuple[float, int]:
         nonlocal drop_state
