@@ -57,7 +57,7 @@ from .layers import SET, Sparse
 from .optimizers import SGD, Optimizer
 
 __all__ = ["fit", "shard_indices", "shard", "load_idx_shard", "load_fann_data_shard", "load_mnist_shard",
-           "save_on_rank0", "in_sync", "step_bounds"]
+           "save_on_rank0", "in_sync", "step_bounds", "last_fit_profile"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 _MODES = ("contiguous", "strided")
@@ -464,6 +464,13 @@ def save_on_rank0(net: Any, path: PathLike, comm: Any) -> None:
 
 
 # ====================================================================== fit
+#: Where the last distributed fit of this process spent its training steps (a diagnostic): ``steps``, and seconds
+#: in ``gradient_seconds`` (forward + backward of this rank's share), ``wait_seconds`` (the small Allreduce of
+#: loss and accuracy, where a rank also waits for slower ones), ``allreduce_seconds`` (the in-place Allreduce of
+#: the ``gradient_bytes``-byte gradient arena) and ``update_seconds`` (the optimizer step). Validation, callbacks
+#: and SET are not included.
+last_fit_profile: Dict[str, float] = {}
+
 def _architecture(net: Any) -> str:
     layers = [f"{'Sparse' if isinstance(s, Sparse) else 'Dense'}({s.in_features}, {s.out_features}, "
               f"{s.activation!r}" + (f", alpha={s.alpha}" if s.activation == "leaky_relu" else "")
@@ -676,6 +683,8 @@ def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], b
             f"training diverged: the loss became {loss} at epoch {epoch}{where} (the weights are those from before "
             f"that {'epoch' if full else 'batch'}); lower the learning rate or check the data"))
 
+    clock = time.perf_counter
+    prof = [0.0, 0.0, 0.0, 0.0, 0]  # seconds: gradients, wait + statistics, gradient Allreduce, update; steps
     try:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
@@ -686,6 +695,7 @@ def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], b
                 spec["momentum"] = control["momentum"]
             loss_sum, correct, done = 0.0, 0.0, 0
             if full:  # the gradient summed over the shard (in chunks), summed over the ranks: one update
+                t0 = clock()
                 chunks = range(0, n_local, _FULL_BATCH_CHUNK)
                 acc = np.zeros_like(grad) if len(chunks) > 1 else grad
                 for s in chunks:
@@ -701,18 +711,25 @@ def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], b
                     grad[:] = acc
                     del acc
                 stats[:] = (loss_sum, correct)
+                t1 = clock()
                 comm.Allreduce(MPI.IN_PLACE, stats)
+                t2 = clock()
                 comm.Allreduce(MPI.IN_PLACE, grad)
+                t3 = clock()
                 loss_sum, correct, done = float(stats[0]), float(stats[1]), total
                 if not np.isfinite(loss_sum):
                     raise diverged(loss_sum / total, epoch, 0)
                 core.apply_gradients(spec, total, _fann_mse(net, loss_sum / total))
                 if p["max_norm"] > 0:
                     core.constrain(0.0, p["max_norm"])
+                t4 = clock()
+                for i, dt in enumerate((t1 - t0, t2 - t1, t3 - t2, t4 - t3, 1)):
+                    prof[i] += dt
             else:
                 if p["shuffle"]:
                     order = gen.permutation(n_local)
                 for k in range(steps):
+                    t0 = clock()
                     lo, hi = int(lo_hi[k]), int(lo_hi[k + 1])
                     c, C = hi - lo, int(counts[k])
                     if c > 0:
@@ -732,13 +749,22 @@ def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], b
                     else:
                         grad.fill(0)
                         stats[:] = 0.0
-                    comm.Allreduce(MPI.IN_PLACE, stats)
+                    t1 = clock()
+                    comm.Allreduce(MPI.IN_PLACE, stats)  # (also where a rank waits for a slower one)
+                    t2 = clock()
                     comm.Allreduce(MPI.IN_PLACE, grad)
+                    t3 = clock()
                     if not np.isfinite(stats[0]):
                         raise diverged(stats[0] / C, epoch, k)
                     core.apply_gradients(spec, C)
                     if p["l1"] > 0 or p["max_norm"] > 0:
                         core.constrain(control["lr"] * p["l1"], p["max_norm"])
+                    t4 = clock()
+                    prof[0] += t1 - t0
+                    prof[1] += t2 - t1
+                    prof[2] += t3 - t2
+                    prof[3] += t4 - t3
+                    prof[4] += 1
                     loss_sum += float(stats[0])
                     correct += float(stats[1])
                     done += C
@@ -799,6 +825,10 @@ def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], b
             if verdict is False:
                 break
     finally:
+        last_fit_profile.clear()
+        last_fit_profile.update(steps=prof[4], gradient_seconds=prof[0], wait_seconds=prof[1],
+                                allreduce_seconds=prof[2], update_seconds=prof[3],
+                                gradient_bytes=int(net._core.grad_arena().nbytes))
         for cb in callbacks:
             if hasattr(cb, "on_train_end"):
                 cb.on_train_end()
