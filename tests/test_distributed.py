@@ -142,9 +142,9 @@ def test_bad_arguments_raise_the_same_error_on_every_rank(error_run, case, kind,
 
 
 @needs_mpi
-def test_job_stays_usable_after_collective_errors_and_saves_on_rank0(error_run):
+def test_job_stays_usable_after_collective_errors_syncs_seeds_and_saves_on_rank0(error_run):
     results = error_run[4]
-    assert all(r["in_sync"] and r["saved"] for r in results)
+    assert all(r["in_sync"] and r["saved"] and r["seeds_synced"] for r in results)
 
 
 @needs_mpi

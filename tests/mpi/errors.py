@@ -55,6 +55,10 @@ net = dense()
 net.fit(Xs, ys, comm=comm, epochs=1, batch_size=16, verbose=0)
 fn.distributed.save_on_rank0(net, os.path.join(outdir, "model.fnet"), comm)
 results["in_sync"] = fn.distributed.in_sync(net, comm)
+# ranks that built their networks with different seeds (or dtypes float64) still train one network: rank 0's
+other = fn.Network([12, 16, 3], seed=rank * 99, dtype="float64")
+other.fit(Xs, ys, comm=comm, epochs=1, batch_size=16, verbose=0)
+results["seeds_synced"] = fn.distributed.in_sync(other, comm)
 results["saved"] = os.path.exists(os.path.join(outdir, "model.fnet"))
 with open(os.path.join(outdir, f"errors.rank{rank}.json"), "w") as f:
     json.dump(results, f)
