@@ -246,6 +246,13 @@ void bind_network(py::module_& m, const char* name) {
         ScopedFlushDenormals ftz;
         n.optimizer_step(c, n.grads(), num_data, mse);
       }, py::arg("optimizer"), py::arg("num_data"), py::arg("mse") = 0.0)
+      .def("constrain", [](Net& n, double l1_step, double max_norm) {
+        // fit's L1 proximal step (l1_step = lr·l1) and max-norm after an update (for apply_gradients callers)
+        FASTNET_CHECK(l1_step >= 0.0 && max_norm >= 0.0, "l1_step and max_norm must be >= 0");
+        auto lock = lock_network(n);
+        py::gil_scoped_release release;
+        n.constrain(static_cast<T>(l1_step), static_cast<T>(max_norm));
+      }, py::arg("l1_step"), py::arg("max_norm"))
       .def("get_rng_state", [](Net& n) {
         const uint64_t* s = n.rng().state();
         return std::vector<uint64_t>(s, s + 4);

@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 
 from typing import List
 
-from . import _core, datasets, metrics, optimizers, schedules
+from . import _core, datasets, distributed, metrics, optimizers, schedules
 from ._format import ModelFormatError
 from .callbacks import EarlyStopping, StopAfter, StopAtBitFail, StopAtError
 from .fann import load_fann, save_fann
@@ -19,8 +19,8 @@ from .optimizers import RPROP, SARPROP, SGD, Adam, Quickprop, fann_training
 
 __all__ = [
     "Network", "Dense", "Sparse", "SET", "Layer", "History", "load", "model_info", "load_fann", "save_fann",
-    "ModelFormatError", "EarlyStopping", "StopAtError", "StopAtBitFail", "StopAfter", "datasets", "schedules",
-    "metrics", "optimizers", "SGD", "Adam", "RPROP", "Quickprop", "SARPROP", "fann_training",
+    "ModelFormatError", "EarlyStopping", "StopAtError", "StopAtBitFail", "StopAfter", "datasets", "distributed",
+    "schedules", "metrics", "optimizers", "SGD", "Adam", "RPROP", "Quickprop", "SARPROP", "fann_training",
     "set_num_threads", "get_num_threads", "available_isas", "get_isa", "set_isa", "__version__",
 ]
 

@@ -289,6 +289,7 @@ class Network:
         optimizer: Optional[Optimizer] = None,
         on_nonfinite: str = "raise",
         callback_every: Optional[int] = None,
+        comm: Any = None,
     ) -> History:
         """Train: mini-batch SGD by default (momentum, optional Nesterov, L2 weight decay on weights, not biases),
         or any optimizer of fastnet.optimizers (Adam, FANN's RPROP, Quickprop, SARPROP).
@@ -339,6 +340,9 @@ class Network:
         validation_split : float in [0, 1)
             Hold out this fraction of (X, y) — the last samples, before any shuffling — as validation data.
             Not combined with validation_data.
+        comm : mpi4py communicator, optional
+            Data-parallel training over MPI: X and y are this rank's shard, ``batch_size`` the global batch, and
+            every rank of ``comm`` calls fit with the same arguments (see fastnet.distributed).
 
         Returns
         -------
@@ -347,6 +351,17 @@ class Network:
             Ctrl-C stops at the next batch boundary (weights of the last completed batch) and raises
             KeyboardInterrupt, whose ``history`` attribute holds the completed epochs.
         """
+        if comm is not None:
+            from .distributed import fit as fit_distributed
+
+            if on_nonfinite != "raise" or callback_every is not None:
+                raise ValueError("on_nonfinite and callback_every are not supported with comm= (distributed fit)")
+            hist: History = fit_distributed(
+                self, X, y, comm, epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum, nesterov=nesterov,
+                weight_decay=weight_decay, shuffle=shuffle, validation_data=validation_data, verbose=verbose,
+                callbacks=callbacks, rewire=rewire, validation_split=validation_split, l1=l1, max_norm=max_norm,
+                track_gradients=track_gradients, optimizer=optimizer)
+            return hist
         Xa, labels, targets = self._xy(X, y)
         epochs = check_int(epochs, "epochs", 0)
         sgd_args = [k for k, v in (("lr", lr), ("momentum", momentum), ("nesterov", nesterov),

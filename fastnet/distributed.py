@@ -1,0 +1,870 @@
+"""Data-parallel training over MPI (mpi4py): ``net.fit(X_shard, y_shard, ..., comm=MPI.COMM_WORLD)``.
+
+Launch one process per rank (``mpiexec -n 4 python train.py``); each loads only its shard of the data
+(:func:`shard`, :func:`load_mnist_shard`, :func:`load_idx_shard`, :func:`load_fann_data_shard`) and calls
+``fit`` with the same arguments. Training is synchronous:
+
+- At the start of every ``fit`` the ranks check that they agree (architecture, dtype, loss, optimizer and its
+  hyper-parameters, epochs, batch size, ...; every rank has data of the right shape) and raise the same error
+  everywhere if not. Then rank 0's network — weights, optimizer state, random-generator state and sparse
+  topologies — is broadcast to every rank.
+- ``batch_size`` is the *global* batch. Each step takes the next ``batch_size`` samples of the round-robin
+  interleaving of the shards (rank 0's first sample, rank 1's first, ..., rank 0's second, ...; a rank whose
+  shard is used up drops out of the rotation), so every rank computes the mean-loss gradient of its share, the
+  shares are weighted by their sample counts and summed in place over the flat gradient arena with one
+  ``MPI_Allreduce``, and every rank applies the same optimizer update: the weights stay bit-identical and the
+  step equals a single-process step on the same global batch (to float rounding). With shards made by
+  ``shard(..., mode="strided")`` and ``shuffle=False``, a run on any number of ranks takes the same batches
+  as ``net.fit(X, y, shuffle=False)`` in one process.
+- The full-batch optimizers (RPROP, Quickprop, SARPROP) sum the gradient over each shard and Allreduce the sum:
+  one update per epoch from the gradient over the whole (distributed) training set, as in FANN.
+- ``shuffle=True`` permutes each rank's shard every epoch (samples do not move between ranks).
+- Validation: each rank evaluates its own ``validation_data`` (or the last ``validation_split`` of its shard);
+  loss and accuracy are reduced across ranks weighted by sample counts, so they are those of the union.
+- SET rewiring (``rewire=fn.SET(...)``) is done on rank 0 and the new topology broadcast.
+- Random streams: the network's generator stays identical on every rank (it drives SET rewiring and
+  SARPROP's noise). Dropout masks and shuffles use a private stream per rank, derived from that state, the
+  optimizer's step count and the rank; so with dropout or shuffling a run is reproducible for a given number
+  of ranks, but differs from a single-process run.
+- Only rank 0 draws progress and prints. Callbacks run on every rank with the same (reduced) logs, and rank
+  0's answer (stop, new lr/momentum) is broadcast, so all ranks always take the same decisions. Write files
+  from rank 0 only: ``save_on_rank0(net, path, comm)`` (the save is atomic as everywhere).
+- Errors: bad or inconsistent arguments raise the same exception on every rank. An exception on one rank
+  during training (a failing callback, Ctrl-C, out of memory) is printed by that rank with its traceback and
+  the whole job is stopped with ``MPI_Abort``, rather than leaving the other ranks waiting forever in a
+  collective. A diverging loss raises FloatingPointError on every rank.
+
+With one rank, ``fit(comm=...)`` is the ordinary single-process ``Network.fit``.
+
+The shard helpers need no MPI: they take ``comm`` or explicit ``rank=`` and ``size=``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import sys
+import time
+import traceback
+import warnings
+import zlib
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
+
+import numpy as np
+
+from ._arrays import check_int, check_positive, check_range
+from .layers import SET, Sparse
+from .optimizers import SGD, Optimizer
+
+__all__ = ["fit", "shard_indices", "shard", "load_idx_shard", "load_fann_data_shard", "load_mnist_shard",
+           "save_on_rank0", "in_sync", "step_bounds", "last_fit_profile"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+_MODES = ("contiguous", "strided")
+_FULL_BATCH_CHUNK = 2048  # rows per compute_gradients call of a full-batch epoch (as trainer.cpp)
+
+
+# ====================================================================== sharding (no MPI needed)
+def _rank_size(comm: Any, rank: Optional[int], size: Optional[int]) -> Tuple[int, int]:
+    if comm is not None:
+        if rank is not None or size is not None:
+            raise ValueError("give comm or rank= and size=, not both")
+        rank, size = int(comm.Get_rank()), int(comm.Get_size())
+    elif rank is None or size is None:
+        raise ValueError("give comm (an mpi4py communicator) or both rank= and size=")
+    size = check_int(size, "size", 1)
+    rank = check_int(rank, "rank", 0, size - 1)
+    return rank, size
+
+
+def _check_mode(mode: Any) -> str:
+    if not isinstance(mode, str) or mode not in _MODES:
+        raise ValueError(f"unknown shard mode {mode!r}; accepted: 'contiguous', 'strided'")
+    return mode
+
+
+def _contiguous_range(n: int, rank: int, size: int) -> Tuple[int, int]:
+    base, extra = divmod(n, size)  # the first n % size ranks take one more sample
+    lo = rank * base + min(rank, extra)
+    return lo, lo + base + (1 if rank < extra else 0)
+
+
+def shard_indices(n: int, rank: int, size: int, mode: str = "contiguous") -> np.ndarray:
+    """Indices (int64, ascending) of rank `rank`'s share of `n` samples split over `size` ranks.
+
+    ``"contiguous"``: one block per rank, sizes differing by at most one (the first ``n % size`` ranks take one
+    more). ``"strided"``: samples ``rank, rank + size, rank + 2·size, ...`` (same sizes). Every sample belongs
+    to exactly one rank. With strided shards and ``shuffle=False``, distributed ``fit`` takes the same batches
+    as a single-process ``fit`` on the whole set.
+    """
+    n = check_int(n, "n", 0, 2**62)
+    size = check_int(size, "size", 1)
+    rank = check_int(rank, "rank", 0, size - 1)
+    if _check_mode(mode) == "strided":
+        return np.arange(rank, n, size, dtype=np.int64)
+    lo, hi = _contiguous_range(n, rank, size)
+    return np.arange(lo, hi, dtype=np.int64)
+
+
+def shard(X: Any, y: Any = None, comm: Any = None, *, rank: Optional[int] = None, size: Optional[int] = None,
+          mode: str = "contiguous") -> Any:
+    """This rank's shard of X (and y): ``X_shard, y_shard = shard(X, y, comm)``; ``shard(X, comm=comm)``
+    returns X's shard alone. Contiguous shards are views (no copy); strided shards are C-contiguous copies."""
+    rank, size = _rank_size(comm, rank, size)
+    arrays = [np.asarray(X)] + ([] if y is None else [np.asarray(y)])
+    n = len(arrays[0])
+    if any(a.ndim == 0 for a in arrays) or any(len(a) != n for a in arrays):
+        raise ValueError(f"X and y must have the same number of rows, got "
+                         f"{', '.join(str(a.shape) for a in arrays)}")
+    if _check_mode(mode) == "strided":
+        parts = [np.ascontiguousarray(a[rank::size]) for a in arrays]
+    else:
+        lo, hi = _contiguous_range(n, rank, size)
+        parts = [a[lo:hi] for a in arrays]
+    return parts[0] if y is None else tuple(parts)
+
+
+def _wanted_mask(n: int, rank: int, size: int, mode: str) -> Tuple[int, int, int]:
+    """(first, stop, step) of the shard's sample indices: range(first, stop, step)."""
+    if mode == "strided":
+        return rank, n, size
+    lo, hi = _contiguous_range(n, rank, size)
+    return lo, hi, 1
+
+
+def load_idx_shard(path: PathLike, comm: Any = None, *, rank: Optional[int] = None, size: Optional[int] = None,
+                   mode: str = "contiguous") -> np.ndarray:
+    """This rank's rows (along the first dimension) of an IDX file, without reading the others into memory.
+
+    A plain file is read by offset (contiguous: one read; strided: through a memory map); a gzipped one is
+    decompressed as a stream, keeping only this rank's rows. The header and the file's size are checked as
+    ``fastnet.datasets.load_idx`` does, by every rank, so a bad file fails the same way everywhere. The result
+    equals ``load_idx(path)[shard_indices(n, rank, size, mode)]``."""
+    from .datasets import _IDX_TYPES
+
+    rank, size = _rank_size(comm, rank, size)
+    mode = _check_mode(mode)
+    path = os.fspath(path)
+    gz = path.endswith(".gz")
+    f = gzip.open(path, "rb") if gz else open(path, "rb")
+    with f:
+        try:
+            head = f.read(4)
+            if len(head) < 4 or head[0] != 0 or head[1] != 0:
+                raise ValueError(f"{path}: not an IDX file (bad magic)")
+            code, ndim = head[2], head[3]
+            if code not in _IDX_TYPES or ndim == 0:
+                raise ValueError(f"{path}: unsupported IDX type 0x{code:02x} or no dimensions")
+            dims = f.read(4 * ndim)
+            if len(dims) < 4 * ndim:
+                raise ValueError(f"{path}: truncated IDX header")
+            shape = tuple(int.from_bytes(dims[4 * i:4 * i + 4], "big") for i in range(ndim))
+            dtype = np.dtype(_IDX_TYPES[code])
+            n = shape[0]
+            row_items = int(np.prod(shape[1:], dtype=np.int64))
+            row_bytes = row_items * dtype.itemsize
+            start = 4 + 4 * ndim
+            first, stop, step = _wanted_mask(n, rank, size, mode)
+            count = len(range(first, stop, step))
+            if not gz:
+                payload = os.fstat(f.fileno()).st_size - start
+                if payload != n * row_bytes:
+                    raise ValueError(f"{path}: IDX payload is {payload} bytes, shape {shape} needs {n * row_bytes}")
+                if step == 1 or count == 0:
+                    f.seek(start + first * row_bytes)
+                    out = np.frombuffer(f.read(count * row_bytes), dtype=dtype)
+                else:
+                    mm = np.memmap(path, dtype=dtype, mode="r", offset=start, shape=(n, row_items))
+                    out = np.array(mm[first:stop:step])
+                    del mm
+            else:  # a stream: decompress everything (the size check needs it), keep only this rank's rows
+                keep: List[np.ndarray] = []
+                rows_per_read = max(1, (1 << 22) // max(1, row_bytes))
+                done = 0
+                while done < n:
+                    k = min(rows_per_read, n - done)
+                    block = f.read(k * row_bytes)
+                    if len(block) != k * row_bytes:
+                        have = done * row_bytes + len(block)
+                        raise ValueError(f"{path}: IDX payload is {have} bytes, shape {shape} needs {n * row_bytes}")
+                    lo = first if done <= first else done + (first - done) % step  # first wanted row >= done
+                    if lo < min(stop, done + k):
+                        rows = np.frombuffer(block, dtype=dtype).reshape(k, row_items)
+                        keep.append(rows[lo - done:min(stop, done + k) - done:step])
+                    done += k
+                extra = f.read(1)
+                if extra:
+                    raise ValueError(f"{path}: IDX payload is longer than shape {shape} needs ({n * row_bytes} bytes)")
+                out = np.concatenate(keep) if keep else np.empty((0, row_items), dtype)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise ValueError(f"{path}: not a valid gzip file ({exc})") from None
+    return out.reshape((count,) + shape[1:]).astype(dtype.newbyteorder("="))
+
+
+def load_mnist_shard(comm: Any = None, *, rank: Optional[int] = None, size: Optional[int] = None,
+                     path: Optional[PathLike] = None, mode: str = "contiguous"
+                     ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """This rank's shard of MNIST's training *and* test sets (X_train, y_train, X_test, y_test), as
+    ``fastnet.datasets.load_mnist`` returns them (float32 images in [0, 1], int64 labels); give the test
+    shards as ``validation_data`` and the reduced val_loss/val_accuracy are those of the whole test set."""
+    from .datasets import find_mnist
+
+    rank, size = _rank_size(comm, rank, size)
+    folder = find_mnist(path)
+
+    def read(name: str) -> np.ndarray:
+        p = os.path.join(folder, name + ".gz")
+        return load_idx_shard(p if os.path.exists(p) else os.path.join(folder, name), rank=rank, size=size,
+                              mode=mode)
+
+    def images(name: str) -> np.ndarray:
+        a = read(name)
+        return a.reshape(a.shape[0], -1).astype(np.float32) / np.float32(255.0)
+
+    Xtr, ytr = images("train-images-idx3-ubyte"), read("train-labels-idx1-ubyte").astype(np.int64)
+    Xte, yte = images("t10k-images-idx3-ubyte"), read("t10k-labels-idx1-ubyte").astype(np.int64)
+    if len(Xtr) != len(ytr) or len(Xte) != len(yte):
+        raise ValueError(f"{folder}: image and label counts differ")
+    return Xtr, ytr, Xte, yte
+
+
+def load_fann_data_shard(path: PathLike, comm: Any = None, *, rank: Optional[int] = None,
+                         size: Optional[int] = None, mode: str = "contiguous") -> Tuple[np.ndarray, np.ndarray]:
+    """This rank's samples of a FANN training-data file, as (X, Y) float32 arrays.
+
+    A text format has no offsets, so every rank reads the whole file line by line, checks all of it as
+    ``fastnet.datasets.load_fann_data`` does (header, value count, every value numeric, finite and within
+    float32's range; errors name the line) and keeps only its own samples: memory follows the shard, not the
+    file, and a bad file fails the same way on every rank. The result equals
+    ``load_fann_data(path)`` indexed by ``shard_indices(num_data, rank, size, mode)``."""
+    from .datasets import _F32_OVERFLOW, _INT, _MAX_FANN_VALUES, _describe_position, _show
+
+    rank, size = _rank_size(comm, rank, size)
+    mode = _check_mode(mode)
+    path = os.fspath(path)
+    block = 1 << 16  # values converted per numpy call
+    with open(path, "rb") as f:
+        header: List[Tuple[str, int]] = []  # (token, line)
+        line_no = 0
+        data_tokens: List[str] = []
+        token_lines: List[Tuple[int, int]] = []  # (index in data of the line's first token, line number)
+        n = ni = no = per = 0
+        first = stop = step = 0
+        seen = 0  # data tokens read so far
+        kept: List[np.ndarray] = []
+
+        def flush() -> None:
+            nonlocal data_tokens, token_lines
+            if not data_tokens:
+                return
+            base = seen - len(data_tokens)
+
+            def line_of(k: int) -> int:  # k: index into data_tokens
+                pos = 0
+                for start, ln in token_lines:
+                    if start <= k:
+                        pos = ln
+                    else:
+                        break
+                return pos
+
+            try:
+                values = np.array(data_tokens, dtype=np.float64)
+                bad, why = None, ""
+            except (ValueError, OverflowError):
+                values = None
+                bad = next(k for k, t in enumerate(data_tokens) if not _is_float(t))
+                why = "is a non-numeric value"
+            if values is not None:
+                ok = np.isfinite(values) & (np.abs(values) < _F32_OVERFLOW)
+                if not ok.all():
+                    bad = int(np.argmin(ok))
+                    why = "is not finite" if not np.isfinite(values[bad]) else "is out of float32 range"
+            if bad is not None:
+                raise ValueError(f"{path}:{line_of(bad)}: value {_show(data_tokens[bad])} "
+                                 f"({_describe_position(base + bad, n, ni, no)}) {why}")
+            assert values is not None  # a non-numeric token raised above
+            sample = (base + np.arange(len(values))) // per
+            want = (sample >= first) & (sample < stop) & ((sample - first) % step == 0)
+            if want.any():
+                kept.append(values[want].astype(np.float32))
+            data_tokens, token_lines = [], []
+
+        for raw in f:
+            line_no += 1
+            try:
+                text = raw.decode("ascii")
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"{path}:{line_no}: not a text file, so not a FANN data file (cannot decode as "
+                                 f"ascii: byte 0x{raw[exc.start]:02x})") from None
+            toks = text.split()
+            if not toks:
+                continue
+            if len(header) < 3:
+                take = toks[:3 - len(header)]
+                header += [(t, line_no) for t in take]
+                toks = toks[len(take):]
+                if len(header) < 3:
+                    continue
+                for t, ln in header:
+                    if not _INT.match(t):
+                        raise ValueError(f"{path}:{ln}: the first line must be three integers, got "
+                                         f"{' '.join(h for h, _ in header)!r} (expected 'num_data num_input "
+                                         "num_output')")
+                n, ni, no = (int(t) for t, _ in header)
+                if n < 0 or ni < 1 or no < 0:
+                    raise ValueError(f"{path}:{header[0][1]}: invalid sizes num_data={n} num_input={ni} "
+                                     f"num_output={no} (need num_data >= 0, num_input >= 1, num_output >= 0)")
+                if n * (ni + no) > _MAX_FANN_VALUES:
+                    raise ValueError(f"{path}:{header[0][1]}: the header's sizes do not match the file (wrong "
+                                     "header or badly truncated file)")
+                per = ni + no
+                first, stop, step = _wanted_mask(n, rank, size, mode)
+                if not toks:
+                    continue
+            if seen + len(toks) > n * per:
+                extra = toks[n * per - seen]
+                raise ValueError(f"{path}:{line_no}: expected {n * per} numbers for {n} samples of {ni}+{no} "
+                                 f"values, found more: unexpected extra data after the {n} declared samples, "
+                                 f"starting with {_show(extra)}")
+            token_lines.append((len(data_tokens), line_no))
+            data_tokens += toks
+            seen += len(toks)
+            if len(data_tokens) >= block:
+                flush()
+        if len(header) < 3:
+            raise ValueError(f"{path}: not a FANN data file (needs 'num_data num_input num_output' first, "
+                             f"found {len(header)} token(s))")
+        flush()
+    if seen < n * per:
+        raise ValueError(f"{path}: truncated file: expected {n * per} numbers for {n} samples of {ni}+{no} values, "
+                         f"found {seen}: the file ends (line {line_no}) before "
+                         f"{_describe_position(seen, n, ni, no)}")
+    values = np.concatenate(kept) if kept else np.empty(0, np.float32)
+    values = values.reshape(-1, per)
+    return np.ascontiguousarray(values[:, :ni]), np.ascontiguousarray(values[:, ni:])
+
+
+def _is_float(t: str) -> bool:
+    try:
+        np.float64(t)
+        return True
+    except (ValueError, OverflowError):
+        return False
+
+
+# ====================================================================== the step schedule
+def step_bounds(sizes: Sequence[int], batch_size: int) -> np.ndarray:
+    """The global-batch schedule: ``B[k, r]:B[k + 1, r]`` are rank r's local rows in step k.
+
+    Global batch k is samples ``k·batch_size`` to ``(k+1)·batch_size`` of the round-robin interleaving of the
+    shards (rank 0's first sample, rank 1's first, ..., rank 0's second, ...; a rank whose shard is used up
+    leaves the rotation), so every batch but the last has exactly ``batch_size`` samples and every sample is
+    used once per epoch. For shards of ``shard_indices(n, r, size, "strided")`` that interleaving is the
+    original order. Returns an int64 array of shape (steps + 1, ranks)."""
+    n = np.asarray(sizes, dtype=np.int64)
+    if n.ndim != 1 or n.size == 0 or (n < 0).any():
+        raise ValueError(f"sizes must be a non-empty list of counts >= 0, got {sizes!r}")
+    batch_size = check_int(batch_size, "batch_size", 1)
+    total = int(n.sum())
+    steps = -(-total // batch_size)
+    P = np.minimum(np.arange(steps + 1, dtype=np.int64) * batch_size, total)
+    m = int(n.max())
+    # S[t]: samples in the rounds before round t (round t holds one sample of every rank with n_r > t)
+    still = n.size - np.cumsum(np.bincount(n, minlength=m + 1))[:m]  # ranks with n_r > t, t = 0..m-1
+    S = np.concatenate([[0], np.cumsum(still)])
+    t = np.searchsorted(S, P, side="right") - 1
+    t = np.minimum(t, m)
+    rem = P - S[t]
+    active = n[None, :] > t[:, None]
+    order = np.cumsum(active, axis=1)
+    counts: np.ndarray = np.minimum(n[None, :], t[:, None]) + (active & (order <= rem[:, None]))
+    return counts
+
+
+# ====================================================================== collective helpers
+_E = TypeVar("_E", bound=BaseException)
+
+
+def _collective(exc: _E) -> _E:
+    exc._fastnet_collective = True  # type: ignore[attr-defined]
+    return exc
+
+
+_EXC_TYPES = {"ValueError": ValueError, "TypeError": TypeError, "FileNotFoundError": FileNotFoundError,
+              "OSError": OSError, "FloatingPointError": FloatingPointError}
+
+
+def _agree(comm: Any, error: Optional[BaseException], what: str) -> None:
+    """Every rank learns whether any rank failed; then all raise the first failure's type and message."""
+    msg = None if error is None else (type(error).__name__, str(error))
+    gathered = comm.allgather(msg)
+    failed = [(r, m) for r, m in enumerate(gathered) if m is not None]
+    if not failed:
+        return
+    r, (name, text) = failed[0]
+    size = comm.Get_size()
+    others = f" (and {len(failed) - 1} more rank(s))" if len(failed) > 1 else ""
+    exc = _EXC_TYPES.get(name, RuntimeError)(f"{what}: rank {r} of {size}{others}: {text}")
+    if error is not None:
+        raise _collective(exc) from error
+    raise _collective(exc)
+
+
+def _abort(comm: Any, exc: BaseException) -> None:
+    rank, size = comm.Get_rank(), comm.Get_size()
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    try:
+        sys.stdout.flush()
+    except Exception:
+        pass
+    sys.stderr.write(f"fastnet.distributed: rank {rank} of {size} failed during fit with "
+                     f"{type(exc).__name__}: {exc}\n{tb}"
+                     f"fastnet.distributed: rank {rank} aborts the MPI job so that no rank waits forever\n")
+    sys.stderr.flush()
+    time.sleep(0.5)  # let the launcher forward the message before MPI_Abort has every process killed
+    comm.Abort(1)
+
+
+def _mpi() -> Any:
+    try:
+        from mpi4py import MPI
+    except ImportError:  # pragma: no cover - only reached with a communicator but no mpi4py
+        raise ImportError("distributed training needs mpi4py and an MPI runtime: pip install 'fastnet[mpi]' "
+                          "(see the README)") from None
+    return MPI
+
+
+def _weights_digest(net: Any) -> Tuple[int, Tuple[int, int], Tuple[int, ...]]:
+    """CRC-32 of the parameter arena, the optimizer state (kind, steps) and the RNG state."""
+    core = net._core
+    crc = zlib.crc32(memoryview(core.param_arena()).cast("B"))
+    kind, steps = core.get_optimizer_state()
+    return crc, (int(kind), int(steps)), tuple(int(w) for w in core.get_rng_state())
+
+
+def in_sync(net: Any, comm: Any) -> bool:
+    """True when every rank's network has the same weights (bit for bit), optimizer step and RNG state.
+    Collective: every rank must call it."""
+    digests = comm.allgather(_weights_digest(net))
+    return all(d == digests[0] for d in digests)
+
+
+def _broadcast_network(net: Any, comm: Any) -> None:
+    """Rank 0's whole network (weights, optimizer state, RNG state, sparse topologies) onto every rank."""
+    data = comm.bcast(net.to_bytes() if comm.Get_rank() == 0 else None, root=0)
+    if comm.Get_rank() != 0:
+        net._restore(data)
+
+
+def save_on_rank0(net: Any, path: PathLike, comm: Any) -> None:
+    """Collective save: rank 0 writes `path` (atomically), the others wait; a failure raises on every rank."""
+    error = None
+    if comm.Get_rank() == 0:
+        try:
+            net.save(path)
+        except Exception as exc:  # noqa: BLE001 - re-raised on every rank by _agree
+            error = exc
+    _agree(comm, error, f"save_on_rank0({os.fspath(path)!r})")
+
+
+# ====================================================================== fit
+#: Where the last distributed fit of this process spent its training steps (a diagnostic): ``steps``, and seconds
+#: in ``gradient_seconds`` (forward + backward of this rank's share), ``wait_seconds`` (the small Allreduce of
+#: loss and accuracy, where a rank also waits for slower ones), ``allreduce_seconds`` (the in-place Allreduce of
+#: the ``gradient_bytes``-byte gradient arena) and ``update_seconds`` (the optimizer step). Validation, callbacks
+#: and SET are not included.
+last_fit_profile: Dict[str, float] = {}
+
+def _architecture(net: Any) -> str:
+    layers = [f"{'Sparse' if isinstance(s, Sparse) else 'Dense'}({s.in_features}, {s.out_features}, "
+              f"{s.activation!r}" + (f", alpha={s.alpha}" if s.activation == "leaky_relu" else "")
+              + (f", dropout={s.dropout}" if s.dropout else "") + ")" for s in net.specs]
+    return f"[{', '.join(layers)}], loss={net.loss!r}, dtype={net.dtype.name!r}"
+
+
+def _differences(infos: List[Dict[str, Any]]) -> List[str]:
+    out = []
+    for key in infos[0]:
+        values = [i[key] for i in infos]
+        if any(v != values[0] for v in values):
+            bad = next(r for r, v in enumerate(values) if v != values[0])
+            out.append(f"{key} differs across ranks: rank 0 has {values[0]!r}, rank {bad} has {values[bad]!r}")
+    return out
+
+
+def fit(net: Any, X: Any, y: Any, comm: Any, epochs: int = 10, batch_size: Optional[int] = None,
+        lr: Optional[float] = None, momentum: Optional[float] = None, nesterov: Optional[bool] = None,
+        weight_decay: Optional[float] = None, shuffle: bool = True,
+        validation_data: Optional[Tuple[Any, Any]] = None, verbose: int = 1,
+        callbacks: Optional[Iterable[Any]] = None, rewire: Optional[SET] = None, validation_split: float = 0.0,
+        l1: float = 0.0, max_norm: Optional[float] = None, track_gradients: bool = False,
+        optimizer: Optional[Optimizer] = None) -> Any:
+    """Synchronous data-parallel ``Network.fit`` over the ranks of `comm` (an mpi4py communicator); X and y
+    are this rank's shard. Same arguments and History as ``Network.fit`` (``batch_size`` is the global batch);
+    see the module's documentation for the semantics. Collective: every rank of `comm` must call it."""
+    kwargs = dict(epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum, nesterov=nesterov,
+                  weight_decay=weight_decay, shuffle=shuffle, validation_data=validation_data, verbose=verbose,
+                  callbacks=callbacks, rewire=rewire, validation_split=validation_split, l1=l1,
+                  max_norm=max_norm, track_gradients=track_gradients, optimizer=optimizer)
+    if not all(hasattr(comm, a) for a in ("Get_rank", "Get_size", "Allreduce", "allgather", "bcast")):
+        raise TypeError(f"comm must be an mpi4py communicator (e.g. MPI.COMM_WORLD), got {type(comm).__name__}")
+    if comm.Get_size() == 1:
+        return net.fit(X, y, **kwargs)
+    return _fit(net, X, y, comm, **kwargs)
+
+
+def _prepare(net: Any, X: Any, y: Any, epochs: Any, batch_size: Any, lr: Any, momentum: Any, nesterov: Any,
+             weight_decay: Any, shuffle: Any, validation_data: Any, verbose: Any, callbacks: Any, rewire: Any,
+             validation_split: Any, l1: Any, max_norm: Any, track_gradients: Any, optimizer: Any) -> Dict[str, Any]:
+    """Network.fit's argument checks, for this rank's shard (the global batch size is checked later)."""
+    Xa, labels, targets = net._xy(X, y)
+    epochs = check_int(epochs, "epochs", 0)
+    sgd_args = [k for k, v in (("lr", lr), ("momentum", momentum), ("nesterov", nesterov),
+                               ("weight_decay", weight_decay)) if v is not None]
+    if optimizer is None:
+        optimizer = SGD(lr=check_positive(0.01 if lr is None else lr, "lr"),
+                        momentum=check_range(0.0 if momentum is None else momentum, "momentum", 0.0, 1.0),
+                        nesterov=bool(nesterov),
+                        weight_decay=check_range(0.0 if weight_decay is None else weight_decay,
+                                                 "weight_decay", 0.0, float("inf")))
+    elif not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be a fastnet optimizer (fn.SGD, fn.Adam, fn.RPROP, fn.Quickprop, "
+                        f"fn.SARPROP), got {type(optimizer).__name__}")
+    elif sgd_args:
+        raise ValueError(f"give {', '.join(sgd_args)} to the optimizer ({type(optimizer).__name__}(...)), "
+                         "not to fit")
+    verbose = check_int(verbose, "verbose", 0)
+    l1 = check_range(l1, "l1", 0.0, float("inf"))
+    mn = 0.0 if max_norm is None else check_positive(max_norm, "max_norm")
+    split = check_range(validation_split, "validation_split", 0.0, 1.0)
+    Xv = lv = tv = None
+    if split > 0.0:
+        if validation_data is not None:
+            raise ValueError("give validation_data or validation_split, not both")
+        n_val = int(round(split * Xa.shape[0]))
+        if n_val < 1 or n_val >= Xa.shape[0]:
+            raise ValueError(f"validation_split={validation_split} leaves {n_val} of this rank's {Xa.shape[0]} "
+                             "samples for validation; it must leave at least one sample on each side")
+        cut = Xa.shape[0] - n_val
+        Xv, Xa = Xa[cut:], Xa[:cut]
+        if labels is not None:
+            lv, labels = labels[cut:], labels[:cut]
+        if targets is not None:
+            tv, targets = targets[cut:], targets[:cut]
+    if validation_data is not None:
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise TypeError("validation_data must be a tuple (X_val, y_val)")
+        Xv, lv, tv = net._xy(validation_data[0], validation_data[1], "validation X", "validation y")
+    if batch_size is not None:
+        batch_size = check_int(batch_size, "batch_size", 1)
+    if optimizer.full_batch and l1 > 0:
+        raise ValueError(f"l1 is a proximal step scaled by the learning rate; {type(optimizer).__name__} "
+                         "has none (use SGD or Adam, or weight_decay-like decay=... of Quickprop)")
+    callbacks = list(callbacks or [])
+    for cb in callbacks:
+        if not callable(cb):
+            raise TypeError(f"callbacks must be callables, got {type(cb).__name__}")
+    if rewire is not None and not isinstance(rewire, SET):
+        raise TypeError(f"rewire must be a fastnet.SET, got {type(rewire).__name__}")
+    return dict(X=Xa, labels=labels, targets=targets, Xv=Xv, lv=lv, tv=tv, epochs=epochs, batch_size=batch_size,
+                optimizer=optimizer, verbose=verbose, l1=l1, max_norm=mn, callbacks=callbacks,
+                zeta=float(rewire.zeta) if rewire is not None else 0.0, shuffle=bool(shuffle),
+                track_gradients=bool(track_gradients), split=split)
+
+
+def _fann_mse(net: Any, mean_loss: float) -> float:
+    # as trainer.cpp: FANN's MSE from the MSE loss (½·Σ(y−t)² per sample); cross-entropy stands in for it
+    return 2.0 * mean_loss / net.num_outputs if net.loss == "mse" else mean_loss
+
+
+def _private_streams(net: Any, rank: int) -> Tuple[np.random.Generator, List[int]]:
+    """This rank's shuffle generator and dropout generator state, from the shared state, step count and rank."""
+    kind, steps = net._core.get_optimizer_state()
+    words = [int(w) for w in net._core.get_rng_state()]
+    ss = np.random.SeedSequence([*words, int(steps), int(kind), rank, 0x6D7069])
+    shuffle_ss, dropout_ss = ss.spawn(2)
+    state = [int(w) for w in dropout_ss.generate_state(4, np.uint64)]
+    if not any(state):
+        state[0] = 1
+    return np.random.default_rng(shuffle_ss), state
+
+
+def _fit(net: Any, X: Any, y: Any, comm: Any, **kw: Any) -> Any:
+    from ._progress import ProgressBar
+    from .network import _history
+
+    MPI = _mpi()
+    # ---- 1. every rank checks its arguments; all learn of any failure and raise together
+    error: Optional[BaseException] = None
+    p: Dict[str, Any] = {}
+    try:
+        p = _prepare(net, X, y, **kw)
+    except Exception as exc:  # noqa: BLE001 - raised on every rank by _agree
+        error = exc
+    _agree(comm, error, "distributed fit: invalid arguments")
+    n_local = int(p["X"].shape[0])
+    opt: Optimizer = p["optimizer"]
+    info = {"architecture": _architecture(net), "epochs": p["epochs"], "batch_size": p["batch_size"],
+            "optimizer": opt.to_dict(), "shuffle": p["shuffle"], "rewire": p["zeta"], "l1": p["l1"],
+            "max_norm": p["max_norm"], "track_gradients": p["track_gradients"], "validation_split": p["split"],
+            "validation data given": p["Xv"] is not None, "targets": "labels" if p["labels"] is not None
+            else "target rows"}
+    infos = comm.allgather((info, n_local))
+    problems = _differences([i for i, _ in infos])
+    if problems:
+        raise _collective(ValueError("distributed fit: the ranks disagree (every rank must build the same network "
+                                     "and call fit with the same arguments): " + "; ".join(problems)))
+    sizes = [n for _, n in infos]
+    total = int(sum(sizes))
+    if opt.full_batch:
+        if p["batch_size"] is not None and p["batch_size"] < total:
+            raise _collective(ValueError(
+                f"{type(opt).__name__} is a full-batch algorithm (as in FANN): it adapts each weight's step from the "
+                f"gradient over the whole training set, so a mini-batch (batch_size={p['batch_size']} < {total} "
+                "samples over all ranks) makes no sense; leave batch_size unset"))
+        batch = total
+    else:
+        batch = 32 if p["batch_size"] is None else p["batch_size"]
+    try:
+        _broadcast_network(net, comm)  # ---- 2. rank 0's network everywhere
+        net.optimizer = opt
+        return _train(net, comm, MPI, p, sizes, batch, _history, ProgressBar)
+    except BaseException as exc:  # noqa: BLE001
+        if getattr(exc, "_fastnet_collective", False):
+            raise
+        _abort(comm, exc)
+        raise  # pragma: no cover - Abort does not return
+
+
+def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], batch: int, _history: Any,
+           ProgressBar: Any) -> Any:
+    rank = comm.Get_rank()
+    opt: Optimizer = p["optimizer"]
+    X, labels, targets = p["X"], p["labels"], p["targets"]
+    Xv, lv, tv = p["Xv"], p["lv"], p["tv"]
+    epochs, callbacks = p["epochs"], p["callbacks"]
+    n_local, total = int(X.shape[0]), int(sum(sizes))
+    classifier = net._is_classifier(labels)
+    full = opt.full_batch
+    spec = opt._spec()
+    lr0 = float(spec.get("lr", 0.01))
+    mom0 = float(spec.get("momentum", 0.0))
+    control = {"lr": lr0, "momentum": mom0}
+    bounds = step_bounds(sizes, batch)
+    steps = bounds.shape[0] - 1
+    lo_hi = bounds[:, rank]
+    counts = np.diff(bounds.sum(axis=1))  # global samples per step
+    has_dropout = any(s.dropout > 0 for s in net.specs)
+    gen, drop_state = _private_streams(net, rank)
+    bar = ProgressBar(epochs) if (p["verbose"] and rank == 0) else None
+    progress_every = max(1, steps // 50)
+    stats = np.zeros(2)
+    order = np.arange(n_local)
+    raw: List[Dict[str, Any]] = []
+    grad_norms: List[List[float]] = []
+    for cb in callbacks:
+        if hasattr(cb, "set_network"):
+            cb.set_network(net)
+
+    def compute(xb: np.ndarray, lb: Optional[np.ndarray], tb: Optional[np.ndarray]) -> Tuple[float, int]:
+        nonlocal drop_state
+        core = net._core
+        if not has_dropout:
+            result: Tuple[float, int] = core.compute_gradients(xb, lb, tb)
+            return result
+        shared = core.get_rng_state()
+        core.set_rng_state(drop_state)
+        try:
+            result = core.compute_gradients(xb, lb, tb)
+            return result
+        finally:
+            drop_state = core.get_rng_state()
+            core.set_rng_state(shared)
+
+    def diverged(loss: float, epoch: int, k: int) -> FloatingPointError:
+        where = " (full batch)" if full else f", batch {k + 1}"
+        return _collective(FloatingPointError(
+            f"training diverged: the loss became {loss} at epoch {epoch}{where} (the weights are those from before "
+            f"that {'epoch' if full else 'batch'}); lower the learning rate or check the data"))
+
+    clock = time.perf_counter
+    prof = [0.0, 0.0, 0.0, 0.0, 0]  # seconds: gradients, wait + statistics, gradient Allreduce, update; steps
+    try:
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            core = net._core
+            grad = core.grad_arena()
+            spec["lr"] = control["lr"]
+            if "momentum" in spec or control["momentum"] != mom0:
+                spec["momentum"] = control["momentum"]
+            loss_sum, correct, done = 0.0, 0.0, 0
+            if full:  # the gradient summed over the shard (in chunks), summed over the ranks: one update
+                t0 = clock()
+                chunks = range(0, n_local, _FULL_BATCH_CHUNK)
+                acc = np.zeros_like(grad) if len(chunks) > 1 else grad
+                for s in chunks:
+                    e = min(n_local, s + _FULL_BATCH_CHUNK)
+                    loss, ok = compute(X[s:e], None if labels is None else labels[s:e],
+                                       None if targets is None else targets[s:e])
+                    np.multiply(grad, grad.dtype.type(e - s), out=grad)
+                    if acc is not grad:
+                        acc += grad
+                    loss_sum += loss * (e - s)
+                    correct += ok
+                if acc is not grad:
+                    grad[:] = acc
+                    del acc
+                stats[:] = (loss_sum, correct)
+                t1 = clock()
+                comm.Allreduce(MPI.IN_PLACE, stats)
+                t2 = clock()
+                comm.Allreduce(MPI.IN_PLACE, grad)
+                t3 = clock()
+                loss_sum, correct, done = float(stats[0]), float(stats[1]), total
+                if not np.isfinite(loss_sum):
+                    raise diverged(loss_sum / total, epoch, 0)
+                core.apply_gradients(spec, total, _fann_mse(net, loss_sum / total))
+                if p["max_norm"] > 0:
+                    core.constrain(0.0, p["max_norm"])
+                t4 = clock()
+                for i, dt in enumerate((t1 - t0, t2 - t1, t3 - t2, t4 - t3, 1)):
+                    prof[i] += dt
+            else:
+                if p["shuffle"]:
+                    order = gen.permutation(n_local)
+                for k in range(steps):
+                    t0 = clock()
+                    lo, hi = int(lo_hi[k]), int(lo_hi[k + 1])
+                    c, C = hi - lo, int(counts[k])
+                    if c > 0:
+                        if p["shuffle"]:
+                            rows = order[lo:hi]
+                            xb = X[rows]
+                            lb = None if labels is None else labels[rows]
+                            tb = None if targets is None else targets[rows]
+                        else:
+                            xb = X[lo:hi]
+                            lb = None if labels is None else labels[lo:hi]
+                            tb = None if targets is None else targets[lo:hi]
+                        loss, ok = compute(xb, lb, tb)
+                        if c != C:  # this rank's share of the global mean
+                            np.multiply(grad, grad.dtype.type(c / C), out=grad)
+                        stats[0], stats[1] = loss * c, ok
+                    else:
+                        grad.fill(0)
+                        stats[:] = 0.0
+                    t1 = clock()
+                    comm.Allreduce(MPI.IN_PLACE, stats)  # (also where a rank waits for a slower one)
+                    t2 = clock()
+                    comm.Allreduce(MPI.IN_PLACE, grad)
+                    t3 = clock()
+                    if not np.isfinite(stats[0]):
+                        raise diverged(stats[0] / C, epoch, k)
+                    core.apply_gradients(spec, C)
+                    if p["l1"] > 0 or p["max_norm"] > 0:
+                        core.constrain(control["lr"] * p["l1"], p["max_norm"])
+                    t4 = clock()
+                    prof[0] += t1 - t0
+                    prof[1] += t2 - t1
+                    prof[2] += t3 - t2
+                    prof[3] += t4 - t3
+                    prof[4] += 1
+                    loss_sum += float(stats[0])
+                    correct += float(stats[1])
+                    done += C
+                    if bar is not None and (k + 1) % progress_every == 0 and k + 1 < steps:
+                        log = _log(epoch, False, done, total, loss_sum, correct, time.perf_counter() - start,
+                                   control, classifier)
+                        bar.update(log)
+            log = _log(epoch, True, done, total, loss_sum, correct, 0.0, control, classifier)
+            if Xv is not None:
+                vloss, vacc = core.evaluate(Xv, lv, tv)
+                nv = Xv.shape[0]
+                v = np.array([vloss * nv, round(vacc * nv), nv], dtype=np.float64)
+                comm.Allreduce(MPI.IN_PLACE, v)
+                log["val_loss"] = float(v[0] / v[2])
+                if classifier:
+                    log["val_accuracy"] = float(v[1] / v[2])
+            if p["zeta"] > 0.0 and epoch < epochs:  # SET: decided on rank 0, broadcast
+                if rank == 0:
+                    for i, s in enumerate(net.specs):
+                        if isinstance(s, Sparse):
+                            net._core.rewire(i, p["zeta"])
+                _broadcast_network(net, comm)
+            if p["track_gradients"]:
+                grad_norms.append(_grad_norms(net, comm, MPI, X, labels, targets))
+            # a rank whose weights differ (an MPI whose Allreduce is not bitwise identical on every rank,
+            # ranks on different kernels) is put back in line with rank 0
+            if not in_sync(net, comm):
+                _broadcast_network(net, comm)
+                if rank == 0:
+                    warnings.warn("fastnet.distributed: the ranks' weights drifted apart (different kernels or a "
+                                  "non-reproducible MPI_Allreduce?); rank 0's were broadcast again", RuntimeWarning,
+                                  stacklevel=2)
+            log["seconds"] = comm.allreduce(time.perf_counter() - start, op=MPI.MAX)
+            raw.append(dict(log))
+            if bar is not None:
+                bar.update(log)
+            # callbacks run on every rank with the same logs; a failure anywhere raises everywhere, and rank 0's
+            # answer is everyone's (a callback may depend on the clock, like StopAfter)
+            verdict: Any = True
+            change: Dict[str, float] = {}
+            error: Optional[BaseException] = None
+            try:
+                for cb in callbacks:
+                    r = cb(dict(log))
+                    if r is False:
+                        verdict = False
+                        break
+                    if isinstance(r, dict):
+                        if "lr" in r:
+                            change["lr"] = check_positive(r["lr"], "lr returned by a callback")
+                        if "momentum" in r:
+                            change["momentum"] = check_range(r["momentum"], "momentum returned by a callback",
+                                                             0.0, 1.0)
+            except Exception as exc:  # noqa: BLE001 - raised on every rank by _agree
+                error = exc
+            _agree(comm, error, f"a callback failed at the end of epoch {epoch}")
+            verdict, change = comm.bcast((verdict, change) if rank == 0 else None, root=0)
+            control.update(change)
+            if verdict is False:
+                break
+    finally:
+        last_fit_profile.clear()
+        last_fit_profile.update(steps=prof[4], gradient_seconds=prof[0], wait_seconds=prof[1],
+                                allreduce_seconds=prof[2], update_seconds=prof[3],
+                                gradient_bytes=int(net._core.grad_arena().nbytes))
+        for cb in callbacks:
+            if hasattr(cb, "on_train_end"):
+                cb.on_train_end()
+    h = _history(raw, classifier)
+    if p["track_gradients"]:
+        h["grad_norms"] = grad_norms[: h.epochs]
+    return h
+
+
+def _log(epoch: int, end: bool, done: int, total: int, loss_sum: float, correct: float, seconds: float,
+         control: Dict[str, float], classifier: bool) -> Dict[str, Any]:
+    log = {"epoch": epoch, "epoch_end": end, "samples_done": done, "samples_total": total,
+           "loss": loss_sum / done if done else 0.0, "seconds": seconds, "lr": control["lr"],
+           "momentum": control["momentum"]}
+    if classifier:
+        log["accuracy"] = correct / done if done else 0.0
+    return log
+
+
+def _grad_norms(net: Any, comm: Any, MPI: Any, X: np.ndarray, labels: Any, targets: Any) -> List[float]:
+    """Each layer's ‖∂C/∂b‖ over the first 1,024 samples of every rank's shard (sample-weighted)."""
+    m = min(1024, X.shape[0])
+    grads = net._core.gradients(X[:m], None if labels is None else labels[:m],
+                                None if targets is None else targets[:m], False)[1]
+    flat = np.concatenate([np.asarray(g["bias"], dtype=np.float64) * m for g in grads] + [np.array([m], float)])
+    comm.Allreduce(MPI.IN_PLACE, flat)
+    flat /= flat[-1]
+    out, i = [], 0
+    for g in grads:
+        k = g["bias"].size
+        out.append(float(np.linalg.norm(flat[i:i + k])))
+        i += k
+    return out
