@@ -127,6 +127,7 @@ OptimizerConfig optimizer_of(const py::dict& d) {
   num("momentum", c.momentum);
   num("weight_decay", c.weight_decay);
   if (d.contains("nesterov")) c.nesterov = d["nesterov"].cast<bool>();
+  if (d.contains("decay_bias")) c.decay_bias = d["decay_bias"].cast<bool>();
   num("beta1", c.adam.beta1);
   num("beta2", c.adam.beta2);
   num("eps", c.adam.eps);

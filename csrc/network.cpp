@@ -121,7 +121,8 @@ void Network<T>::optimizer_step(const OptimizerConfig& cfg, const T* g, long num
       const std::size_t off = static_cast<std::size_t>(span->value - params_.data());
       T* w = span->value;
       const std::size_t n = span->size;
-      const double wd = span == &layer->weight() ? cfg.weight_decay : 0.0;  // biases are never decayed
+      // biases are decayed only when asked
+      const double wd = (span == &layer->weight() || cfg.decay_bias) ? cfg.weight_decay : 0.0;
       switch (cfg.kind) {
         case OptKind::SGD:
           kernels::sgd_update(w, g + off, s1 + off, n, static_cast<T>(cfg.lr), static_cast<T>(cfg.momentum),

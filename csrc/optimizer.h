@@ -15,6 +15,7 @@ struct OptimizerConfig {
   double momentum = 0.0;      // SGD
   double weight_decay = 0.0;  // SGD and Adam: L2 on weights, never biases
   bool nesterov = false;      // SGD
+  bool decay_bias = false;    // SGD and Adam: weight_decay on the biases too (off: the classic texts' L2)
   kernels::AdamParams adam;   // its lr and weight_decay are the two above
   kernels::RpropParams rprop;
   kernels::QuickpropParams quickprop;

@@ -96,7 +96,9 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
       const T* out = net.forward(xb, nb, /*train=*/true);
       correct += net.count_correct(out, tb, nb);
       double loss;
-      if (optim.kind == OptKind::SGD) {  // the gradient goes straight into the update, fused in the kernels
+      // SGD: the gradient goes straight into the update, fused in the kernels (which never decay biases; decaying
+      // them too takes the unfused path below)
+      if (optim.kind == OptKind::SGD && !optim.decay_bias) {
         loss = net.sgd_step(xb, tb, nb, static_cast<T>(optim.lr), static_cast<T>(optim.momentum),
                             static_cast<T>(optim.weight_decay), optim.nesterov);
         if (!std::isfinite(loss)) {  // the weights were left as they were

@@ -58,7 +58,8 @@ class Optimizer:
 @dataclass(frozen=True)
 class SGD(Optimizer):
     """Mini-batch SGD with momentum as PyTorch writes it: ``v = momentum·v + g + weight_decay·w; w −= lr·v``
-    (``nesterov``: ``w −= lr·(g + weight_decay·w + momentum·v)``). Biases are not decayed. With ``batch_size=1``
+    (``nesterov``: ``w −= lr·(g + weight_decay·w + momentum·v)``). Biases are not decayed unless
+    ``decay_bias=True`` (which trains through the unfused gradient-then-update path). With ``batch_size=1``
     this is FANN's incremental training, with ``batch_size=len(X)`` FANN's batch training (FANN's
     ``learning_rate`` is ``lr``, its ``learning_momentum`` is ``momentum``)."""
 
@@ -67,6 +68,7 @@ class SGD(Optimizer):
     momentum: float = 0.0
     nesterov: bool = False
     weight_decay: float = 0.0
+    decay_bias: bool = False
 
     def __post_init__(self) -> None:
         _check("SGD lr", self.lr, 0.0, lo_open=True)
@@ -74,6 +76,8 @@ class SGD(Optimizer):
         _check("SGD weight_decay", self.weight_decay, 0.0)
         if not isinstance(self.nesterov, bool):
             raise TypeError(f"SGD nesterov must be a bool, got {self.nesterov!r}")
+        if not isinstance(self.decay_bias, bool):
+            raise TypeError(f"SGD decay_bias must be a bool, got {self.decay_bias!r}")
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ class Adam(Optimizer):
     beta2: float = 0.999
     eps: float = 1e-8
     weight_decay: float = 0.0
+    decay_bias: bool = False
 
     def __post_init__(self) -> None:
         _check("Adam lr", self.lr, 0.0, lo_open=True)
@@ -94,6 +99,8 @@ class Adam(Optimizer):
         _check("Adam beta2", self.beta2, 0.0, 1.0, hi_open=True)
         _check("Adam eps", self.eps, 0.0, lo_open=True)
         _check("Adam weight_decay", self.weight_decay, 0.0)
+        if not isinstance(self.decay_bias, bool):
+            raise TypeError(f"Adam decay_bias must be a bool, got {self.decay_bias!r}")
 
 
 @dataclass(frozen=True)

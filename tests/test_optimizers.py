@@ -393,3 +393,31 @@ def test_fann_tanh_loss_by_hand():
     assert g[1] == pytest.approx(17.0)  # |e| > 0.9999999: FANN's constant
     with pytest.raises(ValueError, match="fann_tanh"):
         fn.Network([2, 3], output="softmax", loss="fann_tanh")
+
+
+@pytest.mark.parametrize("opt", [fn.SGD(lr=0.1, momentum=0.9, weight_decay=0.05, decay_bias=True),
+                                 fn.Adam(lr=0.01, weight_decay=0.05, decay_bias=True)], ids=["SGD", "Adam"])
+def test_decay_bias_when_asked(opt, rng):
+    """Biases are decayed only with decay_bias=True: the same step as the reference with L2 on every parameter."""
+    X = rng.normal(size=(16, 4))
+    T = rng.normal(size=(16, 2))
+    net = fn.Network([4, 5, 2], activation="tanh", output="linear", loss="mse", seed=2, dtype="float64")
+    biases = [rng.normal(size=5), rng.normal(size=2)]  # nonzero, so that decaying them shows
+    for L, b in zip(net.layers, biases):
+        L.bias = b
+    params = _ref_params(net)
+    net.fit(X, T, epochs=1, batch_size=16, shuffle=False, optimizer=opt, verbose=0)
+    _, grads, _ = ref.gradients(params, ["tanh", "linear"], "mse", X, T)
+    for L, (W, b), g in zip(net.layers, params, grads):
+        for got, w, gw in ((L.weights, W, g["weights"]), (L.bias, b, g["bias"])):
+            if isinstance(opt, fn.SGD):
+                expect = w - 0.1 * (gw + 0.05 * w)  # first step: velocity = gradient
+            else:
+                expect = ref.adam_step(w, gw, np.zeros_like(w), np.zeros_like(w), 1, 0.01, weight_decay=0.05)[0]
+            np.testing.assert_allclose(got, expect, rtol=1e-10, atol=1e-12)
+    plain = fn.Network([4, 5, 2], activation="tanh", output="linear", loss="mse", seed=2, dtype="float64")
+    for L, b in zip(plain.layers, biases):
+        L.bias = b
+    plain.fit(X, T, epochs=1, batch_size=16, shuffle=False, verbose=0,
+              optimizer=type(opt)(**{k: v for k, v in opt.to_dict().items() if k not in ("name", "decay_bias")}))
+    assert not np.allclose(plain.layers[0].bias, net.layers[0].bias)  # the difference is the bias decay
