@@ -12,7 +12,7 @@ from typing import Any, Dict, Optional, TextIO
 
 def _tqdm() -> Any:
     try:
-        from tqdm.auto import tqdm  # type: ignore[import-untyped,import-not-found,unused-ignore]
+        from tqdm.auto import tqdm
 
         return tqdm
     except ImportError:
