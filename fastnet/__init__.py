@@ -13,10 +13,11 @@ from ._format import ModelFormatError
 from .callbacks import EarlyStopping, StopAfter, StopAtBitFail, StopAtError
 from .layers import SET, Dense, Layer, Sparse
 from .network import History, Network, load, model_info
+from .cascade import CascadeNetwork, cascade_train
 from .optimizers import SARPROP, SGD, Adam, Quickprop, RPROP, fann_training
 
 __all__ = [
-    "Network", "Dense", "Sparse", "SET", "Layer", "History", "load", "model_info", "load_fann", "save_fann",
+    "Network", "CascadeNetwork", "cascade_train", "Dense", "Sparse", "SET", "Layer", "History", "load", "model_info", "load_fann", "save_fann",
     "ModelFormatError", "EarlyStopping", "StopAtError", "StopAtBitFail", "StopAfter", "datasets", "schedules",
     "optimizers", "SGD", "Adam", "RPROP", "Quickprop", "SARPROP", "fann_training",
     "set_num_threads", "get_num_threads", "available_isas", "get_isa", "set_isa", "__version__",

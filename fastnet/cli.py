@@ -57,7 +57,7 @@ import numpy as np
 
 from . import __version__, datasets
 from ._format import MAGIC, decode
-from .layers import ACTIVATIONS
+from .layers import ACTIVATIONS, SYMMETRIC_ACTIVATIONS
 from .network import LOSSES, Network
 from .network import load as load_fnet
 
@@ -496,7 +496,7 @@ def _true_classes(net: Network, y: np.ndarray) -> np.ndarray:
         return y.astype(np.int64)
     if y.shape[1] >= 2:
         return np.argmax(y, axis=1)
-    thr = 0.0 if net.specs[-1].activation in ("tanh", "linear") else 0.5
+    thr = 0.0 if net.specs[-1].activation in SYMMETRIC_ACTIVATIONS else 0.5
     return (y[:, 0] > thr).astype(np.int64)
 
 

@@ -12,7 +12,8 @@
 namespace fastnet::kernels {
 
 template <typename T>
-double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const T* target, T* dz, int B, int O) {
+double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const T* z, const T* target, T* dz, int B,
+                             int O) {
   const T inv_b = T(1) / static_cast<T>(B);
   const T tiny = std::numeric_limits<T>::min();  // log(0) guard: a saturated wrong answer costs ~87 (float)
   double total = 0.0;
@@ -50,7 +51,7 @@ double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const 
     total += row;
   }
   if (dz && loss == Loss::MSE && out_act != Act::Softmax)
-    activation_backward(out_act, dz, y, static_cast<std::size_t>(B) * O, alpha);
+    activation_backward(out_act, dz, y, z, static_cast<std::size_t>(B) * O, alpha);
   return total / B;
 }
 
@@ -69,7 +70,9 @@ bool all_finite(const T* x, std::size_t N) {
 
 template bool all_finite<float>(const float*, std::size_t);
 template bool all_finite<double>(const double*, std::size_t);
-template double loss_forward_backward<float>(Loss, Act, float, const float*, const float*, float*, int, int);
-template double loss_forward_backward<double>(Loss, Act, double, const double*, const double*, double*, int, int);
+template double loss_forward_backward<float>(Loss, Act, float, const float*, const float*, const float*, float*, int,
+                                             int);
+template double loss_forward_backward<double>(Loss, Act, double, const double*, const double*, const double*,
+                                              double*, int, int);
 
 }  // namespace fastnet::kernels
