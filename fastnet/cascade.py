@@ -365,15 +365,17 @@ class CascadeNetwork:
         return out
 
     # ---------------------------------------------------------------- training
-    def fit(self, X: Any, y: Any, max_neurons: int = 30, desired_error: float = 0.0, *, seed: Optional[int] = None,
-            verbose: int = 0, callback: Optional[Callable[[Dict[str, Any]], Any]] = None,
+    def fit(self, X: Any, y: Any, max_neurons: Optional[int] = None, desired_error: Optional[float] = None, *,
+            seed: Optional[int] = None, verbose: int = 0, callback: Optional[Callable[[Dict[str, Any]], Any]] = None,
             **options: Any) -> "CascadeNetwork":
         """Grow this network by Cascade2 on (X, y) (FANN's fann_cascadetrain_on_data on an existing network):
-        see :func:`cascade_train` for the arguments. Returns self; ``history`` holds the rounds."""
+        see :func:`cascade_train` for the arguments (max_neurons defaults to 30, desired_error to 0), or pass
+        ``options=CascadeOptions(...)``. Returns self; ``history`` holds the rounds."""
         opts = options.pop("options", None)
         if opts is None:
-            opts = CascadeOptions(max_neurons=max_neurons, desired_error=desired_error, **options)
-        elif options:
+            opts = CascadeOptions(max_neurons=30 if max_neurons is None else max_neurons,
+                                  desired_error=0.0 if desired_error is None else desired_error, **options)
+        elif options or max_neurons is not None or desired_error is not None:
             raise TypeError("give either options=CascadeOptions(...) or keyword options, not both")
         if not isinstance(opts, CascadeOptions):
             raise TypeError(f"options must be a CascadeOptions, got {type(opts).__name__}")
@@ -491,8 +493,9 @@ class CascadeNetwork:
     def load_fann(cls, path: PathLike, *, approximate_stepwise: bool = False) -> "CascadeNetwork":
         """Load any FANN shortcut network file (``network_type=1``) as a CascadeNetwork (fn.load_fann returns one
         for shortcut files whose connections skip layers, a Network otherwise)."""
-        from .fann import load_fann
-        net = load_fann(path, approximate_stepwise=approximate_stepwise, shortcut_as_cascade=True)
+        from .fann import _load
+
+        net = _load(path, approximate_stepwise, shortcut_as_cascade=True)
         assert isinstance(net, CascadeNetwork)
         return net
 
