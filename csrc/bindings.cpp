@@ -517,8 +517,9 @@ void bind_cascade(py::module_& m) {
   }, py::arg("num_inputs"), py::arg("num_outputs"), py::arg("output_activation"), py::arg("output_steepness"),
      py::arg("seed"));
 
-  // Trains a copy of `net` (returned with the per-round reports). The hook runs after every round with the GIL:
-  // Ctrl-C and a False from Python stop training there; a Python error is re-raised once the C++ has returned.
+  // Trains a copy of `net` (returned with the per-round reports). The callback runs after every round with the
+  // GIL, given the report and (under "network") the network as that round's output training left it: Ctrl-C and a
+  // False from Python stop training there; a Python error is re-raised once the C++ has returned.
   m.def("cascade_train", [](const ShortcutNet& net, const Array<float>& X, const Array<float>& T,
                             const py::dict& params, uint64_t seed, std::optional<py::function> callback) {
     check_2d(X, "X", net.num_inputs);
@@ -528,12 +529,14 @@ void bind_cascade(py::module_& m) {
     ShortcutNet grown = net;
     Rng rng(seed);
     std::unique_ptr<py::error_already_set> pending;
-    cascade::CascadeHook hook = [&](const CascadeReport& r) -> bool {
+    cascade::CascadeHook hook = [&](const CascadeReport& r, const ShortcutNet& trained) -> bool {
       py::gil_scoped_acquire gil;
       try {
         if (PyErr_CheckSignals() != 0) throw py::error_already_set();
         if (!callback) return true;
-        py::object res = (*callback)(report_dict(r));
+        py::dict d = report_dict(r);
+        d["network"] = py::cast(trained);  // a copy, for the callback's own measurements
+        py::object res = (*callback)(d);
         return res.is_none() || res.cast<bool>();
       } catch (py::error_already_set& e) {
         pending = std::make_unique<py::error_already_set>(std::move(e));

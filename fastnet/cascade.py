@@ -198,7 +198,8 @@ class CascadeNetwork:
         One entry per round of the last training: ``hidden`` (neurons when the outputs were trained), ``mse``
         (FANN's MSE on the training set then), ``bit_fail``, ``output_epochs``, ``candidate_epochs``,
         ``total_epochs``, ``installed``, ``candidate_activation``, ``candidate_steepness``, ``candidate_score``,
-        ``final`` (the last output training) and ``seconds``.
+        ``final`` (the last output training) and ``seconds``; with validation data also ``val_mse`` and
+        ``val_bit_fail``.
     options : CascadeOptions or None
         The options of the last training.
     """
@@ -367,7 +368,7 @@ class CascadeNetwork:
     # ---------------------------------------------------------------- training
     def fit(self, X: Any, y: Any, max_neurons: Optional[int] = None, desired_error: Optional[float] = None, *,
             seed: Optional[int] = None, verbose: int = 0, callback: Optional[Callable[[Dict[str, Any]], Any]] = None,
-            **options: Any) -> "CascadeNetwork":
+            validation_data: Optional[Tuple[Any, Any]] = None, **options: Any) -> "CascadeNetwork":
         """Grow this network by Cascade2 on (X, y) (FANN's fann_cascadetrain_on_data on an existing network):
         see :func:`cascade_train` for the arguments (max_neurons defaults to 30, desired_error to 0), or pass
         ``options=CascadeOptions(...)``. Returns self; ``history`` holds the rounds."""
@@ -385,14 +386,26 @@ class CascadeNetwork:
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         seed = self.seed if seed is None else check_int(seed, "seed", 0, 2**64 - 1)
+        val = None
+        if validation_data is not None:
+            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+                raise TypeError("validation_data must be a tuple (X_val, y_val)")
+            Xv = as_features(validation_data[0], self.num_inputs, np.dtype(np.float32), "validation X")
+            val = (Xv, _targets(validation_data[1], Xv.shape[0], self.num_outputs, "validation y"))
         if verbose:
             print(f"Max neurons {opts.max_neurons}. Desired error: {opts.desired_error:.6f}")
+        rounds: List[Dict[str, Any]] = []
 
-        def hook(r: Dict[str, Any]) -> Any:
-            r = _report(r)
+        def hook(raw: Dict[str, Any]) -> Any:
+            trained = CascadeNetwork(raw.pop("network"))
+            r = _report(raw)
+            if val is not None:  # the validation error of the outputs this round trained
+                r["val_mse"], r["val_bit_fail"] = (float(v) for v in trained._core.fann_mse(val[0], val[1],
+                                                                                            opts.bit_fail_limit))
+            rounds.append(r)
             if verbose:
                 _print_report(r)
-            return None if callback is None else callback(dict(r))
+            return None if callback is None else callback(dict(r, network=trained))
 
         try:
             core, raw = _core.cascade_train(self._core, Xa, T, opts._spec(), seed, hook)
@@ -401,11 +414,12 @@ class CascadeNetwork:
             if grown is not None:
                 self._core = grown
                 exc.network = self  # type: ignore[attr-defined]
-            self.history = [_report(r) for r in getattr(exc, "history", [])]
+            self.history = rounds
             exc.history = self.history  # type: ignore[attr-defined]
             raise
         self._core = core
-        self.history = [_report(r) for r in raw]
+        self.history = rounds
+        assert len(rounds) == len(raw)
         self.options = opts
         self.seed = seed
         return self
@@ -537,6 +551,8 @@ def _print_report(r: Dict[str, Any]) -> None:
         return
     line = (f"Neurons     {r['hidden']:3d}. Current error: {r['mse']:.6f}. Epochs {r['total_epochs']:5d}. "
             f"Bit fail {r['bit_fail']:3d}")
+    if "val_mse" in r:
+        line += f". Validation error: {r['val_mse']:.6f}"
     if r["installed"]:
         line += f". candidate steepness {r['candidate_steepness']:.2f}. function {r['candidate_activation']}"
     print(line, flush=True)
@@ -553,8 +569,8 @@ def cascade_train(X: Any, y: Any, max_neurons: int = 30, desired_error: float = 
                   candidate_activations: Sequence[str] = DEFAULT_CANDIDATE_ACTIVATIONS,
                   candidate_steepnesses: Sequence[float] = DEFAULT_CANDIDATE_STEEPNESSES,
                   num_candidate_groups: int = 2, weight_multiplier: float = 0.4, candidate_limit: float = 1000.0,
-                  seed: int = 0, verbose: int = 0,
-                  callback: Optional[Callable[[Dict[str, Any]], Any]] = None) -> CascadeNetwork:
+                  seed: int = 0, verbose: int = 0, callback: Optional[Callable[[Dict[str, Any]], Any]] = None,
+                  validation_data: Optional[Tuple[Any, Any]] = None) -> CascadeNetwork:
     """Grow a network by Cascade2, as FANN's ``fann_cascadetrain_on_data`` on ``fann_create_shortcut(2, inputs,
     outputs)``; returns the :class:`CascadeNetwork`.
 
@@ -596,7 +612,12 @@ def cascade_train(X: Any, y: Any, max_neurons: int = 30, desired_error: float = 
     verbose : int
         1: one line per neuron, as FANN prints them.
     callback : callable, optional
-        Called after every round with its ``history`` entry; returning False stops training there.
+        Called after every round with its ``history`` entry plus ``"network"``: a copy of the network as that
+        round's output training left it (before the new neuron was installed), to measure anything on; returning
+        False stops training there.
+    validation_data : (X_val, y_val), optional
+        Measured after every round's output training: ``val_mse`` and ``val_bit_fail`` in ``history`` (training
+        does not use it; FANN has no such option).
 
     Returns
     -------
@@ -620,7 +641,8 @@ def cascade_train(X: Any, y: Any, max_neurons: int = 30, desired_error: float = 
                           if isinstance(candidate_steepnesses, (list, tuple)) else candidate_steepnesses,
                           num_candidate_groups=num_candidate_groups, weight_multiplier=weight_multiplier,
                           candidate_limit=candidate_limit)
-    return net.fit(Xa, y, seed=seed, verbose=verbose, callback=callback, options=opts)
+    return net.fit(Xa, y, seed=seed, verbose=verbose, callback=callback, validation_data=validation_data,
+                   options=opts)
 
 
 def _ncols(X: Any) -> int:

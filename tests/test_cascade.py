@@ -364,3 +364,19 @@ def test_options_and_description(disk_net: fn.CascadeNetwork, capsys: pytest.Cap
     assert w.shape == (3 + disk_net.num_hidden,)
     with pytest.raises(ValueError, match="read-only"):
         disk_net.weights[0] = 1.0  # a read-only copy
+
+
+def test_validation_data_and_the_callbacks_network() -> None:
+    X, Y = disk(200)
+    Xv, Yv = disk(300, seed=5)
+    seen = []
+    net = fn.cascade_train(X, Y, max_neurons=3, validation_data=(Xv, Yv), seed=1,
+                           callback=lambda r: seen.append((r["hidden"], r["network"], r["val_mse"])))
+    assert [h for h, _, _ in seen] == [0, 1, 2, 3] and [r["hidden"] for r in net.history] == [0, 1, 2, 3]
+    for (hidden, snapshot, val), r in zip(seen, net.history):
+        assert isinstance(snapshot, fn.CascadeNetwork) and snapshot.num_hidden == hidden
+        assert r["val_mse"] == val == pytest.approx(snapshot.evaluate(Xv, Yv)["mse"], rel=1e-6)
+        assert "network" not in r
+    np.testing.assert_array_equal(seen[-1][1].predict(Xv), net.predict(Xv))  # the final round is the result
+    with pytest.raises(TypeError, match="validation_data must be a tuple"):
+        fn.cascade_train(X, Y, validation_data=Xv)

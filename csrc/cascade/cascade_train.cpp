@@ -453,6 +453,7 @@ std::vector<CascadeReport> cascade_train(ShortcutNet& net, const float* X, const
     r.mse = tr.mse();
     r.bit_fail = tr.bit_fail();
     const bool done = tr.reached(p.desired_error);
+    const ShortcutNet trained = net;  // as this round's output training left it (small: a copy per round)
     if (!done) {
       tr.compute_errors();
       tr.init_candidates();
@@ -467,7 +468,7 @@ std::vector<CascadeReport> cascade_train(ShortcutNet& net, const float* X, const
     r.total_epochs = total;
     r.seconds = seconds();
     reports.push_back(r);
-    if (hook && !hook(r)) return reports;
+    if (hook && !hook(r, trained)) return reports;
     if (done) break;
   }
   // FANN trains the outputs once more, without a desired error, whatever ended the loop
@@ -481,7 +482,7 @@ std::vector<CascadeReport> cascade_train(ShortcutNet& net, const float* X, const
   r.total_epochs = total;
   r.seconds = seconds();
   reports.push_back(r);
-  if (hook) hook(r);
+  if (hook) hook(r, net);
   return reports;
 }
 

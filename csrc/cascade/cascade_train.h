@@ -71,8 +71,9 @@ struct CascadeReport {
   double seconds = 0.0;   // since training started
 };
 
-// Called after every round; return false to stop (the network is left as trained so far).
-using CascadeHook = std::function<bool(const CascadeReport&)>;
+// Called after every round with its report and the network as that round's output training left it (before the
+// candidate was installed); return false to stop (the network is left as trained so far).
+using CascadeHook = std::function<bool(const CascadeReport&, const ShortcutNet&)>;
 
 // Grows `net` on X (N, I) and T (N, O), row-major. Throws std::invalid_argument for bad parameters or a network
 // whose activations cannot be trained, std::domain_error if the error becomes NaN or infinite.
