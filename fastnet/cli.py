@@ -345,7 +345,23 @@ def _check_fann_compatible(net: Network, path: str) -> None:
                            EXIT_USAGE) from None
 
 
+def _is_cascade(net: Any) -> bool:
+    from .cascade import CascadeNetwork
+
+    return isinstance(net, CascadeNetwork)
+
+
+def _architecture(net: Any) -> str:
+    if _is_cascade(net):
+        return f"{net.num_inputs}-[{net.num_hidden} cascade]-{net.num_outputs}"
+    return "-".join(map(str, net.sizes))
+
+
 def _describe_net(net: Network) -> str:
+    if _is_cascade(net):  # a shortcut network (Cascade2, or a FANN shortcut .net file)
+        hidden = "/".join(dict.fromkeys(net.activations[:net.num_hidden])) or "no hidden neurons"
+        return (f"shortcut network {_architecture(net)} ({hidden}; outputs {net.activations[-1]}), "
+                f"{net.num_connections:,} connections")
     acts = "/".join(dict.fromkeys(s.activation for s in net.specs)) if len(net.specs) > 1 else net.specs[0].activation
     return (f"{'-'.join(map(str, net.sizes))} {acts}, loss {net.loss}, {net.dtype.name}, "
             f"{net.num_parameters:,} parameters")
@@ -496,7 +512,10 @@ def _true_classes(net: Network, y: np.ndarray) -> np.ndarray:
         return y.astype(np.int64)
     if y.shape[1] >= 2:
         return np.argmax(y, axis=1)
-    thr = 0.0 if net.specs[-1].activation in SYMMETRIC_ACTIVATIONS else 0.5
+    if _is_cascade(net):
+        thr = net._threshold()
+    else:
+        thr = 0.0 if net.specs[-1].activation in SYMMETRIC_ACTIVATIONS else 0.5
     return (y[:, 0] > thr).astype(np.int64)
 
 
@@ -534,7 +553,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise CLIError(f"evaluation failed: {exc}") from None
     print(f"model: {args.model} ({_describe_net(net)})")
     print(f"data:  {data.describe()}")
-    print(f"loss ({net.loss}): {metrics['loss']:.6f}")
+    if _is_cascade(net):
+        print(f"mse (FANN's): {metrics['mse']:.6f}, bit fail {metrics['bit_fail']}")
+    else:
+        print(f"loss ({net.loss}): {metrics['loss']:.6f}")
     if "accuracy" in metrics:
         assert data.y is not None
         true = _true_classes(net, data.y)
@@ -607,7 +629,7 @@ def cmd_info(args: argparse.Namespace) -> int:
             with open(path, "rb") as f:
                 raw = f.read()
             header, _ = decode(raw, path)
-            net = Network.from_bytes(raw, source=path)
+            net = load_fnet(path) if header.get("model") == "cascade" else Network.from_bytes(raw, source=path)
         except (OSError, ValueError) as exc:
             raise CLIError(_error_text(path, exc)) from None
         version = struct.unpack_from("<I", raw, len(MAGIC))[0]
@@ -618,6 +640,15 @@ def cmd_info(args: argparse.Namespace) -> int:
     ]
     if header:
         rows.append(("written by", f"fastnet {header.get('fastnet_version', 'unknown')}"))
+    if _is_cascade(net):
+        rows += [("architecture", _describe_net(net)), ("dtype", "float32")]
+        w = max(len(k) for k, _ in rows)
+        for k, v in rows:
+            print(f"{k + ':':<{w + 1}} {v}")
+        print("neurons (activation, steepness, inputs):")
+        for i, (a, s, k) in enumerate(zip(net.activations, net.steepness, net.fan_ins)):
+            print(f"  {i}: {'hidden' if i < net.num_hidden else 'output':<6} {a:<24} {float(s):<8.4g} {k}")
+        return EXIT_OK
     rows += [
         ("architecture", "-".join(map(str, net.sizes))),
         ("parameters", f"{net.num_parameters:,}"),
@@ -649,7 +680,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     net = load_model(args.input)
     _check_save_path(args.output)
     save_model(net, args.output)
-    print(f"converted {args.input} -> {args.output} ({'-'.join(map(str, net.sizes))})")
+    print(f"converted {args.input} -> {args.output} ({_architecture(net)})")
     return EXIT_OK
 
 

@@ -380,3 +380,35 @@ def test_validation_data_and_the_callbacks_network() -> None:
     np.testing.assert_array_equal(seen[-1][1].predict(Xv), net.predict(Xv))  # the final round is the result
     with pytest.raises(TypeError, match="validation_data must be a tuple"):
         fn.cascade_train(X, Y, validation_data=Xv)
+
+
+def test_command_line_reads_cascade_models(disk_net: fn.CascadeNetwork, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture) -> None:
+    from fastnet import cli
+
+    X, Y = disk(50)
+    fn.datasets.save_fann_data(tmp_path / "d.data", X, Y)
+    disk_net.save(tmp_path / "c.fnet")
+    assert cli.main(["info", str(tmp_path / "c.fnet")]) == 0
+    assert "shortcut network 2-[" in capsys.readouterr().out
+    assert cli.main(["convert", str(tmp_path / "c.fnet"), str(tmp_path / "c.net")]) == 0
+    assert isinstance(fn.load_fann(tmp_path / "c.net"), fn.CascadeNetwork)
+    capsys.readouterr()
+    assert cli.main(["eval", str(tmp_path / "c.net"), str(tmp_path / "d.data")]) == 0
+    out = capsys.readouterr().out
+    assert "mse (FANN's): " in out and "accuracy: " in out
+    assert cli.main(["predict", str(tmp_path / "c.fnet"), str(tmp_path / "d.data")]) == 0
+    np.testing.assert_allclose(np.loadtxt(capsys.readouterr().out.splitlines()), disk_net.predict(X)[:, 0],
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("isa", fn.available_isas())
+def test_every_kernel_path(isa: str) -> None:
+    """The cascade's row kernels (rows_combine, rows_dot) of every ISA this CPU runs, against the reference."""
+    before = fn.get_isa()
+    fn.set_isa(isa)
+    try:
+        test_forward_matches_numpy([2, 1, 3])
+        test_candidate_scores_match_numpy()
+    finally:
+        fn.set_isa(before)

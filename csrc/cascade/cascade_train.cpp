@@ -52,11 +52,9 @@ long block_size(long N) { return std::max(512L, (N + 255) / 256); }
 // ~0.3 ms on one core, and a team's barrier costs microseconds on idle cores but milliseconds on busy ones.
 constexpr long kParallelWork = 1L << 20;
 
-float dot(const float* __restrict a, const float* __restrict b, long n) {
-  float s = 0.0f;
-#pragma omp simd reduction(+ : s)
-  for (long i = 0; i < n; ++i) s += a[i] * b[i];
-  return s;
+// out[c] = Σ_b d[b]·V[c][b] for the F rows of V (stride ld): a unit-by-unit weight gradient
+void rows_dot(float* out, const float* d, const float* V, long ld, int F, long B) {
+  kernels::kernel_table().rows_dot(out, d, V, ld, F, B);
 }
 
 int thread_index() {
@@ -210,8 +208,7 @@ double Trainer::output_epoch() {
           const float err = p_.tanh_error ? tanh_error(diff) : diff;
           delta[b] = s * fann_derivative(a, y[b], u[b]) * err;
         }
-        float* ps = partial_.data() + (static_cast<std::size_t>(blk) * O + o) * F;
-        for (int c = 0; c < F; ++c) ps[c] = dot(delta, V_.data() + static_cast<std::size_t>(c) * N + s0, B);
+        rows_dot(partial_.data() + (static_cast<std::size_t>(blk) * O + o) * F, delta, V_.data() + s0, N, F, B);
       }
       block_sse_[static_cast<std::size_t>(blk)] = sse;
       block_bits_[static_cast<std::size_t>(blk)] = bits;
@@ -352,27 +349,29 @@ double Trainer::candidate_epoch(bool update_weights) {
       const Act act = cacts_[static_cast<std::size_t>(c)];
       const float s = csteep_[static_cast<std::size_t>(c)];
       weighted_sum(sum, w, V_.data(), N, F, N);
-      apply_block(act, s, sum, a, d, N);
-      for (long n = 0; n < N; ++n) d[n] = s * fann_derivative(act, a[n], d[n]);
+      apply_block_with_derivative(act, s, sum, a, d, N);
       std::fill(err, err + N, 0.0f);
       double residual = 0.0;
       for (int j = 0; j < O; ++j) {
         const float v = w[F + j];
         const float* e = E_.data() + static_cast<std::size_t>(j) * N;
-        double r = 0.0;
         float ga = 0.0f;
+        for (long n0 = 0; n0 < N; n0 += 512) {  // float sums over chunks (vectorized), the chunks' in double
+          const long n1 = std::min(N, n0 + 512);
+          float r = 0.0f;
 #pragma omp simd reduction(+ : r, ga)
-        for (long n = 0; n < N; ++n) {
-          const float diff = a[n] * v - e[n];
-          r += static_cast<double>(diff) * diff;
-          ga += diff * a[n];
-          err[n] += diff * v;
+          for (long n = n0; n < n1; ++n) {
+            const float diff = a[n] * v - e[n];
+            r += diff * diff;
+            ga += diff * a[n];
+            err[n] += diff * v;
+          }
+          residual += r;
         }
-        residual += r;
         g[F + j] = 2.0f * ga;
       }
       for (long n = 0; n < N; ++n) err[n] *= d[n];
-      for (int f = 0; f < F; ++f) g[f] = dot(err, V_.data() + static_cast<std::size_t>(f) * N, N);
+      rows_dot(g, err, V_.data(), N, F, N);
       cscore_[static_cast<std::size_t>(c)] = sse_base_ - residual;
       if (update_weights)
         update(w, g, cs1_.data() + static_cast<std::size_t>(c) * K, cs2_.data() + static_cast<std::size_t>(c) * K,

@@ -108,6 +108,24 @@ inline void apply_block(Act a, float s, const float* sum, float* y, float* u, lo
   }
 }
 
+// y[n] = f(u) and d[n] = s·f'(u) (the training derivative above, per unit of the weighted sum) for
+// u = fann_sum(sum[n], s): what a candidate needs per sample. The sin and cos kinds take both from one sincos.
+inline void apply_block_with_derivative(Act a, float s, const float* sum, float* y, float* d, long N) {
+  if (a == Act::Sin || a == Act::SinSymmetric || a == Act::Cos || a == Act::CosSymmetric) {
+    const bool is_sin = a == Act::Sin || a == Act::SinSymmetric;
+    const float k = a == Act::Sin || a == Act::Cos ? 0.5f : 1.0f, base = k == 0.5f ? 0.5f : 0.0f;
+    for (long n = 0; n < N; ++n) {
+      float sn, cs;
+      ::sincosf(fann_sum(sum[n], s), &sn, &cs);
+      y[n] = (is_sin ? sn : cs) * k + base;
+      d[n] = s * k * (is_sin ? cs : -sn);
+    }
+    return;
+  }
+  apply_block(a, s, sum, y, d, N);  // d holds u for now
+  for (long n = 0; n < N; ++n) d[n] = s * fann_derivative(a, y[n], d[n]);
+}
+
 // FANN's symmetric kinds: their output error (t − y) is halved before it counts (fann_update_MSE)
 constexpr bool fann_halves_error(Act a) {
   return a == Act::Tanh || a == Act::ThresholdSymmetric || a == Act::GaussianSymmetric ||

@@ -88,15 +88,8 @@ void ShortcutNet::add_hidden(Act a, float s, const float* w_in, const float* w_o
   steepness.insert(steepness.begin() + H, s);
 }
 
-void weighted_sum(float* __restrict sum, const float* __restrict w, const float* __restrict V, long ld, int F,
-                  long B) {
-  std::fill(sum, sum + B, 0.0f);
-  for (int c = 0; c < F; ++c) {
-    const float wc = w[c];
-    const float* __restrict v = V + static_cast<long>(c) * ld;
-#pragma omp simd
-    for (long b = 0; b < B; ++b) sum[b] += wc * v[b];
-  }
+void weighted_sum(float* sum, const float* w, const float* V, long ld, int F, long B) {
+  kernels::kernel_table().rows_combine(sum, w, V, ld, F, B);  // the active ISA's (dense_simd.inc)
 }
 
 void forward_block(const ShortcutNet& net, float* V, float* U, float* Y, float* sum, int B) {

@@ -58,8 +58,7 @@ struct ShortcutNet {
 // sum: scratch of B floats.
 void forward_block(const ShortcutNet& net, float* V, float* U, float* Y, float* sum, int B);
 
-// sum[b] = Σ_c w[c]·V[c][b] for c < F over B samples (V row stride ld); the connection-major loop order makes
-// every step one vector axpy
+// sum[b] = Σ_c w[c]·V[c][b] for c < F over B samples (V row stride ld): the active ISA's rows_combine kernel
 void weighted_sum(float* sum, const float* w, const float* V, long ld, int F, long B);
 
 }  // namespace fastnet::cascade

@@ -91,6 +91,10 @@ struct KernelTable {
   void (*csc_backward_input)(float* dxt, const float* dzt, const float* w, const int32_t* col_ptr,
                              const int32_t* row, const int32_t* perm, int B, int I);
   void (*transpose)(float* dst, const float* src, int R, int C);
+  // cascade training (cascade/): V holds F rows of stride ld (each a unit's values over B samples);
+  // rows_combine: sum (B) = Σ_c w[c]·V[c] (overwrites); rows_dot: out[c] = Σ_b d[b]·V[c][b] for c < F
+  void (*rows_combine)(float* sum, const float* w, const float* V, long ld, int F, long B);
+  void (*rows_dot)(float* out, const float* d, const float* V, long ld, int F, long B);
 };
 
 const KernelTable& kernel_table();             // the active table
