@@ -222,3 +222,18 @@ def test_network_save_fann_rejects_relu(tmp_path: Path) -> None:
     assert not (tmp_path / "x.net").exists()
     with pytest.raises(TypeError, match="save_fann expects a fastnet Network or CascadeNetwork"):
         save_fann("not a network", tmp_path / "x.net")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("act", ["gaussian", "sin", "cos_symmetric"])
+def test_sparse_output_layer_keeps_its_preactivations(act: str) -> None:
+    """A sparse output layer works transposed: its pre-activations are turned row-major for the loss."""
+    rng = np.random.default_rng(3)
+    X, T = rng.normal(size=(7, 5)), rng.uniform(0.1, 0.9, (7, 4))
+    net = fn.Network([fn.Dense(5, 6, "tanh"), fn.Sparse(6, 4, density=0.7, activation=act)], loss="mse", seed=2,
+                     dtype="float64")
+    grads = net.gradients(X, T)
+    params = [(L.to_dense() if L.is_sparse else L.weights, L.bias) for L in net.layers]
+    _, ref, _ = ref_gradients(params, ["tanh", act], "mse", X, T)
+    np.testing.assert_allclose(grads[1]["weights"], ref[1]["weights"][tuple(net.layers[1].indices)], rtol=1e-10,
+                               atol=1e-14)
+    np.testing.assert_allclose(grads[0]["weights"], ref[0]["weights"], rtol=1e-10, atol=1e-14)
