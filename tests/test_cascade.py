@@ -16,10 +16,9 @@ import pytest
 import fastnet as fn
 from fastnet import _core
 from fastnet.cascade import CASCADE_ACTIVATIONS, CascadeOptions
-from conftest import fann_file
+from conftest import Fann, fann_file
 from reference import HALVED, shortcut_forward
 from reference import candidate_scores as ref_candidate_scores
-from test_fann import Fann, fann, maybe_fann  # noqa: F401 (fixtures)
 
 ACTS = list(CASCADE_ACTIVATIONS)
 

@@ -14,7 +14,8 @@ import fastnet as fn
 from fastnet.fann import _TRAINING_DEFAULTS, FANN_ACTIVATIONS, load_fann, save_fann
 from reference import FANN_FUNCS, act_forward
 from reference import gradients as ref_gradients
-from test_fann import Fann, edit, fann, maybe_fann, read_io, recode, sample  # noqa: F401 (fixtures)
+from conftest import Fann
+from test_fann import edit, read_io, recode, sample
 
 TRAINABLE = [a for a in FANN_FUNCS if not a.startswith("threshold")]
 ALL = list(FANN_FUNCS)
