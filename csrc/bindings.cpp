@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 
+#include "cascade/cascade_train.h"
 #include "core/errors.h"
 #include "core/threads.h"
 #include "kernels/kernels.h"
@@ -419,6 +420,181 @@ py::tuple k_backward_weight(const Array<float>& dy, const Array<float>& x) {
   return py::make_tuple(dw, db);
 }
 
+// ================================================================================ cascade (csrc/cascade/)
+// FANN shortcut networks and Cascade2 training. fastnet/cascade.py validates every argument and converts arrays;
+// here they are checked again for shape, then the C++ runs without the GIL.
+
+using cascade::CascadeParams;
+using cascade::CascadeReport;
+using cascade::ShortcutNet;
+
+std::vector<Act> acts_of(const std::vector<int>& codes) {
+  std::vector<Act> a;
+  for (int c : codes) {
+    FASTNET_CHECK(c >= 0 && c < kernels::kNumActs, "unknown activation code ", c);
+    a.push_back(static_cast<Act>(c));
+  }
+  return a;
+}
+
+ShortcutNet shortcut_of(int num_inputs, int num_outputs, const std::vector<int>& layer_sizes,
+                        const std::vector<int>& acts, const std::vector<float>& steepness, const Array<float>& w) {
+  ShortcutNet net;
+  net.num_inputs = num_inputs;
+  net.num_outputs = num_outputs;
+  net.layer_sizes = layer_sizes;
+  net.act = acts_of(acts);
+  net.steepness = steepness;
+  FASTNET_CHECK(w.ndim() == 1, "weights must be 1-D");
+  net.weights.assign(w.data(), w.data() + w.size());
+  net.validate();
+  return net;
+}
+
+py::dict report_dict(const CascadeReport& r) {
+  py::dict d;
+  d["hidden"] = r.hidden;
+  d["mse"] = r.mse;
+  d["bit_fail"] = r.bit_fail;
+  d["output_epochs"] = r.output_epochs;
+  d["candidate_epochs"] = r.candidate_epochs;
+  d["total_epochs"] = r.total_epochs;
+  d["installed"] = r.installed;
+  d["candidate_activation"] = static_cast<int>(r.candidate_act);
+  d["candidate_steepness"] = r.candidate_steepness;
+  d["candidate_score"] = r.candidate_score;
+  d["final"] = r.final;
+  d["seconds"] = r.seconds;
+  return d;
+}
+
+// {name: value} as fastnet/cascade.py writes it; "optimizer" is an optimizer spec dict (optimizer_of)
+CascadeParams cascade_params_of(const py::dict& d) {
+  CascadeParams p;
+  p.max_neurons = d["max_neurons"].cast<int>();
+  p.desired_error = d["desired_error"].cast<double>();
+  p.stop_on_bit_fail = d["stop_on_bit_fail"].cast<bool>();
+  p.bit_fail_limit = d["bit_fail_limit"].cast<double>();
+  p.tanh_error = d["tanh_error"].cast<bool>();
+  p.optim = optimizer_of(d["optimizer"].cast<py::dict>());
+  p.output_change_fraction = d["output_change_fraction"].cast<double>();
+  p.output_stagnation_epochs = d["output_stagnation_epochs"].cast<int>();
+  p.min_out_epochs = d["min_out_epochs"].cast<int>();
+  p.max_out_epochs = d["max_out_epochs"].cast<int>();
+  p.candidate_change_fraction = d["candidate_change_fraction"].cast<double>();
+  p.candidate_stagnation_epochs = d["candidate_stagnation_epochs"].cast<int>();
+  p.min_cand_epochs = d["min_cand_epochs"].cast<int>();
+  p.max_cand_epochs = d["max_cand_epochs"].cast<int>();
+  p.candidate_acts = acts_of(d["candidate_activations"].cast<std::vector<int>>());
+  p.candidate_steepnesses = d["candidate_steepnesses"].cast<std::vector<float>>();
+  p.num_candidate_groups = d["num_candidate_groups"].cast<int>();
+  p.weight_multiplier = d["weight_multiplier"].cast<double>();
+  p.candidate_limit = d["candidate_limit"].cast<double>();
+  return p;
+}
+
+void bind_cascade(py::module_& m) {
+  py::class_<ShortcutNet>(m, "CascadeNet")
+      .def(py::init(&shortcut_of), py::arg("num_inputs"), py::arg("num_outputs"), py::arg("layer_sizes"),
+           py::arg("activations"), py::arg("steepness"), py::arg("weights"))
+      .def_readonly("num_inputs", &ShortcutNet::num_inputs)
+      .def_readonly("num_outputs", &ShortcutNet::num_outputs)
+      .def_readonly("layer_sizes", &ShortcutNet::layer_sizes)
+      .def_readonly("steepness", &ShortcutNet::steepness)
+      .def_property_readonly("activations", [](const ShortcutNet& n) {
+        std::vector<int> c;
+        for (Act a : n.act) c.push_back(static_cast<int>(a));
+        return c;
+      })
+      .def_property_readonly("weights", [](const ShortcutNet& n) {
+        return copy_out<float>(n.weights.data(), {static_cast<py::ssize_t>(n.weights.size())});
+      })
+      .def("predict", [](const ShortcutNet& n, const Array<float>& X) {
+        check_2d(X, "X", n.num_inputs);
+        const long N = static_cast<long>(X.shape(0));
+        Array<float> out({static_cast<py::ssize_t>(N), static_cast<py::ssize_t>(n.num_outputs)});
+        float* o = out.mutable_data();
+        py::gil_scoped_release release;
+        n.predict(X.data(), N, o);
+        return out;
+      }, py::arg("X"))
+      .def("fann_mse", [](const ShortcutNet& n, const Array<float>& X, const Array<float>& T, double limit) {
+        check_2d(X, "X", n.num_inputs);
+        check_2d(T, "targets", n.num_outputs);
+        FASTNET_CHECK(T.shape(0) == X.shape(0), "targets must have ", X.shape(0), " rows, got ", T.shape(0));
+        py::gil_scoped_release release;
+        return cascade::fann_mse(n, X.data(), T.data(), static_cast<long>(X.shape(0)), limit);
+      }, py::arg("X"), py::arg("targets"), py::arg("bit_fail_limit"));
+
+  m.def("cascade_fresh", [](int num_inputs, int num_outputs, int out_act, float out_steepness, uint64_t seed) {
+    FASTNET_CHECK(out_act >= 0 && out_act < kernels::kNumActs, "unknown activation code ", out_act);
+    Rng rng(seed);
+    return ShortcutNet::fresh(num_inputs, num_outputs, static_cast<Act>(out_act), out_steepness, rng);
+  }, py::arg("num_inputs"), py::arg("num_outputs"), py::arg("output_activation"), py::arg("output_steepness"),
+     py::arg("seed"));
+
+  // Trains a copy of `net` (returned with the per-round reports). The callback runs after every round with the
+  // GIL, given the report and (under "network") the network as that round's output training left it: Ctrl-C and a
+  // False from Python stop training there; a Python error is re-raised once the C++ has returned.
+  m.def("cascade_train", [](const ShortcutNet& net, const Array<float>& X, const Array<float>& T,
+                            const py::dict& params, uint64_t seed, std::optional<py::function> callback) {
+    check_2d(X, "X", net.num_inputs);
+    check_2d(T, "targets", net.num_outputs);
+    FASTNET_CHECK(T.shape(0) == X.shape(0), "targets must have ", X.shape(0), " rows, got ", T.shape(0));
+    const CascadeParams p = cascade_params_of(params);
+    ShortcutNet grown = net;
+    Rng rng(seed);
+    std::unique_ptr<py::error_already_set> pending;
+    cascade::CascadeHook hook = [&](const CascadeReport& r, const ShortcutNet& trained) -> bool {
+      py::gil_scoped_acquire gil;
+      try {
+        if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+        if (!callback) return true;
+        py::dict d = report_dict(r);
+        d["network"] = py::cast(trained);  // a copy, for the callback's own measurements
+        py::object res = (*callback)(d);
+        return res.is_none() || res.cast<bool>();
+      } catch (py::error_already_set& e) {
+        pending = std::make_unique<py::error_already_set>(std::move(e));
+        return false;
+      }
+    };
+    std::vector<CascadeReport> reports;
+    {
+      py::gil_scoped_release release;
+      reports = cascade::cascade_train(grown, X.data(), T.data(), static_cast<long>(X.shape(0)), p, rng, hook);
+    }
+    py::list out;
+    for (const auto& r : reports) out.append(report_dict(r));
+    if (pending) {
+      py::setattr(pending->value(), "history", out);
+      py::setattr(pending->value(), "network", py::cast(grown));
+      throw *pending;
+    }
+    return py::make_tuple(grown, out);
+  }, py::arg("net"), py::arg("X"), py::arg("targets"), py::arg("params"), py::arg("seed"), py::arg("callback"));
+
+  // One candidate epoch's scores and slopes (FANN's sign), no update: for the tests' numpy reference
+  m.def("cascade_candidate_scores", [](const ShortcutNet& net, const Array<float>& X, const Array<float>& T,
+                                       double sse, const std::vector<int>& acts, const std::vector<float>& steepness,
+                                       const Array<float>& weights) {
+    check_2d(X, "X", net.num_inputs);
+    check_2d(T, "targets", net.num_outputs);
+    FASTNET_CHECK(T.shape(0) == X.shape(0), "targets must have ", X.shape(0), " rows");
+    const long K = net.num_units() + net.num_outputs;
+    check_2d(weights, "candidate weights", K);
+    FASTNET_CHECK(weights.shape(0) == static_cast<py::ssize_t>(acts.size()), "one weight row per candidate");
+    const std::vector<Act> a = acts_of(acts);
+    for (Act x : a) FASTNET_CHECK(cascade::is_fann_kind(x), "not a FANN activation: ", static_cast<int>(x));
+    py::array_t<double> scores(static_cast<py::ssize_t>(acts.size()));
+    Array<float> slopes({static_cast<py::ssize_t>(acts.size()), static_cast<py::ssize_t>(K)});
+    cascade::candidate_scores(net, X.data(), T.data(), static_cast<long>(X.shape(0)), sse, a, steepness,
+                              weights.data(), scores.mutable_data(), slopes.mutable_data());
+    return py::make_tuple(scores, slopes);
+  }, py::arg("net"), py::arg("X"), py::arg("targets"), py::arg("sse"), py::arg("activations"),
+     py::arg("steepness"), py::arg("weights"));
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -435,6 +611,7 @@ PYBIND11_MODULE(_core, m) {
   });
   bind_network<float>(m, "Network32");
   bind_network<double>(m, "Network64");
+  bind_cascade(m);
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
   m.def("get_num_threads", &get_num_threads);
   m.def("openmp_enabled", &openmp_enabled);

@@ -31,6 +31,8 @@ Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t 
                     " but layer ", l - 1, " has out_features=", layers[l - 1].out_features);
     FASTNET_CHECK(c.activation != Act::Softmax || l + 1 == layers.size(), "layer ", l,
                   ": softmax is only allowed on the output layer");
+    FASTNET_CHECK(static_cast<int>(c.activation) >= 0 && static_cast<int>(c.activation) < kernels::kNumActs,
+                  "layer ", l, ": unknown activation code ", static_cast<int>(c.activation));
     FASTNET_CHECK(c.alpha > 0.0, "layer ", l, ": leaky_relu alpha must be > 0, got ", c.alpha);
     FASTNET_CHECK(c.dropout >= 0.0 && c.dropout < 1.0, "layer ", l, ": dropout must be in [0, 1), got ", c.dropout);
     FASTNET_CHECK(c.dropout == 0.0 || l + 1 < layers.size(), "layer ", l,
@@ -73,6 +75,17 @@ Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t 
                      {params_.data() + bo, grads_.data() + bo, velocity_.data() + bo,
                       static_cast<std::size_t>(layers_[l]->out_features())});
     layers_[l]->init(rng_);
+  }
+}
+
+template <typename T>
+void Network<T>::check_trainable() const {
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    const Act a = layers_[l]->activation();
+    FASTNET_CHECK(kernels::trainable(a), "layer ", l, " uses a threshold activation, whose derivative is zero "
+                  "wherever it exists, so gradient training cannot change it (FANN refuses too: "
+                  "FANN_E_CANT_TRAIN_ACTIVATION); train with a smooth activation (e.g. sigmoid, tanh, linear_piece) "
+                  "and set threshold units only for running the network");
   }
 }
 
@@ -155,6 +168,7 @@ void Network<T>::reserve(int B) {
   const std::size_t Bs = static_cast<std::size_t>(B);
   std::size_t widest = static_cast<std::size_t>(num_inputs());
   acts_.resize(layers_.size());
+  pre_.resize(layers_.size());
   xin_.resize(layers_.size());
   drop_.resize(layers_.size());
   mask_.resize(layers_.size());
@@ -163,6 +177,7 @@ void Network<T>::reserve(int B) {
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const std::size_t w = static_cast<std::size_t>(layers_[l]->out_features());
     acts_[l].resize(Bs * w);
+    if (kernels::needs_preactivation(layers_[l]->activation())) pre_[l].resize(Bs * w);
     if (layers_[l]->config().dropout > 0.0) {
       drop_[l].resize(Bs * w);
       mask_[l].resize(Bs * w);
@@ -173,6 +188,7 @@ void Network<T>::reserve(int B) {
     layers_[l]->reserve(B);
   }
   if (prev_t) out_.resize(Bs * num_outputs());
+  if (prev_t && kernels::needs_preactivation(layers_.back()->activation())) pre_out_.resize(Bs * num_outputs());
   dz_.resize(Bs * widest);
   dtmp_.resize(Bs * widest);
   conv_.resize(Bs * widest);
@@ -197,7 +213,8 @@ const T* Network<T>::forward(const T* inp, int B, bool train) {
       x = xin_[l].data();
     }
     inputs_[l] = x;
-    layers_[l]->forward(acts_[l].data(), x, B);
+    T* pre = kernels::needs_preactivation(layers_[l]->activation()) ? pre_[l].data() : nullptr;
+    layers_[l]->forward(acts_[l].data(), x, B, pre);
     x = acts_[l].data();
     x_t = want;
     const double p = layers_[l]->config().dropout;
@@ -227,7 +244,15 @@ template <typename T>
 T* Network<T>::loss_gradient(const T* target, int B, double* loss, T*& spare) {
   const Layer<T>& last = *layers_.back();
   T* dz = dz_.data();
-  *loss = kernels::loss_forward_backward(loss_, last.activation(), last.alpha(), out_ptr_, target, dz, B,
+  const T* z = nullptr;  // the output layer's pre-activations, row-major like out_ptr_, where the loss needs them
+  if (kernels::needs_preactivation(last.activation())) {
+    z = pre_.back().data();
+    if (transposed(num_layers() - 1, B)) {
+      kernels::transpose(pre_out_.data(), z, num_outputs(), B);
+      z = pre_out_.data();
+    }
+  }
+  *loss = kernels::loss_forward_backward(loss_, last.activation(), last.alpha(), out_ptr_, z, target, dz, B,
                                          num_outputs());
   if (transposed(num_layers() - 1, B)) {
     kernels::transpose(spare, dz, B, num_outputs());
@@ -252,12 +277,14 @@ void Network<T>::to_dz_below(int l, int B, T*& d, T*& spare) {
     for (std::size_t i = 0; i < n; ++i) d[i] *= m[i];
   }
   kernels::activation_backward(prev.activation(), d, acts_[static_cast<std::size_t>(l) - 1].data(),
+                               pre_[static_cast<std::size_t>(l) - 1].data(),
                                static_cast<std::size_t>(B) * prev.out_features(), prev.alpha());
 }
 
 template <typename T>
 double Network<T>::backward(const T* inp, const T* target, int B, T* dinp) {
   (void)inp;  // the forward pass recorded each layer's input (in its layout)
+  check_trainable();
   const int L = num_layers();
   T* spare = conv_.data();
   T* dtmp = dtmp_.data();
@@ -339,7 +366,7 @@ long Network<T>::count_correct(const T* y, const T* t, int B) const {
   long correct = 0;
   if (O == 1) {
     const Act act = layers_.back()->activation();
-    const T thr = (act == Act::Tanh || act == Act::Linear) ? T(0) : T(0.5);
+    const T thr = kernels::symmetric(act) ? T(0) : T(0.5);
     for (int b = 0; b < B; ++b) correct += (y[b] > thr) == (t[b] > thr);
     return correct;
   }
@@ -364,7 +391,8 @@ Metrics Network<T>::evaluate(const T* X, long N, Targets<T> y) {
     for (int b = 0; b < B; ++b) idx[b] = s + b;
     const T* out = forward(X + s * I, B);
     gather_targets(tbuf_.data(), y, idx.data(), B);
-    loss_sum += B * kernels::loss_forward_backward<T>(loss_, last.activation(), last.alpha(), out, tbuf_.data(),
+    loss_sum += B * kernels::loss_forward_backward<T>(loss_, last.activation(), last.alpha(), out, nullptr,
+                                                      tbuf_.data(),
                                                       nullptr, B, num_outputs());
     correct += count_correct(out, tbuf_.data(), B);
   }

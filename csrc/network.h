@@ -53,6 +53,8 @@ class Network {
   T* params() { return params_.data(); }
   T* grads() { return grads_.data(); }
   T* velocity() { return velocity_.data(); }
+  // throws std::invalid_argument naming the first layer whose activation cannot be trained (threshold kinds)
+  void check_trainable() const;
   T* state2();  // the optimizer's second state arena (allocated on first use)
   T* accum();   // a gradient accumulator arena (full-batch training; allocated on first use)
   // Optimizer state: which optimizer it belongs to and how many updates it has made (Adam's t, SARPROP's
@@ -123,6 +125,9 @@ class Network {
   // workspace
   int capacity_ = 0;
   std::vector<AlignedBuffer<T>> acts_;  // acts_[l]: (B, out_l), or (out_l, B) for a transposed-I/O layer
+  std::vector<AlignedBuffer<T>> pre_;   // pre_[l]: layer l's pre-activations, same layout, only where its
+                                        // activation's derivative needs them (kernels::needs_preactivation)
+  AlignedBuffer<T> pre_out_;            // the output layer's pre-activations row-major, when its layout is not
   std::vector<AlignedBuffer<T>> xin_;   // xin_[l]: layer l's input converted to its layout, where needed
   std::vector<const T*> inputs_;        // what each layer got as input in the last forward pass
   std::vector<AlignedBuffer<T>> drop_, mask_;  // dropout: dropped outputs and masks (0 or 1/keep), per layer

@@ -39,6 +39,7 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
   FASTNET_CHECK(opts.batch_size >= 1, "batch_size must be >= 1, got ", opts.batch_size);
   FASTNET_CHECK(opts.epochs >= 0, "epochs must be >= 0, got ", opts.epochs);
   FASTNET_CHECK(train.N >= 1, "cannot fit on an empty data set");
+  net.check_trainable();
   const bool full = opts.optim.full_batch();
   // full batch: chunks as large as a workspace comfortably holds (the sum over chunks is the same gradient)
   constexpr long kFullBatchChunk = 2048;

@@ -12,15 +12,17 @@ from typing import List
 from . import _core, datasets, distributed, metrics, optimizers, schedules
 from ._format import ModelFormatError
 from .callbacks import EarlyStopping, StopAfter, StopAtBitFail, StopAtError
+from .cascade import CascadeNetwork, cascade_train
 from .fann import load_fann, save_fann
 from .layers import SET, Dense, Layer, Sparse
 from .network import History, Network, load, model_info
 from .optimizers import RPROP, SARPROP, SGD, Adam, Quickprop, fann_training
 
 __all__ = [
-    "Network", "Dense", "Sparse", "SET", "Layer", "History", "load", "model_info", "load_fann", "save_fann",
-    "ModelFormatError", "EarlyStopping", "StopAtError", "StopAtBitFail", "StopAfter", "datasets", "distributed",
-    "schedules", "metrics", "optimizers", "SGD", "Adam", "RPROP", "Quickprop", "SARPROP", "fann_training",
+    "Network", "CascadeNetwork", "cascade_train", "Dense", "Sparse", "SET", "Layer", "History", "load", "model_info",
+    "load_fann", "save_fann", "ModelFormatError", "EarlyStopping", "StopAtError", "StopAtBitFail", "StopAfter",
+    "datasets", "distributed", "schedules", "metrics", "optimizers", "SGD", "Adam", "RPROP", "Quickprop", "SARPROP",
+    "fann_training",
     "set_num_threads", "get_num_threads", "available_isas", "get_isa", "set_isa", "__version__",
 ]
 

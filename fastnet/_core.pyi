@@ -141,6 +141,57 @@ class Network64:
         /,
     ) -> List[_EpochLog]: ...
 
+class CascadeNet:
+    """A FANN shortcut network (C++ ``cascade::ShortcutNet``): inputs, a bias, hidden layers each fed by every
+    earlier unit, outputs fed by all of them."""
+
+    def __init__(
+        self,
+        num_inputs: int,
+        num_outputs: int,
+        layer_sizes: Sequence[int],
+        activations: Sequence[int],
+        steepness: Sequence[float],
+        weights: _F32,
+    ) -> None: ...
+    @property
+    def num_inputs(self) -> int: ...
+    @property
+    def num_outputs(self) -> int: ...
+    @property
+    def layer_sizes(self) -> List[int]: ...
+    @property
+    def steepness(self) -> List[float]: ...
+    @property
+    def activations(self) -> List[int]: ...
+    @property
+    def weights(self) -> _F32: ...
+    def predict(self, X: _F32) -> _F32: ...
+    def fann_mse(self, X: _F32, targets: _F32, bit_fail_limit: float) -> Tuple[float, int]: ...
+
+def cascade_fresh(
+    num_inputs: int, num_outputs: int, output_activation: int, output_steepness: float, seed: int
+) -> CascadeNet: ...
+# (the grown network, one report dict per round); the callback gets each round's report with "network"
+def cascade_train(
+    net: CascadeNet,
+    X: _F32,
+    targets: _F32,
+    params: Dict[str, Any],
+    seed: int,
+    callback: Optional[Callable[[Dict[str, Any]], Any]],
+) -> Tuple[CascadeNet, List[Dict[str, Any]]]: ...
+# (scores (candidates,), slopes (candidates, units + outputs)) of one candidate epoch, without an update
+def cascade_candidate_scores(
+    net: CascadeNet,
+    X: _F32,
+    targets: _F32,
+    sse: float,
+    activations: Sequence[int],
+    steepness: Sequence[float],
+    weights: _F32,
+) -> Tuple[_F64, _F32]: ...
+
 def set_num_threads(n: int) -> None: ...
 def get_num_threads() -> int: ...
 def openmp_enabled() -> bool: ...

@@ -51,7 +51,14 @@ def encode(header: Dict[str, Any], arrays: List[Tuple[str, np.ndarray]]) -> byte
                      struct.pack("<I", zlib.crc32(hbytes))] + blobs)
 
 
-def decode(buf: bytes, source: str = "<bytes>") -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+def peek_header(buf: bytes, source: str = "<bytes>") -> Dict[str, Any]:
+    """The JSON header alone (magic, version and its checksum verified), to see what kind of model a file holds;
+    decode() validates everything else."""
+    return _header(buf, source)[0]
+
+
+def _header(buf: bytes, source: str) -> Tuple[Dict[str, Any], int]:
+    """(header, its length) after checking magic, version, length and checksum."""
     def fail(msg: str) -> ModelFormatError:
         return ModelFormatError(f"{source}: not a valid fastnet model: {msg}")
 
@@ -75,6 +82,14 @@ def decode(buf: bytes, source: str = "<bytes>") -> Tuple[Dict[str, Any], Dict[st
         raise fail(f"header is not valid JSON: {exc}") from None
     if not isinstance(header, dict) or not isinstance(header.get("arrays"), list):
         raise fail("header lacks its array table")
+    return header, hlen
+
+
+def decode(buf: bytes, source: str = "<bytes>") -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+    def fail(msg: str) -> ModelFormatError:
+        return ModelFormatError(f"{source}: not a valid fastnet model: {msg}")
+
+    header, hlen = _header(buf, source)
     data_start = _PREFIX.size + hlen + 4
     data_len = len(buf) - data_start
     arrays: Dict[str, np.ndarray] = {}
@@ -87,6 +102,7 @@ def decode(buf: bytes, source: str = "<bytes>") -> Tuple[Dict[str, Any], Dict[st
             raise fail(f"array entry {entry!r} is malformed")
         if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in shape + [offset, nbytes, crc]):
             raise fail(f"array {name!r} has negative or non-integer sizes")
+        assert isinstance(offset, int) and isinstance(nbytes, int)  # checked just above
         count = 1
         for d in shape:
             count *= d

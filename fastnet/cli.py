@@ -57,7 +57,7 @@ import numpy as np
 
 from . import __version__, datasets, optimizers
 from ._format import MAGIC, decode
-from .layers import ACTIVATIONS
+from .layers import ACTIVATIONS, SYMMETRIC_ACTIVATIONS
 from .network import LOSSES, Network
 from .network import load as load_fnet
 
@@ -72,6 +72,10 @@ NOT_YET = {"cascade": "Cascade-Correlation"}
 # default learning rate per algorithm (FANN's 0.7 for Quickprop); RPROP and SARPROP have none
 DEFAULT_LR = {"sgd": 0.1, "adam": 0.001, "quickprop": 0.7}
 MAX_CONFUSION_CLASSES = 30
+
+
+# a model the command line handles: a Network, or a CascadeNetwork (shortcut network)
+Model = Any
 
 
 class CLIError(Exception):
@@ -292,14 +296,14 @@ def _is_fann_model(path: str) -> bool:
     return os.path.splitext(path)[1].lower() == ".net"
 
 
-def load_model(path: str) -> Network:
+def load_model(path: str) -> Model:
     """Load a .fnet model, or a FANN .net file through fastnet.fann; CLIError naming the file on failure."""
     _require_exists(path, "model file")
     if os.path.isdir(path):
         raise CLIError(f"{path}: is a folder, not a model file")
     try:
         if _is_fann_model(path):
-            net: Network = _fann_module().load_fann(path)
+            net: Model = _fann_module().load_fann(path)
             return net
         return load_fnet(path)
     except CLIError:
@@ -321,7 +325,7 @@ def _check_save_path(path: str) -> None:
         _fann_module()
 
 
-def save_model(net: Network, path: str) -> None:
+def save_model(net: Model, path: str) -> None:
     """Save as .fnet, or as a FANN .net file when the name ends in .net; CLIError on failure."""
     try:
         if _is_fann_model(path):
@@ -335,7 +339,7 @@ def save_model(net: Network, path: str) -> None:
         raise CLIError(f"{path}: cannot save the model: {msg}") from None
 
 
-def _check_fann_compatible(net: Network, path: str) -> None:
+def _check_fann_compatible(net: Model, path: str) -> None:
     """Before training: fail now if the network could not be written as the FANN .net file `path`."""
     import tempfile
 
@@ -349,13 +353,29 @@ def _check_fann_compatible(net: Network, path: str) -> None:
                            EXIT_USAGE) from None
 
 
-def _describe_net(net: Network) -> str:
+def _is_cascade(net: Any) -> bool:
+    from .cascade import CascadeNetwork
+
+    return isinstance(net, CascadeNetwork)
+
+
+def _architecture(net: Any) -> str:
+    if _is_cascade(net):
+        return f"{net.num_inputs}-[{net.num_hidden} cascade]-{net.num_outputs}"
+    return "-".join(map(str, net.sizes))
+
+
+def _describe_net(net: Model) -> str:
+    if _is_cascade(net):  # a shortcut network (Cascade2, or a FANN shortcut .net file)
+        hidden = "/".join(dict.fromkeys(net.activations[:net.num_hidden])) or "no hidden neurons"
+        return (f"shortcut network {_architecture(net)} ({hidden}; outputs {net.activations[-1]}), "
+                f"{net.num_connections:,} connections")
     acts = "/".join(dict.fromkeys(s.activation for s in net.specs)) if len(net.specs) > 1 else net.specs[0].activation
     return (f"{'-'.join(map(str, net.sizes))} {acts}, loss {net.loss}, {net.dtype.name}, "
             f"{net.num_parameters:,} parameters")
 
 
-def _check_fits_model(net: Network, data: Dataset, model_path: str) -> None:
+def _check_fits_model(net: Model, data: Dataset, model_path: str) -> None:
     if data.n_inputs != net.num_inputs:
         raise CLIError(f"{data.source} has {data.n_inputs} inputs per sample but the model {model_path} "
                        f"expects {net.num_inputs}")
@@ -518,13 +538,17 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 # ================================================================================================ eval
-def _true_classes(net: Network, y: np.ndarray) -> np.ndarray:
+def _true_classes(net: Model, y: np.ndarray) -> np.ndarray:
     if y.ndim == 1:
         return y.astype(np.int64)
     if y.shape[1] >= 2:
         classes: np.ndarray = np.argmax(y, axis=1)
         return classes
-    thr = 0.0 if net.specs[-1].activation in ("tanh", "linear") else 0.5
+    thr: float
+    if _is_cascade(net):
+        thr = float(net._threshold())
+    else:
+        thr = 0.0 if net.specs[-1].activation in SYMMETRIC_ACTIVATIONS else 0.5
     return (y[:, 0] > thr).astype(np.int64)
 
 
@@ -562,7 +586,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise CLIError(f"evaluation failed: {exc}") from None
     print(f"model: {args.model} ({_describe_net(net)})")
     print(f"data:  {data.describe()}")
-    print(f"loss ({net.loss}): {metrics['loss']:.6f}")
+    if _is_cascade(net):
+        print(f"mse (FANN's): {metrics['mse']:.6f}, bit fail {metrics['bit_fail']}")
+    else:
+        print(f"loss ({net.loss}): {metrics['loss']:.6f}")
     if "accuracy" in metrics:
         assert data.y is not None
         true = _true_classes(net, data.y)
@@ -635,7 +662,7 @@ def cmd_info(args: argparse.Namespace) -> int:
             with open(path, "rb") as f:
                 raw = f.read()
             header, _ = decode(raw, path)
-            net = Network.from_bytes(raw, source=path)
+            net = load_fnet(path) if header.get("model") == "cascade" else Network.from_bytes(raw, source=path)
         except (OSError, ValueError) as exc:
             raise CLIError(_error_text(path, exc)) from None
         version = struct.unpack_from("<I", raw, len(MAGIC))[0]
@@ -646,6 +673,15 @@ def cmd_info(args: argparse.Namespace) -> int:
     ]
     if header:
         rows.append(("written by", f"fastnet {header.get('fastnet_version', 'unknown')}"))
+    if _is_cascade(net):
+        rows += [("architecture", _describe_net(net)), ("dtype", "float32")]
+        w = max(len(k) for k, _ in rows)
+        for k, v in rows:
+            print(f"{k + ':':<{w + 1}} {v}")
+        print("neurons (activation, steepness, inputs):")
+        for i, (a, s, k) in enumerate(zip(net.activations, net.steepness, net.fan_ins)):
+            print(f"  {i}: {'hidden' if i < net.num_hidden else 'output':<6} {a:<24} {float(s):<8.4g} {k}")
+        return EXIT_OK
     rows += [
         ("architecture", "-".join(map(str, net.sizes))),
         ("parameters", f"{net.num_parameters:,}"),
@@ -677,7 +713,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     net = load_model(args.input)
     _check_save_path(args.output)
     save_model(net, args.output)
-    print(f"converted {args.input} -> {args.output} ({'-'.join(map(str, net.sizes))})")
+    print(f"converted {args.input} -> {args.output} ({_architecture(net)})")
     return EXIT_OK
 
 

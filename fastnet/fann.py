@@ -30,13 +30,16 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from ._format import write_atomic
 from .layers import Dense
 from .network import Network
+
+if TYPE_CHECKING:
+    from .cascade import CascadeNetwork
 
 __all__ = ["load_fann", "save_fann", "FANN_ACTIVATIONS"]
 
@@ -51,7 +54,12 @@ FANN_ACTIVATIONS: Tuple[str, ...] = (
 )
 
 # FANN code -> (fastnet activation, factor f: fastnet's z = f * steepness * FANN's weighted sum)
-_EXACT = {0: ("linear", 1.0), 3: ("sigmoid", 2.0), 5: ("tanh", 1.0)}
+_EXACT = {0: ("linear", 1.0), 3: ("sigmoid", 2.0), 5: ("tanh", 1.0),
+          # FANN's other functions are fastnet activations of the same name at steepness 1 (fastnet/layers.py)
+          1: ("threshold", 1.0), 2: ("threshold_symmetric", 1.0), 7: ("gaussian", 1.0),
+          8: ("gaussian_symmetric", 1.0), 10: ("elliot", 1.0), 11: ("elliot_symmetric", 1.0),
+          12: ("linear_piece", 1.0), 13: ("linear_piece_symmetric", 1.0), 14: ("sin_symmetric", 1.0),
+          15: ("cos_symmetric", 1.0), 16: ("sin", 1.0), 17: ("cos", 1.0)}
 # the piecewise-linear FANN approximations, loaded as the exact function only on request
 _STEPWISE = {4: ("sigmoid", 2.0, 3), 6: ("tanh", 1.0, 5)}
 # largest |stepwise - exact| over all inputs (computed from the breakpoints in FANN's fann_activation.h)
@@ -59,6 +67,11 @@ _STEPWISE_MAX_ERROR = {4: 0.0332, 6: 0.0664}
 
 # fastnet activation -> (FANN code, steepness) for save_fann: FANN computes the same function of the same z
 _SAVE = {"linear": (0, 1.0), "sigmoid": (3, 0.5), "tanh": (5, 1.0)}
+_SAVE.update({name: (code, 1.0) for code, (name, _) in _EXACT.items() if name not in _SAVE})
+#: fastnet activation -> FANN's enum name (what save_fann writes; load_fann maps these back)
+FANN_NAME_OF = {name: FANN_ACTIVATIONS[code] for name, (code, _) in _SAVE.items()}
+# FANN clips each neuron's s*sum to +-150/s; these functions still change beyond that (the others are flat there)
+_UNBOUNDED = ("linear", "elliot", "elliot_symmetric", "sin", "sin_symmetric", "cos", "cos_symmetric")
 
 _VERSIONS_FLOAT = ("FANN_FLO_2.1", "FANN_FLO_2.0")
 _VERSIONS_FIXED = ("FANN_FIX_2.0", "FANN_FIX_2.1")
@@ -256,20 +269,28 @@ def _describe(indices: np.ndarray, verb: str, noun: str = "neuron") -> str:
     return f"{noun}s {shown}" + (f", ... ({len(idx)} in all)" if len(idx) > 5 else "") + f" {plural}"
 
 
-def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Network:
+def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Union[Network, CascadeNetwork]:
     """Load a network saved by FANN 2.x (``fann_save`` or ``fann_save_to_fixed``) as a fastnet Network.
 
     Supported: layered networks (``fann_create_standard``) and sparse ones (``fann_create_sparse``; missing
     connections become zero weights of Dense layers, which changes nothing numerically), in float
     (``FANN_FLO_2.1``/``2.0``) or fixed-point (``FANN_FIX_2.0``: integers scaled by ``2**decimal_point``) form,
-    whose layers each use one of FANN_LINEAR, FANN_SIGMOID or FANN_SIGMOID_SYMMETRIC with any steepness ``s >= 0``
-    (steepness may differ between neurons). They load as ``Dense`` layers with activation linear, sigmoid or tanh,
-    the steepness folded exactly into the weights and biases (``loss="mse"``, ``seed=0``, float32).
+    whose layers each use one FANN activation function with any steepness ``s >= 0`` (steepness may differ
+    between neurons). They load as ``Dense`` layers, the steepness folded exactly into the weights and biases
+    (``loss="mse"``, ``seed=0``, float32): FANN_LINEAR, FANN_SIGMOID and FANN_SIGMOID_SYMMETRIC become linear,
+    sigmoid (weights times ``2s``) and tanh; every other FANN function becomes the fastnet activation of the same
+    name (FANN_GAUSSIAN -> ``"gaussian"``, FANN_ELLIOT_SYMMETRIC -> ``"elliot_symmetric"``, FANN_SIN -> ``"sin"``,
+    FANN_THRESHOLD -> ``"threshold"``, ...), which is FANN's function at steepness 1 (weights times ``s``).
+
+    A shortcut network (``network_type=1``: ``fann_create_shortcut``, cascade training) whose connections skip
+    layers loads as a :class:`fastnet.CascadeNetwork` instead, which keeps FANN's neurons, weights and
+    steepnesses as they are (``fastnet.cascade.load_fann_shortcut``).
 
     ``net.predict(x)`` then equals FANN's ``fann_run(x)`` to float32 rounding, except where FANN clips: FANN
-    limits each neuron's ``s*sum`` to ``+-150/s`` before the activation. That never matters for sigmoid or tanh
-    with ``s <= 16`` (the function is saturated to float32 precision there), but a FANN_LINEAR neuron's output is
-    clipped to ``+-150/s`` (``+-150`` at steepness 1) by FANN, not by fastnet.
+    limits each neuron's ``s*sum`` to ``+-150/s`` before the activation. That never matters for the functions
+    that are flat there (sigmoid, tanh, gaussian, threshold and linear_piece kinds, with ``s <= 16``), but FANN
+    clips a FANN_LINEAR neuron's output to ``+-150/s`` and FANN_ELLIOT*, FANN_SIN* and FANN_COS* neurons see the
+    clipped sum, fastnet's the unclipped one.
 
     A fixed-point file loads as the float network with the file's rounded weights (what ``fann_save_to_fixed``
     was given, to ``2**-decimal_point``); FANN's fixed-point library itself runs such a file with integer
@@ -294,7 +315,7 @@ def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Network:
 
     Returns
     -------
-    Network
+    Network, or CascadeNetwork for a shortcut network whose connections skip layers
 
     Raises
     ------
@@ -303,11 +324,14 @@ def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Network:
     ValueError
         For a file that is not a valid FANN network file (wrong version line, missing key, truncated, counts
         that do not match, non-numeric or non-finite values, inconsistent connections), naming the line and the
-        problem; or for a network fastnet cannot express, naming every reason: shortcut connections
-        (``fann_create_shortcut``, cascade training) that skip layers, activation functions fastnet lacks
-        (threshold, gaussian, elliot, linear piece, sin/cos, stepwise), layers that mix activation functions,
-        negative steepness, bias neurons with inputs, neurons without inputs.
+        problem; or for a network fastnet cannot express, naming every reason: skip connections in a sparse
+        layered network, the stepwise functions (unless ``approximate_stepwise``), layers that mix activation
+        functions, negative steepness, bias neurons with inputs, neurons without inputs.
     """
+    return _load(path, approximate_stepwise, shortcut_as_cascade=False)
+
+
+def _load(path: PathLike, approximate_stepwise: bool, shortcut_as_cascade: bool) -> Union[Network, CascadeNetwork]:
     f = _read(path)
     if f.fixed:
         line, dp = f.uint("decimal_point")
@@ -405,6 +429,15 @@ def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Network:
                             f"connection {c} (input {c - first_con[dst[c]]} of neuron {dst[c]}) comes from neuron "
                             f"{expected[c]}, but the file names neuron {src[c]}", line_c)
 
+    # ---------------------------------------------------------------- shortcut networks
+    skip = (src_layer < dst_layer - 1) & ~is_bias[src]
+    if shortcut_as_cascade and not shortcut:
+        raise f.invalid(f"network_type={network_type}: a layered network, not a shortcut network (load it with "
+                        "fn.load_fann)", line_nt)
+    if shortcut and (shortcut_as_cascade or np.any(skip & (weight != 0))):
+        return _shortcut(f, sizes, offsets, layer_of, ncon, funcs, steep, weight, connection_rate, line_cr,
+                         approximate_stepwise)
+
     # ---------------------------------------------------------------- what fastnet can express
     problems: List[str] = []
     bad = np.flatnonzero((layer_of == 0) & (ncon > 0))
@@ -422,7 +455,6 @@ def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Network:
         problems.append(f"{_describe(bad, 'does/do', 'connection')} not come from an earlier layer "
                         f"(the first: neuron {dst[bad[0]]} in layer {dst_layer[bad[0]]} reads neuron {src[bad[0]]} in "
                         f"layer {src_layer[bad[0]]})")
-    skip = (src_layer < dst_layer - 1) & ~is_bias[src]
     bad = np.flatnonzero(skip & (weight != 0))
     if bad.size:
         c = int(bad[0])
@@ -450,8 +482,8 @@ def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Network:
                             f"that fastnet does not have (it is off by up to {_STEPWISE_MAX_ERROR[code]}); pass "
                             f"approximate_stepwise=True to load it as {exact}")
         else:
-            problems.append(f"{_describe(members, 'uses/use')} {name}, which fastnet does not support (fastnet has "
-                            "FANN_LINEAR, FANN_SIGMOID and FANN_SIGMOID_SYMMETRIC)")
+            problems.append(f"{_describe(members, 'uses/use')} {name}, which fastnet does not support (FANN 2.2 "
+                            "computes it as the constant 0)")
     for k in range(1, num_layers):
         members = np.flatnonzero(computing & (layer_of == k))
         used = [c for c in np.unique(act_of[members]) if c >= 0]
@@ -502,6 +534,112 @@ def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Network:
     return net
 
 
+def _shortcut(f: _File, sizes: List[int], offsets: np.ndarray, layer_of: np.ndarray, ncon: np.ndarray,
+              funcs: np.ndarray, steep: np.ndarray, weight: np.ndarray, connection_rate: float, line_cr: int,
+              approximate_stepwise: bool) -> CascadeNetwork:
+    """A FANN shortcut network as a CascadeNetwork: FANN's neurons, steepnesses and weights, as they are."""
+    from .cascade import _from_fann
+
+    problems: List[str] = []
+    if connection_rate < 1:
+        problems.append(f"connection_rate={connection_rate:g}: a sparse shortcut network (fastnet's shortcut "
+                        "networks are fully connected, as fann_create_shortcut makes them)")
+    computing = layer_of >= 1
+    bad = np.flatnonzero(~computing & (ncon > 0))
+    if bad.size:
+        problems.append(f"{_describe(bad, 'is in the input layer but has/are in the input layer but have')} inputs")
+    expected = offsets[np.maximum(layer_of, 0)]  # a neuron of layer k reads every neuron of layers < k
+    bad = np.flatnonzero(computing & (ncon != expected))
+    if bad.size:
+        i = int(bad[0])
+        problems.append(f"{_describe(bad, 'has/have')} a number of inputs other than all earlier neurons (the first: "
+                        f"neuron {i} in layer {layer_of[i]} has {ncon[i]}, not {expected[i]})")
+    codes = funcs.copy()
+    for code in np.unique(funcs[computing]):
+        members = np.flatnonzero(computing & (funcs == code))
+        name = FANN_ACTIVATIONS[code]
+        if code in _STEPWISE and approximate_stepwise:
+            codes[members] = _STEPWISE[code][2]
+        elif code in _STEPWISE:
+            problems.append(f"{_describe(members, 'uses/use')} {name}, a piecewise-linear approximation of "
+                            f"{FANN_ACTIVATIONS[_STEPWISE[code][2]]} that fastnet does not have (it is off by up to "
+                            f"{_STEPWISE_MAX_ERROR[code]}); pass approximate_stepwise=True to load it as the exact "
+                            "function")
+        elif code not in _EXACT:
+            problems.append(f"{_describe(members, 'uses/use')} {name}, which fastnet does not support (FANN 2.2 "
+                            "computes it as the constant 0)")
+    bad = np.flatnonzero(computing & ~(steep > 0))
+    if bad.size:
+        problems.append(f"{_describe(bad, 'has/have')} a steepness <= 0 (e.g. {steep[bad[0]]:g}); fastnet's shortcut "
+                        "neurons need s > 0")
+    if problems:
+        raise ValueError(f"{f.source}: this FANN shortcut network cannot be loaded: " + "; ".join(problems))
+    with np.errstate(over="ignore"):
+        w32 = weight.astype(np.float32)
+    if not np.all(np.isfinite(w32)):
+        raise ValueError(f"{f.source}: weights overflow float32")
+    hidden = [int(s) for s in sizes[1:-1]]
+    net = _from_fann(sizes[0] - 1, sizes[-1], hidden, [int(c) for c in codes[computing]],
+                     [float(s) for s in steep[computing]], w32)
+    return net
+
+
+def save_shortcut(net: CascadeNetwork, path: PathLike) -> None:
+    """Write a CascadeNetwork as a FANN 2.2 shortcut network file (see CascadeNetwork.save_fann)."""
+    from .cascade import _fann_code
+
+    I, O, sizes = net.num_inputs, net.num_outputs, net.layer_sizes
+    acts, steep, fan = net.activations, net.steepness.tolist(), net.fan_ins
+    weights = net.weights.astype(np.float64).tolist()
+    neuron_parts = ["(0, 0, %s) " % _fmt(0.0)] * (I + 1)  # inputs and the bias unit
+    conn_parts: List[str] = []
+    pos = 0
+    for a, s, k in zip(acts, steep, fan):
+        neuron_parts.append("(%d, %d, %s) " % (k, _fann_code(a), _fmt(s)))
+        conn_parts.extend("(%d, %s) " % (j, _fmt(weights[pos + j])) for j in range(k))
+        pos += k
+    values = dict(_TRAINING_DEFAULTS)
+    values["connection_rate"] = "1.000000"
+    values["network_type"] = "1"
+    o = net.options
+    if o is not None:  # the options the network was trained with, in FANN's keys
+        values.update({
+            "train_error_function": "1" if o.error_function == "tanh" else "0",
+            "train_stop_function": "1" if o.stop_function == "bit" else "0",
+            "training_algorithm": {"RPROP": "2", "Quickprop": "3", "SARPROP": "4"}[type(o.optimizer).__name__],
+            "cascade_output_change_fraction": "%f" % o.output_change_fraction,
+            "cascade_output_stagnation_epochs": str(o.output_stagnation_epochs),
+            "cascade_candidate_change_fraction": "%f" % o.candidate_change_fraction,
+            "cascade_candidate_stagnation_epochs": str(o.candidate_stagnation_epochs),
+            "cascade_max_out_epochs": str(o.max_out_epochs), "cascade_min_out_epochs": str(o.min_out_epochs),
+            "cascade_max_cand_epochs": str(o.max_cand_epochs), "cascade_min_cand_epochs": str(o.min_cand_epochs),
+            "cascade_num_candidate_groups": str(o.num_candidate_groups),
+            "bit_fail_limit": _fmt(o.bit_fail_limit), "cascade_candidate_limit": _fmt(o.candidate_limit),
+            "cascade_weight_multiplier": _fmt(o.weight_multiplier),
+            "cascade_activation_functions_count": str(len(o.candidate_activations)),
+            "cascade_activation_functions": "".join(f"{_fann_code(a)} " for a in o.candidate_activations),
+            "cascade_activation_steepnesses_count": str(len(o.candidate_steepnesses)),
+            "cascade_activation_steepnesses": "".join(f"{_fmt(s)} " for s in o.candidate_steepnesses),
+        })
+        opt = o.optimizer
+        for key, attr in (("rprop_increase_factor", "increase_factor"), ("rprop_decrease_factor", "decrease_factor"),
+                          ("rprop_delta_min", "delta_min"), ("rprop_delta_max", "delta_max"),
+                          ("rprop_delta_zero", "delta_zero"), ("quickprop_decay", "decay"), ("quickprop_mu", "mu"),
+                          ("learning_rate", "lr")):
+            if hasattr(opt, attr):
+                values[key] = "%f" % getattr(opt, attr)
+    text = "".join([
+        "FANN_FLO_2.1\n",
+        f"num_layers={len(sizes) + 2}\n",
+        "".join(f"{key}={values[key]}\n" for key, _ in _TRAINING_DEFAULTS),
+        "layer_sizes=" + "".join(f"{n} " for n in [I + 1] + sizes + [O]) + "\n",
+        "scale_included=0\n",
+        _NEURONS_KEY + "=" + "".join(neuron_parts) + "\n",
+        _CONNECTIONS_KEY + "=" + "".join(conn_parts) + "\n",
+    ])
+    write_atomic(os.fspath(path), text.encode("ascii"))
+
+
 def _code_text(funcs: np.ndarray, i: int) -> str:
     return str(funcs[i]) if funcs[i] >= 0 else "(huge)"
 
@@ -511,7 +649,7 @@ def _fmt(x: float) -> str:
     return "%.20e" % x  # FANN's FANNPRINTF for float builds: round-trips float32 (and float64) exactly
 
 
-def save_fann(net: Network, path: PathLike) -> None:
+def save_fann(net: Union[Network, CascadeNetwork], path: PathLike) -> None:
     """Save `net` as a FANN 2.2 network file (``FANN_FLO_2.1``), written atomically.
 
     Every layer must use linear, sigmoid or tanh; they become FANN_LINEAR (steepness 1), FANN_SIGMOID
@@ -524,6 +662,9 @@ def save_fann(net: Network, path: PathLike) -> None:
     :func:`load_fann` read them as float32.
 
     ``load_fann(path)`` gives back a network with bit-identical predictions (for a float32 network).
+
+    A :class:`fastnet.CascadeNetwork` is written as a shortcut network (``network_type=1``), see
+    ``CascadeNetwork.save_fann``.
 
     Parameters
     ----------
@@ -539,8 +680,12 @@ def save_fann(net: Network, path: PathLike) -> None:
     ValueError
         If a layer uses an activation FANN 2.2 has no equivalent for (relu, leaky_relu, softmax).
     """
+    from .cascade import CascadeNetwork
+
+    if isinstance(net, CascadeNetwork):
+        return save_shortcut(net, path)
     if not isinstance(net, Network):
-        raise TypeError(f"save_fann expects a fastnet Network, got {type(net).__name__}")
+        raise TypeError(f"save_fann expects a fastnet Network or CascadeNetwork, got {type(net).__name__}")
     for k, layer in enumerate(net.layers):
         if layer.activation not in _SAVE:
             raise ValueError(f"layer {k} uses activation {layer.activation!r}, which FANN 2.2 has no equivalent "

@@ -13,7 +13,23 @@ if TYPE_CHECKING:
 __all__ = ["Dense", "Sparse", "SET", "Layer", "ACTIVATIONS", "INITS"]
 
 # names -> codes shared with csrc/kernels/kernels.h (enum Act) and csrc/layers/layer.h (enum Init)
-ACTIVATIONS = {"linear": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4, "softmax": 5}
+ACTIVATIONS = {"linear": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4, "softmax": 5,
+               # FANN 2.2's activation functions at steepness 1 (fann_activation.h), as functions of z:
+               "threshold": 6,               # z < 0 ? 0 : 1        (forward only: cannot be trained)
+               "threshold_symmetric": 7,     # z < 0 ? -1 : 1       (forward only)
+               "gaussian": 8,                # exp(-z²)
+               "gaussian_symmetric": 9,      # 2·exp(-z²) - 1
+               "elliot": 10,                 # z/2 / (1 + |z|) + 0.5
+               "elliot_symmetric": 11,       # z / (1 + |z|)
+               "linear_piece": 12,           # clip(z, 0, 1)
+               "linear_piece_symmetric": 13,  # clip(z, -1, 1)
+               "sin": 14,                    # sin(z)/2 + 0.5
+               "sin_symmetric": 15,          # sin(z)
+               "cos": 16,                    # cos(z)/2 + 0.5
+               "cos_symmetric": 17}          # cos(z)
+#: activations whose outputs are centred on 0 (a single output's class threshold is 0, else 0.5)
+SYMMETRIC_ACTIVATIONS = frozenset({"linear", "tanh", "threshold_symmetric", "gaussian_symmetric", "elliot_symmetric",
+                                   "linear_piece_symmetric", "sin_symmetric", "cos_symmetric"})
 INITS = {
     None: 0,
     "glorot_uniform": 1,
@@ -40,7 +56,10 @@ class Dense:
     in_features, out_features : int
         Sizes; weights have shape ``(out_features, in_features)`` (as in FANN and PyTorch).
     activation : str
-        One of linear, sigmoid, tanh, relu, leaky_relu, softmax (softmax: output layer only).
+        One of linear, sigmoid, tanh, relu, leaky_relu, softmax (softmax: output layer only), or one of FANN's
+        functions at steepness 1: threshold, threshold_symmetric (these two cannot be trained: fit and
+        gradients raise ValueError), gaussian, gaussian_symmetric, elliot, elliot_symmetric, linear_piece,
+        linear_piece_symmetric, sin, sin_symmetric, cos, cos_symmetric (see ``ACTIVATIONS``).
     init : str, optional
         glorot_/he_/lecun_ + uniform/normal; default He uniform for relu kinds, Glorot uniform otherwise.
     alpha : float

@@ -13,9 +13,9 @@ import numpy as np
 
 from . import _core
 from ._arrays import as_features, as_targets, check_int, check_positive, check_range
-from ._format import ModelFormatError, decode, encode, write_atomic
+from ._format import ModelFormatError, decode, encode, peek_header, write_atomic
 from ._progress import ProgressBar
-from .layers import ACTIVATIONS, SET, Dense, Layer, Sparse
+from .layers import ACTIVATIONS, SET, SYMMETRIC_ACTIVATIONS, Dense, Layer, Sparse
 from .optimizers import SGD, Optimizer, optimizer_from_dict
 
 __all__ = ["Network", "History", "load", "model_info", "LOSSES"]
@@ -519,7 +519,7 @@ class Network:
         """Class index per sample: argmax of the outputs (or output > 0.5 for a single sigmoid output)."""
         P = self.predict(X)
         if P.shape[1] == 1:
-            thr = 0.0 if self.specs[-1].activation in ("tanh", "linear") else 0.5
+            thr = 0.0 if self.specs[-1].activation in SYMMETRIC_ACTIVATIONS else 0.5
             return (P[:, 0] > thr).astype(np.int64)
         classes: np.ndarray = np.argmax(P, axis=1)
         return classes
@@ -712,6 +712,12 @@ class Network:
 
         export(self, path)
 
+    def save_fann(self, path: Union[str, os.PathLike[str]]) -> None:
+        """Save as a FANN 2.2 network file that FANN's fann_create_from_file loads (see fastnet.save_fann)."""
+        from .fann import save_fann
+
+        save_fann(self, path)
+
     def _restore(self, data: bytes) -> None:
         """Put back weights, optimizer state and RNG state from ``to_bytes()`` of this same architecture."""
         other = Network.from_bytes(data)
@@ -748,8 +754,8 @@ def model_info(path: Union[str, os.PathLike[str]]) -> Dict[str, Any]:
     return info
 
 
-def load(path: Union[str, os.PathLike[str]]) -> Network:
-    """Load a network saved with ``Network.save``.
+def load(path: Union[str, os.PathLike[str]]) -> Any:
+    """Load a network saved with ``Network.save`` (or ``CascadeNetwork.save``, which gives a CascadeNetwork).
 
     Raises FileNotFoundError if there is no such file, and ValueError (ModelFormatError) naming the problem
     for a file that is not a valid fastnet model.
@@ -757,6 +763,10 @@ def load(path: Union[str, os.PathLike[str]]) -> Network:
     path = os.fspath(path)
     with open(path, "rb") as f:
         data = f.read()
+    if peek_header(data, path).get("model") == "cascade":
+        from .cascade import CascadeNetwork
+
+        return CascadeNetwork.from_bytes(data, source=path)
     return Network.from_bytes(data, source=path)
 
 

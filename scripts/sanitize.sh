@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build fastnet's C++ core with AddressSanitizer + UBSan in a separate venv and build folder, then run the
-# loader, save/load, FANN and fuzz tests against it.
+# loader, save/load, FANN, cascade and fuzz tests against it.
 #
 #   scripts/sanitize.sh                 # build (if needed) and test
 #   FASTNET_FUZZ_EXAMPLES=2000 scripts/sanitize.sh    # fuzz longer
@@ -52,7 +52,8 @@ fi
 
 if [[ $# -eq 0 ]]; then
   set -- tests/test_fuzz.py tests/test_fann_datasets.py tests/test_datasets.py tests/test_save_load.py \
-         tests/test_fann.py tests/test_errors.py tests/test_optimizers.py tests/test_sparse.py
+         tests/test_fann.py tests/test_errors.py tests/test_optimizers.py tests/test_sparse.py \
+         tests/test_fann_activations.py tests/test_cascade.py
 fi
 # The pytest script (not `python -m pytest`) keeps ./ off sys.path, so ./fastnet is not imported.
 exec "$VENV/bin/pytest" --rootdir="$ROOT" -c "$ROOT/pyproject.toml" -p no:cacheprovider --capture=sys -q "$@"

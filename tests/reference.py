@@ -9,8 +9,26 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
+# FANN 2.2's activation functions at steepness 1, from fann_activation.h's definitions, and their derivatives
+FANN_FUNCS = {
+    "threshold": (lambda z: np.where(z < 0, 0.0, 1.0), lambda z: np.zeros_like(z)),
+    "threshold_symmetric": (lambda z: np.where(z < 0, -1.0, 1.0), lambda z: np.zeros_like(z)),
+    "gaussian": (lambda z: np.exp(-z * z), lambda z: -2 * z * np.exp(-z * z)),
+    "gaussian_symmetric": (lambda z: 2 * np.exp(-z * z) - 1, lambda z: -4 * z * np.exp(-z * z)),
+    "elliot": (lambda z: z / 2 / (1 + np.abs(z)) + 0.5, lambda z: 0.5 / (1 + np.abs(z)) ** 2),
+    "elliot_symmetric": (lambda z: z / (1 + np.abs(z)), lambda z: 1 / (1 + np.abs(z)) ** 2),
+    "linear_piece": (lambda z: np.clip(z, 0, 1), lambda z: ((z > 0) & (z < 1)).astype(float)),
+    "linear_piece_symmetric": (lambda z: np.clip(z, -1, 1), lambda z: ((z > -1) & (z < 1)).astype(float)),
+    "sin": (lambda z: np.sin(z) / 2 + 0.5, lambda z: np.cos(z) / 2),
+    "sin_symmetric": (np.sin, np.cos),
+    "cos": (lambda z: np.cos(z) / 2 + 0.5, lambda z: -np.sin(z) / 2),
+    "cos_symmetric": (np.cos, lambda z: -np.sin(z)),
+}
+
 
 def act_forward(name: str, z: np.ndarray, alpha: float = 0.01) -> np.ndarray:
+    if name in FANN_FUNCS:
+        return FANN_FUNCS[name][0](z)
     if name == "linear":
         return z
     if name == "sigmoid":
@@ -29,6 +47,8 @@ def act_forward(name: str, z: np.ndarray, alpha: float = 0.01) -> np.ndarray:
 
 def act_jvp(name: str, z: np.ndarray, g: np.ndarray, alpha: float = 0.01) -> np.ndarray:
     """dL/dz given dL/dy = g, from the pre-activation z."""
+    if name in FANN_FUNCS:
+        return g * FANN_FUNCS[name][1](z)
     if name == "linear":
         return g
     if name == "sigmoid":
@@ -168,3 +188,55 @@ def sarprop_step(w, g, prev_g, step, epoch, inc=1.2, dec=0.5, dmax=50.0, wd_shif
     move = np.where(same > 0, grow, np.where(same < 0, 0.0, prev))
     w = np.clip(w - np.sign(ge) * move, -1500, 1500)
     return w, np.where(same < 0, 0.0, ge), new_step
+
+
+# ---------------------------------------------------------------------------------------------------- cascade
+# FANN shortcut networks, from FANN's definitions (fann_run: y = f(clip(s·Σ w·x, ±150/s)) with FANN's f of that
+# sum: FANN_SIGMOID is 1/(1+exp(-2u)), FANN_SIGMOID_SYMMETRIC tanh(u), the others as FANN_FUNCS), neuron by neuron.
+CASCADE_FUNCS = dict({name: f for name, (f, _) in FANN_FUNCS.items()}, linear=lambda u: u,
+                     sigmoid=lambda u: 1.0 / (1.0 + np.exp(-2.0 * u)), sigmoid_symmetric=np.tanh)
+# training derivatives d f / d u; for the sigmoid kinds FANN's (fann_activation_derived), from y clipped to
+# [0.01, 0.99] / [-0.98, 0.98] (its flat-spot elimination)
+CASCADE_DERIVS = dict({name: d for name, (_, d) in FANN_FUNCS.items()}, linear=lambda u: np.ones_like(u),
+                      sigmoid=lambda u: (lambda y: 2 * y * (1 - y))(np.clip(1 / (1 + np.exp(-2 * u)), 0.01, 0.99)),
+                      sigmoid_symmetric=lambda u: 1 - np.clip(np.tanh(u), -0.98, 0.98) ** 2)
+HALVED = {"sigmoid_symmetric", "threshold_symmetric", "gaussian_symmetric", "elliot_symmetric",
+          "linear_piece_symmetric", "sin_symmetric", "cos_symmetric"}
+
+
+def shortcut_forward(num_inputs: int, layer_sizes: List[int], acts: List[str], steep: np.ndarray, weights: np.ndarray,
+                     X: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """(outputs (n, O), units (n, inputs + 1 + hidden)) of a FANN shortcut network: each neuron of hidden layer k
+    reads the inputs, a bias 1 and the hidden layers before k (weights in that order, neuron after neuron)."""
+    X = np.asarray(X, dtype=np.float64)
+    cols = [X[:, i] for i in range(num_inputs)] + [np.ones(len(X))]
+    layer_of = [k for k, size in enumerate(layer_sizes) for _ in range(size)]
+    H = len(layer_of)
+    pos, outs = 0, []
+    for i, (a, s) in enumerate(zip(acts, np.asarray(steep, dtype=np.float64))):
+        fan = num_inputs + 1 + (sum(layer_sizes[:layer_of[i]]) if i < H else H)  # not its own layer's neurons
+        z = np.stack(cols[:fan], axis=1) @ np.asarray(weights[pos:pos + fan], dtype=np.float64)
+        pos += fan
+        y = CASCADE_FUNCS[a](np.clip(s * z, -150 / s, 150 / s))
+        (cols if i < H else outs).append(y)
+    return np.stack(outs, axis=1), np.stack(cols, axis=1)
+
+
+def candidate_scores(units: np.ndarray, outputs: np.ndarray, out_acts: List[str], targets: np.ndarray, sse: float,
+                     acts: List[str], steep: List[float], weights: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """FANN's Cascade2 candidate score and slopes (−gradient) for candidates on units (n, F): the errors
+    e = t − y (halved for symmetric outputs); a candidate of value c = f(s·units·w_in) with output weights v
+    scores sse − Σ (c·v − e)²; slopes −2·Σ (c·v − e)·c for v and −Σ_n (Σ_j (c·v_j − e_j)·v_j)·s·f'·x for w_in."""
+    E = (targets - outputs) * np.array([0.5 if a in HALVED else 1.0 for a in out_acts])
+    F = units.shape[1]
+    scores, slopes = [], []
+    for a, s, w in zip(acts, steep, np.asarray(weights, dtype=np.float64)):
+        u = s * (units @ w[:F])
+        c = CASCADE_FUNCS[a](u)
+        v = w[F:]
+        diff = c[:, None] * v[None, :] - E
+        scores.append(sse - float((diff ** 2).sum()))
+        out_slope = -2 * (diff * c[:, None]).sum(axis=0)
+        delta = (diff @ v) * s * CASCADE_DERIVS[a](u)
+        slopes.append(np.concatenate([-(delta @ units), out_slope]))
+    return np.array(scores), np.array(slopes)

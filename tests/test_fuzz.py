@@ -3,8 +3,9 @@ flips, truncations, insertions, deletions) must only ever raise ValueError or OS
 ModelFormatError and UnicodeDecodeError are ValueErrors). Anything else (IndexError, KeyError, TypeError,
 OverflowError, MemoryError, a warning turned into an error by the pytest config, a crash) is a loader bug.
 
-Loaders covered: fastnet.load and fastnet.Network.from_bytes (.fnet), fastnet.load_fann (FANN .net text),
-fastnet.datasets.load_fann_data (FANN training data), fastnet.datasets.load_idx (plain and gzipped IDX).
+Loaders covered: fastnet.load and fastnet.Network.from_bytes (.fnet), fastnet.CascadeNetwork.from_bytes
+(cascade .fnet), fastnet.load_fann (FANN .net text, layered and shortcut), fastnet.datasets.load_fann_data (FANN
+training data), fastnet.datasets.load_idx (plain and gzipped IDX).
 
 The default budget keeps this file at a few seconds. Fuzz longer with, e.g.::
 
@@ -130,6 +131,8 @@ def test_seeds_are_valid(workdir: Path) -> None:
     assert load_idx(_write(workdir, "s.idx", _idx_seed())).shape == (2, 3, 4)
     assert load_idx(_write(workdir, "s.idx.gz", gzip.compress(_idx_seed()))).shape == (2, 3, 4)
     assert load_idx(_write(workdir, "f.idx", _idx_f32_seed())).dtype == np.float32
+    assert fn.CascadeNetwork.from_bytes(_cascade_cached()[0]).num_hidden == 2
+    assert fn.load_fann(_write(workdir, "c.net", _cascade_cached()[1])).num_hidden == 2
 
 
 # ---------------------------------------------------------------- .fnet
@@ -171,6 +174,30 @@ def test_fann_net_random(workdir: Path, data: bytes) -> None:
     _check(lambda: fn.load_fann(p))
 
 
+# ---------------------------------------------------------------- cascade networks (.fnet and FANN shortcut .net)
+def _cascade_seed() -> fn.CascadeNetwork:
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (30, 2)).astype(np.float32)
+    return fn.cascade_train(X, (X[:, :1] * X[:, 1:] > 0).astype(np.float32), max_neurons=2, max_out_epochs=5,
+                            max_cand_epochs=5, candidate_activations=["gaussian", "sin"], candidate_steepnesses=[1.0])
+
+
+@fuzz
+@given(ops=mutations)
+def test_cascade_fnet_mutated(workdir: Path, ops: List[Tuple]) -> None:
+    data = mutate(_cascade_cached()[0], ops)
+    _check(lambda: fn.CascadeNetwork.from_bytes(data))
+    _check(lambda: fn.load(_write(workdir, "c.fnet", data)))
+
+
+@fuzz
+@given(ops=mutations)
+def test_fann_shortcut_mutated(workdir: Path, ops: List[Tuple]) -> None:
+    p = _write(workdir, "c.net", mutate(_cascade_cached()[1], ops))
+    _check(lambda: fn.load_fann(p))
+    _check(lambda: fn.CascadeNetwork.load_fann(p, approximate_stepwise=True))
+
+
 # ---------------------------------------------------------------- FANN training data
 @fuzz
 @given(ops=mutations)
@@ -209,6 +236,17 @@ def test_idx_random(workdir: Path, data: bytes, gz: bool) -> None:
 
 _FNET = _fnet_seed()
 _FANN_CACHE: List[bytes] = []
+_CASCADE_CACHE: List[Tuple[bytes, bytes]] = []
+
+
+def _cascade_cached() -> Tuple[bytes, bytes]:
+    """(cascade .fnet bytes, the same network as a FANN shortcut .net file)"""
+    if not _CASCADE_CACHE:
+        net = _cascade_seed()
+        with tempfile.TemporaryDirectory(prefix="fastnet-fuzz-") as d:
+            net.save_fann(Path(d) / "c.net")
+            _CASCADE_CACHE.append((net.to_bytes(), (Path(d) / "c.net").read_bytes()))
+    return _CASCADE_CACHE[0]
 
 
 def _fann_seed_cached(workdir: Path) -> bytes:

@@ -1,7 +1,13 @@
 // fastnet/kernels/activation.cpp — each activation's forward and derivative side by side. The switch on the
 // kind sits outside the loops (one branch per call, never per element), and the loops are branch-free so they
-// vectorize. Derivatives are written in terms of the layer's output y, so the backward pass needs no stored
-// pre-activations.
+// vectorize. Derivatives are written in terms of the layer's output y where f' is a function of y, so most
+// layers keep no pre-activations; FANN's Gaussian, sin and cos kinds need z (needs_preactivation in kernels.h).
+//
+// FANN's functions (kernels.h lists them) are FANN 2.2's fann_activation_switch at steepness 1. Their
+// derivatives here are the exact ones; FANN's fann_activation_derived differs in two places: it clips y of the
+// Elliot kinds before using |sum| (a no-op for the formula it then uses) and it returns the slope 1 for the
+// linear_piece kinds also where they are flat (fastnet: 0 there, the true derivative, which the finite-difference
+// checks confirm).
 #include <algorithm>
 #include <cmath>
 
@@ -12,6 +18,22 @@ namespace fastnet::kernels {
 
 namespace {
 constexpr long kParallelElems = 1L << 14;
+
+// x[i] = f(x[i]) over n elements, split across threads when parallel
+template <typename T, class F>
+void map(long n, bool parallel, T* x, F f) {
+  parallel_for(n, parallel, [=](long b, long e) {
+    for (long i = b; i < e; ++i) x[i] = f(x[i]);
+  });
+}
+
+// d[i] *= g(v[i]) over n elements (v: the outputs y or the pre-activations z, as g needs)
+template <typename T, class G>
+void scale_by(long n, bool parallel, T* d, const T* v, G g) {
+  parallel_for(n, parallel, [=](long b, long e) {
+    for (long i = b; i < e; ++i) d[i] *= g(v[i]);
+  });
+}
 }
 
 template <typename T>
@@ -37,6 +59,30 @@ void activation_forward(Act act, T* x, int B, int O, T alpha) {
       return parallel_for(n, parallel, [=](long b, long e) {
         for (long i = b; i < e; ++i) x[i] *= x[i] > T(0) ? T(1) : alpha;
       });
+    case Act::Threshold:  // FANN: z < 0 ? 0 : 1
+      return map(n, parallel, x, [](T z) { return z < T(0) ? T(0) : T(1); });
+    case Act::ThresholdSymmetric:
+      return map(n, parallel, x, [](T z) { return z < T(0) ? T(-1) : T(1); });
+    case Act::Gaussian:  // e^(−z²)
+      return map(n, parallel, x, [](T z) { return std::exp(-z * z); });
+    case Act::GaussianSymmetric:
+      return map(n, parallel, x, [](T z) { return std::exp(-z * z) * T(2) - T(1); });
+    case Act::Elliot:  // FANN's fast sigmoid: z/2 / (1 + |z|) + ½
+      return map(n, parallel, x, [](T z) { return (z / T(2)) / (T(1) + std::fabs(z)) + T(0.5); });
+    case Act::ElliotSymmetric:
+      return map(n, parallel, x, [](T z) { return z / (T(1) + std::fabs(z)); });
+    case Act::LinearPiece:
+      return map(n, parallel, x, [](T z) { return z < T(0) ? T(0) : (z > T(1) ? T(1) : z); });
+    case Act::LinearPieceSymmetric:
+      return map(n, parallel, x, [](T z) { return z < T(-1) ? T(-1) : (z > T(1) ? T(1) : z); });
+    case Act::Sin:
+      return map(n, parallel, x, [](T z) { return std::sin(z) / T(2) + T(0.5); });
+    case Act::SinSymmetric:
+      return map(n, parallel, x, [](T z) { return std::sin(z); });
+    case Act::Cos:
+      return map(n, parallel, x, [](T z) { return std::cos(z) / T(2) + T(0.5); });
+    case Act::CosSymmetric:
+      return map(n, parallel, x, [](T z) { return std::cos(z); });
     case Act::Softmax:  // row-wise, shifted by the row maximum so exp never overflows
       return parallel_for(B, static_cast<long>(B) * O > kParallelElems, [=](long b0, long b1) {
         for (long b = b0; b < b1; ++b) {
@@ -102,10 +148,43 @@ void leaky_backward(T* __restrict d, const T* __restrict y, long n, T alpha) {
 }  // namespace
 
 template <typename T>
-void activation_backward(Act act, T* d, const T* y, std::size_t N, T alpha) {
+void activation_backward(Act act, T* d, const T* y, const T* z, std::size_t N, T alpha) {
   const long n = static_cast<long>(N);
   const bool parallel = n > kParallelElems;
   switch (act) {
+    case Act::Threshold:  // f' = 0 where it exists (networks check trainable() before training)
+    case Act::ThresholdSymmetric:
+      return parallel_for(n, parallel, [=](long b, long e) { std::fill(d + b, d + e, T(0)); });
+    case Act::Gaussian:  // f' = −2z·e^(−z²) = −2z·y
+      return parallel_for(n, parallel, [=](long b, long e) {
+        for (long i = b; i < e; ++i) d[i] *= T(-2) * z[i] * y[i];
+      });
+    case Act::GaussianSymmetric:  // f' = −4z·e^(−z²) = −2z·(y + 1)
+      return parallel_for(n, parallel, [=](long b, long e) {
+        for (long i = b; i < e; ++i) d[i] *= T(-2) * z[i] * (y[i] + T(1));
+      });
+    case Act::Elliot:  // f' = 1 / (2(1+|z|)²), and 1/(1+|z|) = 1 − 2|y − ½|
+      return scale_by(n, parallel, d, y, [](T v) {
+        const T r = T(1) - T(2) * std::fabs(v - T(0.5));
+        return r * r / T(2);
+      });
+    case Act::ElliotSymmetric:  // f' = 1 / (1+|z|)², and 1/(1+|z|) = 1 − |y|
+      return scale_by(n, parallel, d, y, [](T v) {
+        const T r = T(1) - std::fabs(v);
+        return r * r;
+      });
+    case Act::LinearPiece:  // 1 strictly inside the ramp, 0 where clamped
+      return scale_by(n, parallel, d, y, [](T v) { return v > T(0) && v < T(1) ? T(1) : T(0); });
+    case Act::LinearPieceSymmetric:
+      return scale_by(n, parallel, d, y, [](T v) { return v > T(-1) && v < T(1) ? T(1) : T(0); });
+    case Act::Sin:
+      return scale_by(n, parallel, d, z, [](T v) { return std::cos(v) / T(2); });
+    case Act::SinSymmetric:
+      return scale_by(n, parallel, d, z, [](T v) { return std::cos(v); });
+    case Act::Cos:
+      return scale_by(n, parallel, d, z, [](T v) { return -std::sin(v) / T(2); });
+    case Act::CosSymmetric:
+      return scale_by(n, parallel, d, z, [](T v) { return -std::sin(v); });
     case Act::Linear:
     case Act::Softmax:  // handled with the loss (its Jacobian couples a whole row)
       return;
@@ -122,7 +201,7 @@ void activation_backward(Act act, T* d, const T* y, std::size_t N, T alpha) {
 
 template void activation_forward<float>(Act, float*, int, int, float);
 template void activation_forward<double>(Act, double*, int, int, double);
-template void activation_backward<float>(Act, float*, const float*, std::size_t, float);
-template void activation_backward<double>(Act, double*, const double*, std::size_t, double);
+template void activation_backward<float>(Act, float*, const float*, const float*, std::size_t, float);
+template void activation_backward<double>(Act, double*, const double*, const double*, std::size_t, double);
 
 }  // namespace fastnet::kernels

@@ -17,7 +17,33 @@
 
 namespace fastnet::kernels {
 
-enum class Act : int { Linear = 0, Sigmoid, Tanh, Relu, LeakyRelu, Softmax };
+// The codes are the binding's (fastnet/layers.py ACTIVATIONS): append, never renumber. From Threshold on they are
+// FANN 2.2's activation functions (fann_activation.h) at steepness 1, as functions of z (a FANN steepness s is
+// folded into the weights: z = s·Σ w·x): threshold (z < 0 ? 0 : 1), threshold_symmetric (±1), gaussian e^(−z²),
+// gaussian_symmetric 2e^(−z²) − 1, elliot z/(2(1+|z|)) + ½, elliot_symmetric z/(1+|z|), linear_piece
+// clamp(z, 0, 1), linear_piece_symmetric clamp(z, −1, 1), sin sin(z)/2 + ½, sin_symmetric sin z,
+// cos cos(z)/2 + ½, cos_symmetric cos z.
+enum class Act : int {
+  Linear = 0, Sigmoid, Tanh, Relu, LeakyRelu, Softmax,
+  Threshold, ThresholdSymmetric, Gaussian, GaussianSymmetric, Elliot, ElliotSymmetric, LinearPiece,
+  LinearPieceSymmetric, Sin, SinSymmetric, Cos, CosSymmetric
+};
+constexpr int kNumActs = 18;
+// The derivatives of these are not functions of the output y alone (a Gaussian's y does not tell the sign of z):
+// their layers keep the pre-activations z of the forward pass for the backward pass.
+constexpr bool needs_preactivation(Act a) {
+  return a == Act::Gaussian || a == Act::GaussianSymmetric || a == Act::Sin || a == Act::SinSymmetric ||
+         a == Act::Cos || a == Act::CosSymmetric;
+}
+// Threshold units have a zero derivative wherever it exists: gradient training cannot move them (FANN refuses
+// with FANN_E_CANT_TRAIN_ACTIVATION), so fastnet refuses too.
+constexpr bool trainable(Act a) { return a != Act::Threshold && a != Act::ThresholdSymmetric; }
+// Outputs in [−1, 1] centred on 0 (a single output's class threshold is 0 for these, 0.5 for the others)
+constexpr bool symmetric(Act a) {
+  return a == Act::Linear || a == Act::Tanh || a == Act::ThresholdSymmetric || a == Act::GaussianSymmetric ||
+         a == Act::ElliotSymmetric || a == Act::LinearPieceSymmetric || a == Act::SinSymmetric ||
+         a == Act::CosSymmetric;
+}
 // FannTanh: FANN's default training error function (FANN_ERRORFUNC_TANH): the output error e = y − t (halved for
 // a tanh output) enters the gradient as 2·atanh(e) instead of e, which pushes hard on large errors; its loss value is
 // the matching integral, Σ 2e·atanh(e) + ln(1 − e²) (times 2 for tanh outputs), so gradients check against it.
@@ -68,6 +94,10 @@ struct KernelTable {
   void (*csc_backward_input)(float* dxt, const float* dzt, const float* w, const int32_t* col_ptr,
                              const int32_t* row, const int32_t* perm, int B, int I);
   void (*transpose)(float* dst, const float* src, int R, int C);
+  // cascade training (cascade/): V holds F rows of stride ld (each a unit's values over B samples);
+  // rows_combine: sum (B) = Σ_c w[c]·V[c] (overwrites); rows_dot: out[c] = Σ_b d[b]·V[c][b] for c < F
+  void (*rows_combine)(float* sum, const float* w, const float* V, long ld, int F, long B);
+  void (*rows_dot)(float* out, const float* d, const float* V, long ld, int F, long B);
 };
 
 const KernelTable& kernel_table();             // the active table
@@ -126,18 +156,21 @@ void activation_forward(Act act, T* x, int B, int O, T alpha);
 // softmax over the O rows of each column of a transposed (O,B) block (sparse layers' layout)
 template <typename T>
 void softmax_columns(T* zt, int O, int B);
-// d (N) *= f'(·) computed from the layer's outputs y (N); every supported f' is a function of y. Not softmax.
+// d (N) *= f'(z), computed from the layer's outputs y (N) or, for the kinds where needs_preactivation(act), from
+// its pre-activations z (N; may be null otherwise). Not softmax.
 template <typename T>
-void activation_backward(Act act, T* d, const T* y, std::size_t N, T alpha);
+void activation_backward(Act act, T* d, const T* y, const T* z, std::size_t N, T alpha);
 
 // ---------------------------------------------------------------- losses (loss.cpp)
 // Mean over the batch of the per-sample loss; also writes dz = dLoss/dz at the output layer's
-// pre-activations (B,O) when dz is not null. y are the output layer's activations (B,O), target (B,O).
+// pre-activations (B,O) when dz is not null. y are the output layer's activations (B,O), target (B,O); z its
+// pre-activations (B,O), needed only when dz is set and needs_preactivation(out_act) (null otherwise).
 //   MSE:          ½ Σ_o (y − t)²                       (the quadratic cost of the classic texts)
 //   CrossEntropy: −Σ_o t log y            (softmax: categorical)
 //                 −Σ_o t log y + (1−t) log(1−y)  (sigmoid: binary, per output)
 template <typename T>
-double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const T* target, T* dz, int B, int O);
+double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const T* z, const T* target, T* dz, int B,
+                             int O);
 
 // true when none of x (N) is NaN or ±inf (a bit test, so it vectorizes without fast-math)
 template <typename T>

@@ -12,7 +12,8 @@
 namespace fastnet::kernels {
 
 template <typename T>
-double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const T* target, T* dz, int B, int O) {
+double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const T* z, const T* target, T* dz, int B,
+                             int O) {
   const T inv_b = T(1) / static_cast<T>(B);
   const T tiny = std::numeric_limits<T>::min();  // log(0) guard: a saturated wrong answer costs ~87 (float)
   double total = 0.0;
@@ -38,7 +39,7 @@ double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const 
     } else if (loss == Loss::FannTanh) {
       // FANN's fann_compute_MSE: e clipped to ±0.9999999 (FANN then uses ±17 for the gradient; the loss continues
       // linearly with that slope so the two stay consistent)
-      const bool sym = out_act == Act::Tanh;
+      const bool sym = symmetric(out_act) && out_act != Act::Linear;  // FANN halves the error of symmetric units
       const double half = sym ? 0.5 : 1.0, lim = 0.9999999;
       for (int o = 0; o < O; ++o) {
         const double e = (static_cast<double>(yr[o]) - tr[o]) * half;
@@ -66,7 +67,7 @@ double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const 
     total += row;
   }
   if (dz && (loss == Loss::MSE || loss == Loss::FannTanh) && out_act != Act::Softmax)
-    activation_backward(out_act, dz, y, static_cast<std::size_t>(B) * O, alpha);
+    activation_backward(out_act, dz, y, z, static_cast<std::size_t>(B) * O, alpha);
   return total / B;
 }
 
@@ -85,7 +86,9 @@ bool all_finite(const T* x, std::size_t N) {
 
 template bool all_finite<float>(const float*, std::size_t);
 template bool all_finite<double>(const double*, std::size_t);
-template double loss_forward_backward<float>(Loss, Act, float, const float*, const float*, float*, int, int);
-template double loss_forward_backward<double>(Loss, Act, double, const double*, const double*, double*, int, int);
+template double loss_forward_backward<float>(Loss, Act, float, const float*, const float*, const float*, float*, int,
+                                             int);
+template double loss_forward_backward<double>(Loss, Act, double, const double*, const double*, const double*,
+                                              double*, int, int);
 
 }  // namespace fastnet::kernels

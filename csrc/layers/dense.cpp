@@ -2,6 +2,7 @@
 #include "layers/dense.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "core/errors.h"
 
@@ -26,8 +27,14 @@ void Dense<T>::init(Rng& rng) {
 }
 
 template <typename T>
-void Dense<T>::forward(T* out, const T* inp, int B) const {
+void Dense<T>::forward(T* out, const T* inp, int B, T* pre) const {
   const int I = this->in_features(), O = this->out_features();
+  if (pre) {  // z kept for the backward pass: the product into pre, the activation applied to a copy
+    kernels::dense_forward(pre, inp, this->weight_.value, this->bias_.value, B, I, O, Act::Linear, this->alpha());
+    std::memcpy(out, pre, sizeof(T) * static_cast<std::size_t>(B) * O);
+    kernels::activation_forward(this->activation(), out, B, O, this->alpha());
+    return;
+  }
   kernels::dense_forward(out, inp, this->weight_.value, this->bias_.value, B, I, O, this->activation(),
                          this->alpha());
 }

@@ -65,8 +65,9 @@ class Layer {
   virtual bool transposed_io() const { return false; }
   // scratch for batches of up to B rows (called before forward with B rows; grows only)
   virtual void reserve(int /*B*/) {}
-  // out (B,O) = f(inp (B,I) · Wᵀ + bias)
-  virtual void forward(T* out, const T* inp, int B) const = 0;
+  // out (B,O) = f(inp (B,I) · Wᵀ + bias); when pre is not null it also receives the pre-activations z (B,O)
+  // (the Network asks for them where kernels::needs_preactivation(activation))
+  virtual void forward(T* out, const T* inp, int B, T* pre) const = 0;
   // From dz (B,O) = dLoss/dz: weight and bias gradients (overwritten) and, when dinp is not null,
   // dinp (B,I) = dLoss/d(inp) (before the previous layer's activation derivative).
   virtual void backward(T* dinp, const T* dz, const T* inp, int B) = 0;

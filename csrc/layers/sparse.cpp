@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <unordered_set>
 
@@ -115,9 +116,16 @@ void Sparse<T>::init(Rng& rng) {
 
 // All blocks here are transposed, (features, B): inp (I,B), out and dz (O,B), dinp (I,B).
 template <typename T>
-void Sparse<T>::forward(T* out, const T* inp, int B) const {
+void Sparse<T>::forward(T* out, const T* inp, int B, T* pre) const {
   const int O = this->out_features();
   xt_ = inp;  // kept for the weight gradient of this batch
+  if (pre) {  // z kept for the backward pass (only elementwise activations ask for it)
+    kernels::csr_forward(pre, inp, this->weight_.value, this->bias_.value, row_ptr_.data(), col_.data(), B, O,
+                         Act::Linear, this->alpha());
+    std::memcpy(out, pre, sizeof(T) * static_cast<std::size_t>(B) * O);
+    kernels::activation_forward(this->activation(), out, B, O, this->alpha());
+    return;
+  }
   const bool fused = kernels::csr_forward(out, inp, this->weight_.value, this->bias_.value, row_ptr_.data(),
                                           col_.data(), B, O, this->activation(), this->alpha());
   if (this->activation() == Act::Softmax)

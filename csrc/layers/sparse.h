@@ -17,7 +17,7 @@ class Sparse final : public Layer<T> {
   std::size_t weight_count() const override { return col_.size(); }
   void init(Rng& rng) override;
   bool transposed_io() const override { return true; }
-  void forward(T* out, const T* inp, int B) const override;
+  void forward(T* out, const T* inp, int B, T* pre) const override;
   void backward(T* dinp, const T* dz, const T* inp, int B) override;
   void backward_input(T* dinp, const T* dz, int B) const override;
   void sgd_step(const T* dz, const T* inp, int B, T lr, T momentum, T weight_decay, bool nesterov) override;
