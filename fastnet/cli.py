@@ -68,7 +68,7 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 FANN_DATA_EXTENSIONS = (".data", ".train", ".test", ".dat")
 DEFAULT_HIDDEN = 64
 ALGORITHMS = ("sgd", "adam", "rprop", "quickprop", "sarprop", "cascade")
-NOT_YET = {"cascade": "Cascade-Correlation"}
+NOT_YET: Dict[str, str] = {}
 # default learning rate per algorithm (FANN's 0.7 for Quickprop); RPROP and SARPROP have none
 DEFAULT_LR = {"sgd": 0.1, "adam": 0.001, "quickprop": 0.7}
 MAX_CONFUSION_CLASSES = 30
@@ -451,13 +451,15 @@ def _optimizer(args: argparse.Namespace) -> optimizers.Optimizer:
         raise CLIError(f"--lr: {algo} has no learning rate (it adapts a step per weight)", EXIT_USAGE)
     if args.momentum is not None and algo != "sgd":
         raise CLIError(f"--momentum is for --algorithm sgd, not {algo}", EXIT_USAGE)
-    full_batch = algo in ("rprop", "quickprop", "sarprop")
+    full_batch = algo in ("rprop", "quickprop", "sarprop", "cascade")
     if args.batch_size is not None and full_batch:
         raise CLIError(f"--batch-size: {algo} is a full-batch algorithm (as in FANN); it uses the whole training "
                        "set per update", EXIT_USAGE)
     if args.batch_size is None and not full_batch:
         args.batch_size = 128
     lr = DEFAULT_LR.get(algo, 0.0) if args.lr is None else args.lr
+    if algo == "cascade":  # Cascade2 trains its outputs and candidates with FANN's default, RPROP
+        return optimizers.RPROP()
     if algo == "sgd":
         return optimizers.SGD(lr=lr, momentum=0.9 if args.momentum is None else args.momentum)
     if algo == "adam":
@@ -465,6 +467,47 @@ def _optimizer(args: argparse.Namespace) -> optimizers.Optimizer:
     if algo == "quickprop":
         return optimizers.Quickprop(lr=lr)
     return optimizers.RPROP() if algo == "rprop" else optimizers.SARPROP()
+
+
+def _train_cascade(args: argparse.Namespace, train: Dataset, test: Optional[Dataset]) -> int:
+    """--algorithm cascade: grow a shortcut network by Cascade2 (fn.cascade_train) instead of training layers."""
+    from .cascade import cascade_train
+
+    if args.layers is not None or args.hidden is not None:
+        raise CLIError("--algorithm cascade grows its own hidden neurons: drop --layers/--hidden "
+                       "(use --max-neurons)", EXIT_USAGE)
+
+    def targets(d: Dataset) -> np.ndarray:
+        y = d.y
+        if y is None:
+            raise CLIError(f"{d.source}: holds no targets to train on")
+        if y.ndim == 1:  # class labels: one output per class, as FANN's one-hot data
+            T: np.ndarray = np.eye(train.n_outputs, dtype=np.float32)[y]
+            return T
+        return np.asarray(y, dtype=np.float32)
+
+    Y = targets(train)
+    val = (test.X, targets(test)) if test is not None else None
+    if not args.quiet:
+        print(f"data:    {train.describe()}")
+        if test is not None:
+            print(f"test:    {test.describe()}")
+        print(f"training: Cascade2 (RPROP), at most {args.max_neurons} hidden neurons, desired MSE "
+              f"{args.desired_error}, seed {args.seed}")
+    try:
+        net = cascade_train(train.X, Y, max_neurons=args.max_neurons, desired_error=args.desired_error,
+                            seed=args.seed, verbose=0 if args.quiet else 1, validation_data=val)
+    except (ValueError, TypeError) as exc:
+        raise CLIError(f"training failed: {exc}") from None
+    if not args.quiet:
+        print(f"network: {_describe_net(net)}")
+    final = net.evaluate(*val) if val is not None else net.evaluate(train.X, Y)
+    print(_metrics_line("test" if test is not None else "train", final, test.n if test is not None else train.n)
+          + f" - FANN MSE {final['mse']:.6f}")
+    if args.save:
+        save_model(net, args.save)
+        print(f"saved:   {args.save}")
+    return EXIT_OK
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -493,6 +536,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         elif test.n_outputs != train.n_outputs:
             raise CLIError(f"{test.source} has {test.n_outputs} targets per sample but the training data "
                            f"{train.source} has {train.n_outputs}")
+    if args.algorithm == "cascade":
+        return _train_cascade(args, train, test)
     sizes = _resolve_sizes(args, train)
     output = _output_activation(args, train, sizes[-1])
     try:
@@ -776,6 +821,16 @@ def _positive_float(text: str) -> float:
     return v
 
 
+def _nonneg_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (v >= 0 and np.isfinite(v)):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
+    return v
+
+
 def _momentum(text: str) -> float:
     try:
         v = float(text)
@@ -878,7 +933,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--threads", type=_positive_int, help="threads for the kernels (default: all cores or "
                    "OMP_NUM_THREADS)")
     t.add_argument("--algorithm", default="sgd", choices=ALGORITHMS,
-                   help="sgd (mini-batch, momentum), adam, or FANN's full-batch rprop (iRPROP-), quickprop, sarprop")
+                   help="sgd (mini-batch, momentum), adam, FANN's full-batch rprop (iRPROP-), quickprop, sarprop, "
+                        "or cascade (Cascade2: grows a shortcut network neuron by neuron)")
+    t.add_argument("--max-neurons", type=_positive_int, default=30,
+                   help="--algorithm cascade: at most this many hidden neurons (default 30)")
+    t.add_argument("--desired-error", type=_nonneg_float, default=0.001,
+                   help="--algorithm cascade: stop at this FANN MSE on the training data (default 0.001)")
     t.add_argument("--limit", type=_positive_int, metavar="N", help="train on the first N samples only")
     t.add_argument("--save", metavar="PATH", help="save the trained model (.fnet; .net writes a FANN file)")
     t.add_argument("-q", "--quiet", action="store_true", help="no progress: print only the final metrics")

@@ -140,6 +140,18 @@ def test_train_algorithms(algorithm: str, data: dict, tmp_path: Path, capsys: py
     assert net.evaluate(data["X_test"], data["y_test"])["accuracy"] > 0.4
 
 
+def test_train_cascade(data: dict, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    for out in (tmp_path / "c.fnet", tmp_path / "c.net"):  # fastnet's format and FANN's shortcut network
+        code, stdout, err = call(["train", data["train"], "--test", data["test"], "--algorithm", "cascade",
+                                  "--max-neurons", "3", "--desired-error", "0.0001", "--save", out], capsys)
+        assert code == 0, err
+        assert "Cascade2 (RPROP), at most 3 hidden neurons" in stdout and "shortcut network" in stdout
+        assert "FANN MSE" in stdout
+        net = fn.load(out) if out.suffix == ".fnet" else fn.load_fann(out)
+        assert type(net).__name__ == "CascadeNetwork" and net.num_hidden <= 3
+        assert net.evaluate(data["X_test"], data["y_test"])["accuracy"] > 0.5
+
+
 def test_train_npz_hidden_only(data: dict, tmp_path: Path) -> None:
     out = tmp_path / "n.fnet"
     r = run(["train", data["npz"], "--hidden", "6,5", "--epochs", "1", "--quiet", "--save", out], tmp_path)
@@ -328,7 +340,8 @@ def test_errors_through_entry_point(data: dict, model: Path, tmp_path: Path) -> 
         (["train", data["train"], "--algorithm", "rprop", "--lr", "0.1"], 2, "rprop has no learning rate"),
         (["train", data["train"], "--algorithm", "rprop", "--batch-size", "8"], 2, "full-batch algorithm"),
         (["train", data["train"], "--algorithm", "adam", "--momentum", "0.5"], 2, "--momentum is for"),
-        (["train", data["train"], "--algorithm", "cascade"], 2, "not implemented yet"),
+        (["train", data["train"], "--algorithm", "cascade", "--layers", "4,8,3"], 2, "grows its own hidden neurons"),
+        (["train", data["train"], "--algorithm", "cascade", "--desired-error", "-1"], 2, "argument --desired-error"),
         (["train", data["train"], "--algorithm", "genetic"], 2, "invalid choice: 'genetic'"),
         (["train", data["train"], "--epochs", "-1"], 2, "argument --epochs"),
         (["eval", model, data["reg"]], 1, "has 2 inputs per sample but the model"),
