@@ -28,6 +28,7 @@ A FANN neuron computes ``y = f(s * sum_i w_i x_i)`` with a per-neuron steepness 
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
@@ -267,6 +268,59 @@ def _describe(indices: np.ndarray, verb: str, noun: str = "neuron") -> str:
         return f"{noun} {idx[0]} {singular}"
     shown = ", ".join(map(str, idx[:5]))
     return f"{noun}s {shown}" + (f", ... ({len(idx)} in all)" if len(idx) > 5 else "") + f" {plural}"
+
+
+# ---- FANN's training settings <-> fastnet's optimizers (training_algorithm: 0 incremental, 1 batch, 2 RPROP,
+# 3 Quickprop, 4 SARPROP; fann_create_from_file reads them back)
+def _optimizer_values(opt: Any) -> Dict[str, str]:
+    """The .net training fields for a fastnet optimizer (Adam and None: FANN's defaults)."""
+    from .optimizers import RPROP, SARPROP, SGD, Quickprop
+
+    values: Dict[str, str] = {}
+    if isinstance(opt, SGD):  # FANN has no per-network batch size: SGD reads back as incremental
+        values.update(training_algorithm="0", learning_rate="%f" % opt.lr, learning_momentum="%f" % opt.momentum)
+    elif isinstance(opt, RPROP):
+        values.update(training_algorithm="2", rprop_increase_factor="%f" % opt.increase_factor,
+                      rprop_decrease_factor="%f" % opt.decrease_factor, rprop_delta_min="%f" % opt.delta_min,
+                      rprop_delta_max="%f" % opt.delta_max, rprop_delta_zero="%f" % opt.delta_zero)
+    elif isinstance(opt, Quickprop):
+        values.update(training_algorithm="3", learning_rate="%f" % opt.lr, quickprop_decay="%f" % opt.decay,
+                      quickprop_mu="%f" % opt.mu)
+    elif isinstance(opt, SARPROP):
+        values.update(training_algorithm="4", rprop_increase_factor="%f" % opt.increase_factor,
+                      rprop_decrease_factor="%f" % opt.decrease_factor, rprop_delta_max="%f" % opt.delta_max)
+    return values
+
+
+def _optimizer_of(f: _File) -> Any:
+    """The optimizer a .net file's training fields describe, or None where they are absent or not valid."""
+    from . import optimizers as O
+
+    def num(key: str, default: float) -> float:
+        try:
+            v = float(f.fields[key][1]) if key in f.fields else default
+        except ValueError:
+            return default
+        return v if math.isfinite(v) else default
+
+    try:
+        algo = int(f.fields["training_algorithm"][1]) if "training_algorithm" in f.fields else None
+        if algo in (0, 1):
+            return O.SGD(lr=num("learning_rate", 0.7), momentum=num("learning_momentum", 0.0))
+        if algo == 2:
+            return O.RPROP(increase_factor=num("rprop_increase_factor", 1.2),
+                           decrease_factor=num("rprop_decrease_factor", 0.5), delta_min=num("rprop_delta_min", 0.0),
+                           delta_max=num("rprop_delta_max", 50.0), delta_zero=num("rprop_delta_zero", 0.1))
+        if algo == 3:
+            return O.Quickprop(lr=num("learning_rate", 0.7), decay=num("quickprop_decay", -0.0001),
+                               mu=num("quickprop_mu", 1.75))
+        if algo == 4:
+            return O.SARPROP(increase_factor=num("rprop_increase_factor", 1.2),
+                             decrease_factor=num("rprop_decrease_factor", 0.5),
+                             delta_max=num("rprop_delta_max", 50.0))
+    except (ValueError, TypeError):  # out-of-range settings: the network still loads, without an optimizer
+        return None
+    return None
 
 
 def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Union[Network, CascadeNetwork]:
@@ -531,6 +585,7 @@ def _load(path: PathLike, approximate_stepwise: bool, shortcut_as_cascade: bool)
         layer.weights = W32
         layer.bias = b32
     assert net.num_inputs == num_inputs and net.num_outputs == num_outputs
+    net.optimizer = _optimizer_of(f)  # FANN's training algorithm and its parameters, for fit(optimizer=...)
     return net
 
 
@@ -722,13 +777,14 @@ def save_fann(net: Union[Network, CascadeNetwork], path: PathLike) -> None:
         neuron_parts.append("(0, %d, %s) " % (code, _fmt(0.0)))  # the layer's bias neuron (unused in the output)
         total += int(per_row.sum()) + n_out
         possible += (n_in + 1) * n_out
+    trained = _optimizer_values(net.optimizer)
     rate = total / possible
     if total < possible:
         rate = min(rate, 0.999999)  # must read back below 1, or FANN would ignore the stored connections
     text = "".join([
         "FANN_FLO_2.1\n",
         f"num_layers={len(sizes)}\n",
-        "".join(f"{key}={'%f' % rate if key == 'connection_rate' else value}\n"
+        "".join(f"{key}={'%f' % rate if key == 'connection_rate' else trained.get(key, value)}\n"
                 for key, value in _TRAINING_DEFAULTS),
         "layer_sizes=" + "".join(f"{n + 1} " for n in sizes) + "\n",
         "scale_included=0\n",

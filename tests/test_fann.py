@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import time
@@ -507,3 +508,37 @@ def test_bad_fixed_point(tmp_path: Path) -> None:
     (tmp_path / "dp.net").write_text(text.replace("decimal_point=12", "decimal_point=99"))
     with pytest.raises(ValueError, match="decimal_point=99 is out of range"):
         load_fann(tmp_path / "dp.net")
+
+
+@pytest.mark.parametrize("opt, code", [(fn.RPROP(increase_factor=1.3, delta_max=20.0, delta_zero=0.05), 2),
+                                       (fn.Quickprop(lr=0.4, decay=-0.0002, mu=2.0), 3),
+                                       (fn.SGD(lr=0.25, momentum=0.5), 0), (fn.SARPROP(delta_max=30.0), 4)],
+                         ids=["RPROP", "Quickprop", "SGD", "SARPROP"])
+def test_training_algorithm_round_trip(opt, code, tmp_path, fann):
+    """net.optimizer travels through FANN's training fields: FANN reads the algorithm, load_fann gives it back."""
+    net = fn.Network([3, 4, 2], activation="sigmoid", output="sigmoid", loss="mse", seed=0)
+    X = np.random.default_rng(0).random((20, 3)).astype(np.float32)
+    net.fit(X, X[:, :2], epochs=2, optimizer=opt, verbose=0, **({"batch_size": 5} if not opt.full_batch else {}))
+    path = tmp_path / "t.net"
+    net.save_fann(path)
+    text = path.read_text()
+    assert f"training_algorithm={code}\n" in text
+    back = fn.load_fann(path)
+    assert back.optimizer == opt
+    lib = fann.lib
+    lib.fann_get_training_algorithm.argtypes = [ctypes.c_void_p]
+    lib.fann_get_training_algorithm.restype = ctypes.c_int
+    ann = lib.fann_create_from_file(str(path).encode())
+    try:
+        assert lib.fann_get_training_algorithm(ann) == code
+    finally:
+        lib.fann_destroy(ann)
+
+
+def test_training_fields_out_of_range_still_load(tmp_path):
+    net = fn.Network([2, 2], activation="sigmoid", output="sigmoid", loss="mse")
+    net.save_fann(tmp_path / "a.net")
+    text = (tmp_path / "a.net").read_text().replace("rprop_increase_factor=1.200000", "rprop_increase_factor=0.5")
+    (tmp_path / "a.net").write_text(text)
+    back = fn.load_fann(tmp_path / "a.net")
+    assert back.optimizer is None  # an invalid setting: the network loads, without an optimizer
