@@ -276,9 +276,8 @@ void bind_network(py::module_& m, const char* name) {
       }, py::arg("layer"))
       .def("rewire", [](Net& n, int l, double zeta) {
         auto lock = lock_network(n);
-        auto* sp = dynamic_cast<Sparse<T>*>(&n.layer(l));
-        FASTNET_CHECK(sp, "layer ", l, " is not sparse");
-        return sp->rewire(zeta, n.rng());
+        FASTNET_CHECK(l >= 0 && l < n.num_layers(), "layer ", l, " out of range");
+        return n.rewire(zeta, l);
       }, py::arg("layer"), py::arg("zeta"))
       .def("predict", [](Net& n, const Array<T>& X, bool check_finite) {
         return predict_array(n, X, check_finite);

@@ -90,10 +90,17 @@ void Network<T>::check_trainable() const {
 }
 
 template <typename T>
-long Network<T>::rewire(double zeta) {
+long Network<T>::rewire(double zeta, int only) {
   long replaced = 0;
-  for (auto& layer : layers_)
-    if (auto* sparse = dynamic_cast<Sparse<T>*>(layer.get())) replaced += sparse->rewire(zeta, rng_);
+  for (int l = 0; l < num_layers(); ++l) {
+    if (only >= 0 && l != only) continue;
+    auto* sparse = dynamic_cast<Sparse<T>*>(layers_[static_cast<std::size_t>(l)].get());
+    FASTNET_CHECK(sparse || only < 0, "layer ", l, " is not sparse");
+    if (!sparse) continue;
+    // the optimizer's second state (Adam's v, RPROP's steps) is permuted with the connections when it exists
+    T* s2 = state2_.size() == params_.size() ? state2_.data() + (sparse->weight().value - params_.data()) : nullptr;
+    replaced += sparse->rewire(zeta, rng_, s2);
+  }
   return replaced;
 }
 

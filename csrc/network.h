@@ -74,8 +74,8 @@ class Network {
   // Adam) or the loss gradient summed over the num_data samples of the training set (full-batch optimizers);
   // mse is the epoch's error (FANN's MSE, used by SARPROP).
   void optimizer_step(const OptimizerConfig& cfg, const T* g, long num_data, double mse);
-  // SET rewiring of every sparse layer (see Sparse::rewire); returns the connections replaced
-  long rewire(double zeta);
+  // SET rewiring of every sparse layer (see Sparse::rewire), or of layer `only`; returns the connections replaced
+  long rewire(double zeta, int only = -1);
 
   // ---- batch-level steps (the workspace must hold B rows: reserve(B) first)
   void reserve(int B);

@@ -421,3 +421,32 @@ def test_decay_bias_when_asked(opt, rng):
     plain.fit(X, T, epochs=1, batch_size=16, shuffle=False, verbose=0,
               optimizer=type(opt)(**{k: v for k, v in opt.to_dict().items() if k not in ("name", "decay_bias")}))
     assert not np.allclose(plain.layers[0].bias, net.layers[0].bias)  # the difference is the bias decay
+
+
+@pytest.mark.parametrize("opt", [fn.Adam(lr=0.01), fn.RPROP()], ids=["Adam", "RPROP"])
+def test_rewiring_moves_the_optimizer_state_with_its_connections(opt, rng):
+    """SET reorders a sparse layer's connections: both optimizer states follow each surviving connection, and a
+    new connection starts from zero state (a stale state at a reused position made Adam + SET diverge)."""
+    X = rng.normal(size=(64, 30)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int32)
+    net = fn.Network([fn.Sparse(30, 20, density=0.3, activation="relu"), fn.Dense(20, 2, "softmax")], seed=1)
+    net.fit(X, y, epochs=3, optimizer=opt, verbose=0, **({} if opt.full_batch else {"batch_size": 16}))
+
+    def state():
+        row_ptr, col = net._core.topology(0)
+        rows = np.repeat(np.arange(20), np.diff(row_ptr))
+        keys = rows * 30 + col
+        return {int(k): (net._core.get_param(0, False, 1)[j], net._core.get_param(0, False, 2)[j])
+                for j, k in enumerate(keys)}
+
+    before = state()
+    replaced = net.layers[0].rewire(0.3)
+    after = state()
+    assert replaced > 0 and len(after) == len(before)
+    # a connection either survived with its state, or is new (possibly where a removed one was) with zero state
+    same = [k for k in after if k in before and after[k] == before[k]]
+    fresh = [k for k in after if after[k] == (0.0, 0.0)]
+    assert all(before[k] != (0.0, 0.0) for k in before)  # so the two kinds cannot be confused
+    assert len(same) == len(before) - replaced and len(fresh) == replaced
+    h = net.fit(X, y, epochs=3, optimizer=opt, verbose=0, **({} if opt.full_batch else {"batch_size": 16}))
+    assert np.isfinite(h["loss"]).all()

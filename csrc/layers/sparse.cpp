@@ -155,7 +155,7 @@ void Sparse<T>::sgd_step(const T* dz, const T* /*inp*/, int B, T lr, T momentum,
 }
 
 template <typename T>
-long Sparse<T>::rewire(double zeta, Rng& rng) {
+long Sparse<T>::rewire(double zeta, Rng& rng, T* state2) {
   FASTNET_CHECK(zeta >= 0.0 && zeta < 1.0, "zeta must be in [0, 1), got ", zeta);
   const int I = this->in_features(), O = this->out_features();
   const std::size_t nnz = col_.size();
@@ -185,7 +185,7 @@ long Sparse<T>::rewire(double zeta, Rng& rng) {
   // regrowth at random empty positions (of the layer after removal)
   struct Entry {
     int64_t key;  // o * I + i
-    T w, v;
+    T w, v, s2;
   };
   std::vector<Entry> entries;
   entries.reserve(nnz);
@@ -194,7 +194,7 @@ long Sparse<T>::rewire(double zeta, Rng& rng) {
   for (std::size_t j = 0; j < nnz; ++j)
     if (!removed[j]) {
       const int64_t key = static_cast<int64_t>(row_of[j]) * I + col_[j];
-      entries.push_back({key, w[j], v[j]});
+      entries.push_back({key, w[j], v[j], state2 ? state2[j] : T(0)});
       occupied.insert(key);
     }
   const int64_t cells = static_cast<int64_t>(I) * O;
@@ -206,12 +206,12 @@ long Sparse<T>::rewire(double zeta, Rng& rng) {
       if (!occupied.count(c)) empty.push_back(c);
     for (long i = 0; i < n_removed; ++i) {
       std::swap(empty[i], empty[i + rng.below(empty.size() - i)]);
-      entries.push_back({empty[i], fresh[i], T(0)});
+      entries.push_back({empty[i], fresh[i], T(0), T(0)});
     }
   } else {
     for (long i = 0; i < n_removed;) {
       const int64_t c = static_cast<int64_t>(rng.below(static_cast<uint64_t>(cells)));
-      if (occupied.insert(c).second) entries.push_back({c, fresh[i++], T(0)});
+      if (occupied.insert(c).second) entries.push_back({c, fresh[i++], T(0), T(0)});
     }
   }
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.key < b.key; });
@@ -222,6 +222,7 @@ long Sparse<T>::rewire(double zeta, Rng& rng) {
     col_[j] = static_cast<int32_t>(e.key % I);
     w[j] = e.w;
     v[j] = e.v;
+    if (state2) state2[j] = e.s2;
     ++row_ptr_[o + 1];
   }
   std::partial_sum(row_ptr_.begin(), row_ptr_.end(), row_ptr_.begin());

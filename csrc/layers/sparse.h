@@ -31,7 +31,9 @@ class Sparse final : public Layer<T> {
   // Sparse Evolutionary Training: drop the fraction zeta of connections with the smallest |weight| (never a
   // neuron's last one), regrow as many at random empty positions with fresh weights and zero momentum.
   // Returns the number of connections replaced. nnz stays constant.
-  long rewire(double zeta, Rng& rng);
+  // state2: the optimizer's second state for this layer's weights (laid out like them), or null; it moves with
+  // its connection like the value and the velocity do, and starts at 0 for a new one
+  long rewire(double zeta, Rng& rng, T* state2 = nullptr);
 
  private:
   void build_csc();
