@@ -110,7 +110,12 @@ class RPROP(Optimizer):
     Each weight has its own step, started at ``delta_zero``: while the sign of the summed gradient stays the
     same the step grows by ``increase_factor`` (up to ``delta_max``) and the weight moves against the
     gradient by it; when the sign flips the step shrinks by ``decrease_factor`` (down to ``delta_min``) and the
-    weight rests for that epoch. Weights are kept within ±1500 as in FANN."""
+    weight rests for that epoch. Weights are kept within ±1500 as in FANN.
+
+    The steps are absolute: FANN's defaults suit its usual small sigmoid networks. On wide layers (hundreds of
+    inputs per neuron, relu) a first step of ±0.12 on every weight at once can overshoot far (MNIST 784-200-10
+    relu: loss 2.4 → 42 after one epoch); use a smaller ``delta_zero`` and ``delta_max`` there (e.g. 0.001 and
+    0.05), or Adam."""
 
     kind: ClassVar[int] = 2
     full_batch: ClassVar[bool] = True
