@@ -12,8 +12,9 @@ fastnet's sigmoid), for the same number of epochs, with the same algorithm and F
   uniform in [-0.1, 0.1] as FANN creates them, ``fann_set_training_algorithm`` (FANN_TRAIN_RPROP is FANN's
   default, FANN_TRAIN_QUICKPROP), its default error function (FANN_ERRORFUNC_TANH), ``fann_train_epoch`` per
   epoch (FANN's C loop: one pass computing the summed slopes, then the update).
-* fastnet: ``fn.Network(sizes, activation="sigmoid", output="sigmoid", loss="fann_tanh")`` (FANN's default
-  error function; ``--loss mse`` for the plain one) with its default initialization,
+* fastnet: ``fn.Network(sizes, activation="sigmoid", output="sigmoid", loss="fann_tanh")``: the logistic
+  function with its exact derivative and FANN's default error function (``--activation fann_sigmoid`` trains
+  with FANN's clipped derivative instead, ``--loss mse`` with the plain error); default initialization,
   ``net.fit(X, Y, epochs, optimizer=fn.RPROP() | fn.Quickprop())`` on ``--threads`` threads.
 
 Each library runs --repeats times (FANN seeds its own generator from the clock; fastnet takes seeds
@@ -98,9 +99,9 @@ def fann_fit(lib, sizes: List[int], algorithm: str, X: np.ndarray, Y: np.ndarray
 
 
 def fastnet_fit(sizes: List[int], algorithm: str, X: np.ndarray, Y: np.ndarray, epochs: int, seed: int,
-                loss: str = "fann_tanh"):
+                loss: str = "fann_tanh", activation: str = "sigmoid"):
     opt = fn.RPROP() if algorithm == "rprop" else fn.Quickprop()
-    net = fn.Network(sizes, activation="sigmoid", output="sigmoid", loss=loss, seed=seed)
+    net = fn.Network(sizes, activation=activation, output=activation, loss=loss, seed=seed)
     t0 = time.perf_counter()
     net.fit(X, Y, epochs=epochs, optimizer=opt, verbose=0)
     return time.perf_counter() - t0, net.predict
@@ -124,6 +125,9 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0, help="fastnet's first seed (FANN seeds itself from the clock)")
     ap.add_argument("--loss", default="fann_tanh", choices=["fann_tanh", "mse"],
                     help="fastnet's error function (FANN's default is its tanh error function)")
+    ap.add_argument("--activation", default="sigmoid", choices=["sigmoid", "fann_sigmoid"],
+                    help="fastnet's units: the logistic function with its exact derivative, or trained with FANN's "
+                         "clipped one (fann_sigmoid)")
     ap.add_argument("--repeats", type=int, default=3, help="runs per library and set; errors are averaged")
     ap.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "fann"))
     ap.add_argument("--out", default=str(REPO / "bench" / "results"))
@@ -146,7 +150,8 @@ def main() -> int:
             ap.error(f"unknown algorithm {a!r} (rprop, quickprop)")
     head = (f"# FANN 2.2 vs fastnet, full-batch algorithms\n\n{datetime.datetime.now():%Y-%m-%d %H:%M}, "
             f"{platform.processor() or platform.machine()}, fastnet {fn.__version__} ISA {fn.get_isa()} on "
-            f"{args.threads} thread(s), fastnet loss {args.loss}, FANN {libpath}, {args.repeats} runs each, "
+            f"{args.threads} thread(s), fastnet {args.activation} units and loss {args.loss}, FANN {libpath}, "
+            f"{args.repeats} runs each, "
             f"load average {os.getloadavg()[0]:.2f}\n")
     print(head)
     cols = ["set", "algorithm", "shape", "epochs", "FANN s/epoch", "fastnet s/epoch", "speed-up",
@@ -173,7 +178,7 @@ def main() -> int:
                 f_sec, f_pred, f_free = fann_fit(lib, sizes, algo, X, Y, epochs)
                 f_runs.append((f_sec, scores(f_pred(X), Y)[0], *scores(f_pred(Xt), Yt)))
                 f_free()
-                n_sec, n_pred = fastnet_fit(sizes, algo, X, Y, epochs, args.seed + r, args.loss)
+                n_sec, n_pred = fastnet_fit(sizes, algo, X, Y, epochs, args.seed + r, args.loss, args.activation)
                 n_runs.append((n_sec, scores(n_pred(X), Y)[0], *scores(n_pred(Xt), Yt)))
             # time: the median run; errors and accuracy: the mean over runs
             f_sec, n_sec = float(np.median([r[0] for r in f_runs])), float(np.median([r[0] for r in n_runs]))

@@ -45,7 +45,7 @@ Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t 
   const Act out = layers_.back()->activation();
   FASTNET_CHECK(loss != Loss::FannTanh || out != Act::Softmax,
                 "loss 'fann_tanh' (FANN's tanh error function) is for per-output activations, not softmax");
-  FASTNET_CHECK(loss != Loss::CrossEntropy || out == Act::Softmax || out == Act::Sigmoid,
+  FASTNET_CHECK(loss != Loss::CrossEntropy || out == Act::Softmax || out == Act::Sigmoid || out == Act::FannSigmoid,
                 "loss 'cross_entropy' needs a 'softmax' or 'sigmoid' output layer, got another activation; "
                 "use loss='mse' or change the output activation");
   FASTNET_CHECK(out != Act::Softmax || num_outputs() >= 2, "a softmax output needs at least 2 outputs, got ",

@@ -26,10 +26,15 @@ ACTIVATIONS = {"linear": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4,
                "sin": 14,                    # sin(z)/2 + 0.5
                "sin_symmetric": 15,          # sin(z)
                "cos": 16,                    # cos(z)/2 + 0.5
-               "cos_symmetric": 17}          # cos(z)
+               "cos_symmetric": 17,          # cos(z)
+               # sigmoid and tanh trained with FANN's derivative (output clipped to [0.01, 0.99] / [-0.98, 0.98]
+               # first: a saturated unit keeps a small slope, FANN's "flat spot" elimination; not the exact gradient)
+               "fann_sigmoid": 18,
+               "fann_sigmoid_symmetric": 19}
 #: activations whose outputs are centred on 0 (a single output's class threshold is 0, else 0.5)
 SYMMETRIC_ACTIVATIONS = frozenset({"linear", "tanh", "threshold_symmetric", "gaussian_symmetric", "elliot_symmetric",
-                                   "linear_piece_symmetric", "sin_symmetric", "cos_symmetric"})
+                                   "linear_piece_symmetric", "sin_symmetric", "cos_symmetric",
+                                   "fann_sigmoid_symmetric"})
 INITS = {
     None: 0,
     "glorot_uniform": 1,

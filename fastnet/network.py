@@ -210,7 +210,7 @@ class Network:
                 f"dtype={self.dtype.name})")
 
     def _is_classifier(self, labels: Optional[np.ndarray]) -> bool:
-        return labels is not None or self.specs[-1].activation in ("softmax", "sigmoid")
+        return labels is not None or self.specs[-1].activation in ("softmax", "sigmoid", "fann_sigmoid")
 
     def _xy(self, X: Any, y: Any, xname: str = "X",
             yname: str = "y") -> Tuple[np.ndarray, Optional[np.ndarray], Optional[np.ndarray]]:

@@ -42,7 +42,8 @@ _MAX_BYTES = 2**31 - 1
 # onnx.TensorProto.DataType
 _ELEM_TYPE = {np.dtype(np.float32): 1, np.dtype(np.float64): 11}
 # fastnet activation -> (ONNX operator, takes alpha)
-_OPS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu", "leaky_relu": "LeakyRelu", "softmax": "Softmax"}
+_OPS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu", "leaky_relu": "LeakyRelu", "softmax": "Softmax",
+        "fann_sigmoid": "Sigmoid", "fann_sigmoid_symmetric": "Tanh"}  # the FANN kinds differ only in training
 
 
 # ------------------------------------------------------------------------------------------ protobuf encoding

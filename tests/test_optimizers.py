@@ -450,3 +450,37 @@ def test_rewiring_moves_the_optimizer_state_with_its_connections(opt, rng):
     assert len(same) == len(before) - replaced and len(fresh) == replaced
     h = net.fit(X, y, epochs=3, optimizer=opt, verbose=0, **({} if opt.full_batch else {"batch_size": 16}))
     assert np.isfinite(h["loss"]).all()
+
+
+@pytest.mark.parametrize("act, lo, hi", [("fann_sigmoid", 0.01, 0.99), ("fann_sigmoid_symmetric", -0.98, 0.98)])
+def test_fann_sigmoid_kinds_train_with_fanns_derivative(act, lo, hi, rng):
+    """fann_sigmoid(_symmetric) compute sigmoid (tanh) and backpropagate FANN's derivative: from the output clipped
+    to [lo, hi] (numpy reference below), which equals the exact derivative for unsaturated units."""
+    plain = "sigmoid" if act == "fann_sigmoid" else "tanh"
+    X = rng.normal(size=(16, 3)) * 4  # large inputs: some units saturate past the clip
+    T = rng.uniform(0.1, 0.9, (16, 2))
+    W1, b1 = rng.normal(size=(5, 3)) * 2, rng.normal(size=5)
+    W2, b2 = rng.normal(size=(2, 5)), rng.normal(size=2)
+    nets = {}
+    for name in (act, plain):
+        net = fn.Network([fn.Dense(3, 5, name), fn.Dense(5, 2, "linear")], loss="mse", dtype="float64")
+        net.layers[0].weights, net.layers[0].bias = W1, b1
+        net.layers[1].weights, net.layers[1].bias = W2, b2
+        nets[name] = net
+    np.testing.assert_allclose(nets[act].predict(X), nets[plain].predict(X), rtol=1e-14)
+    g = nets[act].gradients(X, T)
+    # numpy: FANN's derivative from the clipped output
+    z = X @ W1.T + b1
+    h = 1 / (1 + np.exp(-z)) if plain == "sigmoid" else np.tanh(z)
+    out = h @ W2.T + b2
+    dout = (out - T) / len(X)
+    c = np.clip(h, lo, hi)
+    deriv = c * (1 - c) if plain == "sigmoid" else 1 - c * c
+    dz = (dout @ W2) * deriv
+    np.testing.assert_allclose(g[0]["weights"], dz.T @ X, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(g[0]["bias"], dz.sum(0), rtol=1e-10, atol=1e-12)
+    assert np.any((h < lo) | (h > hi))  # the case did exercise the clip
+    # unsaturated: the exact gradient
+    Xs = X / 40
+    for a, b in zip(nets[act].gradients(Xs, T), nets[plain].gradients(Xs, T)):
+        np.testing.assert_allclose(a["weights"], b["weights"], rtol=1e-12)

@@ -135,8 +135,8 @@ constexpr bool fann_halves_error(Act a) {
 
 // the activations a FANN neuron can have (fastnet's relu, leaky relu and softmax are not among them)
 constexpr bool is_fann_kind(Act a) {
-  return a != Act::Relu && a != Act::LeakyRelu && a != Act::Softmax && static_cast<int>(a) >= 0 &&
-         static_cast<int>(a) < kernels::kNumActs;
+  return a != Act::Relu && a != Act::LeakyRelu && a != Act::Softmax && a != Act::FannSigmoid &&
+         a != Act::FannSigmoidSymmetric && static_cast<int>(a) >= 0 && static_cast<int>(a) < kernels::kNumActs;
 }
 
 }  // namespace fastnet::cascade

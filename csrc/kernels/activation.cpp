@@ -44,10 +44,12 @@ void activation_forward(Act act, T* x, int B, int O, T alpha) {
     case Act::Linear:
       return;
     case Act::Sigmoid:  // y = 1 / (1 + e^-z)
+    case Act::FannSigmoid:
       return parallel_for(n, parallel, [=](long b, long e) {
         for (long i = b; i < e; ++i) x[i] = T(1) / (T(1) + std::exp(-x[i]));
       });
     case Act::Tanh:
+    case Act::FannSigmoidSymmetric:
       return parallel_for(n, parallel, [=](long b, long e) {
         for (long i = b; i < e; ++i) x[i] = std::tanh(x[i]);
       });
@@ -190,6 +192,16 @@ void activation_backward(Act act, T* d, const T* y, const T* z, std::size_t N, T
       return;
     case Act::Sigmoid:
       return parallel_for(n, parallel, [=](long b, long e) { sigmoid_backward(d + b, y + b, e - b); });
+    case Act::FannSigmoid:  // FANN's derivative: from y clipped to [0.01, 0.99] (a saturated unit keeps a slope)
+      return scale_by(n, parallel, d, y, [](T v) {
+        const T c = std::min(std::max(v, T(0.01)), T(0.99));
+        return c * (T(1) - c);
+      });
+    case Act::FannSigmoidSymmetric:  // from y clipped to [−0.98, 0.98]
+      return scale_by(n, parallel, d, y, [](T v) {
+        const T c = std::min(std::max(v, T(-0.98)), T(0.98));
+        return T(1) - c * c;
+      });
     case Act::Tanh:
       return parallel_for(n, parallel, [=](long b, long e) { tanh_backward(d + b, y + b, e - b); });
     case Act::Relu:

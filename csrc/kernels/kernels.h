@@ -22,13 +22,15 @@ namespace fastnet::kernels {
 // folded into the weights: z = s·Σ w·x): threshold (z < 0 ? 0 : 1), threshold_symmetric (±1), gaussian e^(−z²),
 // gaussian_symmetric 2e^(−z²) − 1, elliot z/(2(1+|z|)) + ½, elliot_symmetric z/(1+|z|), linear_piece
 // clamp(z, 0, 1), linear_piece_symmetric clamp(z, −1, 1), sin sin(z)/2 + ½, sin_symmetric sin z,
-// cos cos(z)/2 + ½, cos_symmetric cos z.
+// cos cos(z)/2 + ½, cos_symmetric cos z. FannSigmoid and FannSigmoidSymmetric compute sigmoid and tanh but train
+// with FANN's derivative (fann_activation_derived), whose output is clipped first — to [0.01, 0.99] and
+// [−0.98, 0.98] — so a saturated unit keeps a small slope (its "flat spot" elimination): not the exact gradient.
 enum class Act : int {
   Linear = 0, Sigmoid, Tanh, Relu, LeakyRelu, Softmax,
   Threshold, ThresholdSymmetric, Gaussian, GaussianSymmetric, Elliot, ElliotSymmetric, LinearPiece,
-  LinearPieceSymmetric, Sin, SinSymmetric, Cos, CosSymmetric
+  LinearPieceSymmetric, Sin, SinSymmetric, Cos, CosSymmetric, FannSigmoid, FannSigmoidSymmetric
 };
-constexpr int kNumActs = 18;
+constexpr int kNumActs = 20;
 // The derivatives of these are not functions of the output y alone (a Gaussian's y does not tell the sign of z):
 // their layers keep the pre-activations z of the forward pass for the backward pass.
 constexpr bool needs_preactivation(Act a) {
@@ -42,7 +44,7 @@ constexpr bool trainable(Act a) { return a != Act::Threshold && a != Act::Thresh
 constexpr bool symmetric(Act a) {
   return a == Act::Linear || a == Act::Tanh || a == Act::ThresholdSymmetric || a == Act::GaussianSymmetric ||
          a == Act::ElliotSymmetric || a == Act::LinearPieceSymmetric || a == Act::SinSymmetric ||
-         a == Act::CosSymmetric;
+         a == Act::CosSymmetric || a == Act::FannSigmoidSymmetric;
 }
 // FannTanh: FANN's default training error function (FANN_ERRORFUNC_TANH): the output error e = y − t (halved for
 // a tanh output) enters the gradient as 2·atanh(e) instead of e, which pushes hard on large errors; its loss value is
