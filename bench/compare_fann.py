@@ -19,9 +19,10 @@ fastnet's sigmoid), for the same number of epochs, with the same algorithm and F
 
 Each library runs --repeats times (FANN seeds its own generator from the clock; fastnet takes seeds
 seed, seed+1, ...). Reported per set and algorithm: seconds per epoch (training only, median run) and fastnet's
-speed-up, and averaged over the runs the final training MSE, test MSE and test classification accuracy
-(argmax over the outputs; > 0.5 for one output). MSE here is the mean over samples and outputs of (y - t)^2
-for both libraries, computed in numpy from each one's outputs.
+speed-up, and averaged over the runs the final training MSE, test MSE (± its standard deviation over the runs,
+and the difference fastnet − FANN in units of its standard error: within ±2 is run-to-run noise) and test
+classification accuracy (argmax over the outputs; > 0.5 for one output). MSE here is the mean over samples and
+outputs of (y - t)^2 for both libraries, computed in numpy from each one's outputs.
 
 Targets (issue #7): fastnet's RPROP reaches FANN's RPROP test error or better on every set, at least 2x faster
 per epoch on 2 threads. Nothing is asserted; the table says PASS/FAIL.
@@ -155,8 +156,8 @@ def main() -> int:
             f"load average {os.getloadavg()[0]:.2f}\n")
     print(head)
     cols = ["set", "algorithm", "shape", "epochs", "FANN s/epoch", "fastnet s/epoch", "speed-up",
-            "FANN train MSE", "fastnet train MSE", "FANN test MSE", "fastnet test MSE", "FANN test acc",
-            "fastnet test acc", "result"]
+            "FANN train MSE", "fastnet train MSE", "FANN test MSE", "fastnet test MSE", "difference / SE",
+            "FANN test acc", "fastnet test acc", "result"]
     rows: List[List[str]] = []
     raw = []
     print(" | ".join(cols))
@@ -185,10 +186,16 @@ def main() -> int:
             f_train, f_test, f_acc = np.mean([r[1:] for r in f_runs], axis=0)
             n_train, n_test, n_acc = np.mean([r[1:] for r in n_runs], axis=0)
             speed = f_sec / n_sec
+            # the test-MSE difference in units of its standard error (Welch): |z| < 2 is within run-to-run noise
+            f_sd = float(np.std([r[2] for r in f_runs], ddof=1)) if len(f_runs) > 1 else 0.0
+            n_sd = float(np.std([r[2] for r in n_runs], ddof=1)) if len(n_runs) > 1 else 0.0
+            se = float(np.sqrt(f_sd ** 2 / len(f_runs) + n_sd ** 2 / len(n_runs)))
+            z = (n_test - f_test) / se if se > 0 else 0.0
             ok = n_test <= f_test * 1.0 + 1e-12 and (algo != "rprop" or speed >= 2.0)
             row = [set_name, algo, "-".join(map(str, sizes)), str(epochs), f"{f_sec / epochs * 1e3:.3f} ms",
                    f"{n_sec / epochs * 1e3:.3f} ms", f"{speed:.1f}x", f"{f_train:.5f}", f"{n_train:.5f}",
-                   f"{f_test:.5f}", f"{n_test:.5f}", f"{f_acc:.4f}", f"{n_acc:.4f}", "PASS" if ok else "FAIL"]
+                   f"{f_test:.5f} ± {f_sd:.5f}", f"{n_test:.5f} ± {n_sd:.5f}", f"{z:+.1f}", f"{f_acc:.4f}",
+                   f"{n_acc:.4f}", "PASS" if ok else "FAIL"]
             rows.append(row)
             raw.append(dict(zip(cols, row), fann_seconds=f_sec, fastnet_seconds=n_sec))
             print(" | ".join(row), flush=True)
