@@ -54,7 +54,8 @@ import numpy as np
 
 from ._arrays import check_int, check_positive, check_range
 from .layers import SET, Sparse
-from .optimizers import SGD, Optimizer
+from .network import _fit_arguments
+from .optimizers import Optimizer
 
 __all__ = ["fit", "shard_indices", "shard", "load_idx_shard", "load_fann_data_shard", "load_mnist_shard",
            "save_on_rank0", "in_sync", "step_bounds", "last_fit_profile"]
@@ -514,65 +515,6 @@ def fit(net: Any, X: Any, y: Any, comm: Any, epochs: int = 10, batch_size: Optio
     return _fit(net, X, y, comm, **kwargs)
 
 
-def _prepare(net: Any, X: Any, y: Any, epochs: Any, batch_size: Any, lr: Any, momentum: Any, nesterov: Any,
-             weight_decay: Any, shuffle: Any, validation_data: Any, verbose: Any, callbacks: Any, rewire: Any,
-             validation_split: Any, l1: Any, max_norm: Any, track_gradients: Any, optimizer: Any) -> Dict[str, Any]:
-    """Network.fit's argument checks, for this rank's shard (the global batch size is checked later)."""
-    Xa, labels, targets = net._xy(X, y)
-    epochs = check_int(epochs, "epochs", 0)
-    sgd_args = [k for k, v in (("lr", lr), ("momentum", momentum), ("nesterov", nesterov),
-                               ("weight_decay", weight_decay)) if v is not None]
-    if optimizer is None:
-        optimizer = SGD(lr=check_positive(0.01 if lr is None else lr, "lr"),
-                        momentum=check_range(0.0 if momentum is None else momentum, "momentum", 0.0, 1.0),
-                        nesterov=bool(nesterov),
-                        weight_decay=check_range(0.0 if weight_decay is None else weight_decay,
-                                                 "weight_decay", 0.0, float("inf")))
-    elif not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be a fastnet optimizer (fn.SGD, fn.Adam, fn.RPROP, fn.Quickprop, "
-                        f"fn.SARPROP), got {type(optimizer).__name__}")
-    elif sgd_args:
-        raise ValueError(f"give {', '.join(sgd_args)} to the optimizer ({type(optimizer).__name__}(...)), "
-                         "not to fit")
-    verbose = check_int(verbose, "verbose", 0)
-    l1 = check_range(l1, "l1", 0.0, float("inf"))
-    mn = 0.0 if max_norm is None else check_positive(max_norm, "max_norm")
-    split = check_range(validation_split, "validation_split", 0.0, 1.0)
-    Xv = lv = tv = None
-    if split > 0.0:
-        if validation_data is not None:
-            raise ValueError("give validation_data or validation_split, not both")
-        n_val = int(round(split * Xa.shape[0]))
-        if n_val < 1 or n_val >= Xa.shape[0]:
-            raise ValueError(f"validation_split={validation_split} leaves {n_val} of this rank's {Xa.shape[0]} "
-                             "samples for validation; it must leave at least one sample on each side")
-        cut = Xa.shape[0] - n_val
-        Xv, Xa = Xa[cut:], Xa[:cut]
-        if labels is not None:
-            lv, labels = labels[cut:], labels[:cut]
-        if targets is not None:
-            tv, targets = targets[cut:], targets[:cut]
-    if validation_data is not None:
-        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-            raise TypeError("validation_data must be a tuple (X_val, y_val)")
-        Xv, lv, tv = net._xy(validation_data[0], validation_data[1], "validation X", "validation y")
-    if batch_size is not None:
-        batch_size = check_int(batch_size, "batch_size", 1)
-    if optimizer.full_batch and l1 > 0:
-        raise ValueError(f"l1 is a proximal step scaled by the learning rate; {type(optimizer).__name__} "
-                         "has none (use SGD or Adam, or weight_decay-like decay=... of Quickprop)")
-    callbacks = list(callbacks or [])
-    for cb in callbacks:
-        if not callable(cb):
-            raise TypeError(f"callbacks must be callables, got {type(cb).__name__}")
-    if rewire is not None and not isinstance(rewire, SET):
-        raise TypeError(f"rewire must be a fastnet.SET, got {type(rewire).__name__}")
-    return dict(X=Xa, labels=labels, targets=targets, Xv=Xv, lv=lv, tv=tv, epochs=epochs, batch_size=batch_size,
-                optimizer=optimizer, verbose=verbose, l1=l1, max_norm=mn, callbacks=callbacks,
-                zeta=float(rewire.zeta) if rewire is not None else 0.0, shuffle=bool(shuffle),
-                track_gradients=bool(track_gradients), split=split)
-
-
 def _fann_mse(net: Any, mean_loss: float) -> float:
     # as trainer.cpp: FANN's MSE from the MSE loss (½·Σ(y−t)² per sample); cross-entropy stands in for it
     return 2.0 * mean_loss / net.num_outputs if net.loss == "mse" else mean_loss
@@ -599,7 +541,7 @@ def _fit(net: Any, X: Any, y: Any, comm: Any, **kw: Any) -> Any:
     error: Optional[BaseException] = None
     p: Dict[str, Any] = {}
     try:
-        p = _prepare(net, X, y, **kw)
+        p = _fit_arguments(net, X, y, samples_of="this rank's ", **kw)
     except Exception as exc:  # noqa: BLE001 - raised on every rank by _agree
         error = exc
     _agree(comm, error, "distributed fit: invalid arguments")

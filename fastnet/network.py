@@ -362,66 +362,24 @@ class Network:
                 callbacks=callbacks, rewire=rewire, validation_split=validation_split, l1=l1, max_norm=max_norm,
                 track_gradients=track_gradients, optimizer=optimizer)
             return hist
-        Xa, labels, targets = self._xy(X, y)
-        epochs = check_int(epochs, "epochs", 0)
-        sgd_args = [k for k, v in (("lr", lr), ("momentum", momentum), ("nesterov", nesterov),
-                                   ("weight_decay", weight_decay)) if v is not None]
-        if optimizer is None:
-            optimizer = SGD(lr=check_positive(0.01 if lr is None else lr, "lr"),
-                            momentum=check_range(0.0 if momentum is None else momentum, "momentum", 0.0, 1.0),
-                            nesterov=bool(nesterov),
-                            weight_decay=check_range(0.0 if weight_decay is None else weight_decay,
-                                                     "weight_decay", 0.0, float("inf")))
-        elif not isinstance(optimizer, Optimizer):
-            raise TypeError(f"optimizer must be a fastnet optimizer (fn.SGD, fn.Adam, fn.RPROP, fn.Quickprop, "
-                            f"fn.SARPROP), got {type(optimizer).__name__}")
-        elif sgd_args:
-            raise ValueError(f"give {', '.join(sgd_args)} to the optimizer ({type(optimizer).__name__}(...)), "
-                             "not to fit")
-        verbose = check_int(verbose, "verbose", 0)
         if on_nonfinite not in ("raise", "skip"):
             raise ValueError(f"on_nonfinite must be 'raise' or 'skip', got {on_nonfinite!r}")
-        Xv = lv = tv = None
-        l1 = check_range(l1, "l1", 0.0, float("inf"))
-        mn = 0.0 if max_norm is None else check_positive(max_norm, "max_norm")
-        split = check_range(validation_split, "validation_split", 0.0, 1.0)
-        if split > 0.0:
-            if validation_data is not None:
-                raise ValueError("give validation_data or validation_split, not both")
-            n_val = int(round(split * Xa.shape[0]))
-            if n_val < 1 or n_val >= Xa.shape[0]:
-                raise ValueError(f"validation_split={validation_split} leaves {n_val} of {Xa.shape[0]} samples for "
-                                 "validation; it must leave at least one sample on each side")
-            cut = Xa.shape[0] - n_val  # row slices of C-contiguous arrays: views, no copies
-            Xv, Xa = Xa[cut:], Xa[:cut]
-            if labels is not None:
-                lv, labels = labels[cut:], labels[:cut]
-            if targets is not None:
-                tv, targets = targets[cut:], targets[:cut]
-        if validation_data is not None:
-            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-                raise TypeError("validation_data must be a tuple (X_val, y_val)")
-            Xv, lv, tv = self._xy(validation_data[0], validation_data[1], "validation X", "validation y")
+        p = _fit_arguments(self, X, y, epochs, batch_size, lr, momentum, nesterov, weight_decay, shuffle,
+                           validation_data, verbose, callbacks, rewire, validation_split, l1, max_norm,
+                           track_gradients, optimizer)
+        Xa, labels, targets, Xv, lv, tv = p["X"], p["labels"], p["targets"], p["Xv"], p["lv"], p["tv"]
+        epochs, verbose, l1, mn = p["epochs"], p["verbose"], p["l1"], p["max_norm"]
+        optimizer, callbacks, zeta = p["optimizer"], p["callbacks"], p["zeta"]
         n_train = Xa.shape[0]
         if optimizer.full_batch:
-            if batch_size is not None and check_int(batch_size, "batch_size", 1) < n_train:
+            if p["batch_size"] is not None and p["batch_size"] < n_train:
                 raise ValueError(f"{type(optimizer).__name__} is a full-batch algorithm (as in FANN): it adapts "
                                  "each weight's step from the gradient over the whole training set, so a "
                                  f"mini-batch (batch_size={batch_size} < {n_train} samples) makes no sense; leave "
                                  "batch_size unset")
-            if l1 > 0:
-                raise ValueError(f"l1 is a proximal step scaled by the learning rate; {type(optimizer).__name__} "
-                                 "has none (use SGD or Adam, or weight_decay-like decay=... of Quickprop)")
             batch_size = n_train
         else:
-            batch_size = check_int(32 if batch_size is None else batch_size, "batch_size", 1)
-        callbacks = list(callbacks or [])
-        for cb in callbacks:
-            if not callable(cb):
-                raise TypeError(f"callbacks must be callables, got {type(cb).__name__}")
-        if rewire is not None and not isinstance(rewire, SET):
-            raise TypeError(f"rewire must be a fastnet.SET, got {type(rewire).__name__}")
-        zeta = float(rewire.zeta) if rewire is not None else 0.0
+            batch_size = 32 if p["batch_size"] is None else p["batch_size"]
         classifier = self._is_classifier(labels)
         bar = ProgressBar(epochs) if verbose else None
         n_batches = -(-Xa.shape[0] // batch_size)
@@ -768,6 +726,68 @@ def load(path: Union[str, os.PathLike[str]]) -> Any:
 
         return CascadeNetwork.from_bytes(data, source=path)
     return Network.from_bytes(data, source=path)
+
+
+def _fit_arguments(net: Network, X: Any, y: Any, epochs: Any, batch_size: Any, lr: Any, momentum: Any, nesterov: Any,
+                   weight_decay: Any, shuffle: Any, validation_data: Any, verbose: Any, callbacks: Any, rewire: Any,
+                   validation_split: Any, l1: Any, max_norm: Any, track_gradients: Any, optimizer: Any,
+                   samples_of: str = "") -> Dict[str, Any]:
+    """fit's argument checks and conversions (shared by Network.fit and fastnet.distributed.fit): the training and
+    validation arrays, the optimizer (SGD from lr/momentum/... when none is given), and the other settings. The
+    batch size is checked but not resolved: a full-batch optimizer's depends on the whole training set."""
+    Xa, labels, targets = net._xy(X, y)
+    epochs = check_int(epochs, "epochs", 0)
+    sgd_args = [k for k, v in (("lr", lr), ("momentum", momentum), ("nesterov", nesterov),
+                               ("weight_decay", weight_decay)) if v is not None]
+    if optimizer is None:
+        optimizer = SGD(lr=check_positive(0.01 if lr is None else lr, "lr"),
+                        momentum=check_range(0.0 if momentum is None else momentum, "momentum", 0.0, 1.0),
+                        nesterov=bool(nesterov),
+                        weight_decay=check_range(0.0 if weight_decay is None else weight_decay,
+                                                 "weight_decay", 0.0, float("inf")))
+    elif not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be a fastnet optimizer (fn.SGD, fn.Adam, fn.RPROP, fn.Quickprop, "
+                        f"fn.SARPROP), got {type(optimizer).__name__}")
+    elif sgd_args:
+        raise ValueError(f"give {', '.join(sgd_args)} to the optimizer ({type(optimizer).__name__}(...)), "
+                         "not to fit")
+    verbose = check_int(verbose, "verbose", 0)
+    l1 = check_range(l1, "l1", 0.0, float("inf"))
+    mn = 0.0 if max_norm is None else check_positive(max_norm, "max_norm")
+    split = check_range(validation_split, "validation_split", 0.0, 1.0)
+    Xv = lv = tv = None
+    if split > 0.0:
+        if validation_data is not None:
+            raise ValueError("give validation_data or validation_split, not both")
+        n_val = int(round(split * Xa.shape[0]))
+        if n_val < 1 or n_val >= Xa.shape[0]:
+            raise ValueError(f"validation_split={validation_split} leaves {n_val} of {samples_of}{Xa.shape[0]} "
+                             "samples for validation; it must leave at least one sample on each side")
+        cut = Xa.shape[0] - n_val  # row slices of C-contiguous arrays: views, no copies
+        Xv, Xa = Xa[cut:], Xa[:cut]
+        if labels is not None:
+            lv, labels = labels[cut:], labels[:cut]
+        if targets is not None:
+            tv, targets = targets[cut:], targets[:cut]
+    if validation_data is not None:
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise TypeError("validation_data must be a tuple (X_val, y_val)")
+        Xv, lv, tv = net._xy(validation_data[0], validation_data[1], "validation X", "validation y")
+    if batch_size is not None:
+        batch_size = check_int(batch_size, "batch_size", 1)
+    if optimizer.full_batch and l1 > 0:
+        raise ValueError(f"l1 is a proximal step scaled by the learning rate; {type(optimizer).__name__} "
+                         "has none (use SGD or Adam, or weight_decay-like decay=... of Quickprop)")
+    callbacks = list(callbacks or [])
+    for cb in callbacks:
+        if not callable(cb):
+            raise TypeError(f"callbacks must be callables, got {type(cb).__name__}")
+    if rewire is not None and not isinstance(rewire, SET):
+        raise TypeError(f"rewire must be a fastnet.SET, got {type(rewire).__name__}")
+    return dict(X=Xa, labels=labels, targets=targets, Xv=Xv, lv=lv, tv=tv, epochs=epochs, batch_size=batch_size,
+                optimizer=optimizer, verbose=verbose, l1=l1, max_norm=mn, callbacks=callbacks,
+                zeta=float(rewire.zeta) if rewire is not None else 0.0, shuffle=bool(shuffle),
+                track_gradients=bool(track_gradients), split=split)
 
 
 def _scaling_params(A: np.ndarray, method: str, feature_range: Any, dtype: np.dtype,
