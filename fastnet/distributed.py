@@ -52,9 +52,9 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
 import numpy as np
 
-from ._arrays import check_int, check_positive, check_range
+from ._arrays import check_int
 from .layers import SET, Sparse
-from .network import _fit_arguments
+from .network import _fit_arguments, _run_callbacks
 from .optimizers import Optimizer
 
 __all__ = ["fit", "shard_indices", "shard", "load_idx_shard", "load_fann_data_shard", "load_mnist_shard",
@@ -754,17 +754,7 @@ def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], b
             change: Dict[str, float] = {}
             error: Optional[BaseException] = None
             try:
-                for cb in callbacks:
-                    r = cb(dict(log))
-                    if r is False:
-                        verdict = False
-                        break
-                    if isinstance(r, dict):
-                        if "lr" in r:
-                            change["lr"] = check_positive(r["lr"], "lr returned by a callback")
-                        if "momentum" in r:
-                            change["momentum"] = check_range(r["momentum"], "momentum returned by a callback",
-                                                             0.0, 1.0)
+                verdict, change = _run_callbacks(callbacks, log)
             except Exception as exc:  # noqa: BLE001 - raised on every rank by _agree
                 error = exc
             _agree(comm, error, f"a callback failed at the end of epoch {epoch}")

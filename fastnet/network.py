@@ -404,17 +404,8 @@ class Network:
                 grads = self._core.gradients(Xa[:1024], None if labels is None else labels[:1024],
                                              None if targets is None else targets[:1024], False)[1]
                 grad_norms.append([float(np.linalg.norm(g["bias"])) for g in grads])
-            change: Dict[str, float] = {}
-            for cb in callbacks:
-                r = cb(dict(log))
-                if r is False:
-                    return False
-                if isinstance(r, dict):  # a schedule: new lr / momentum from the next epoch on
-                    if "lr" in r:
-                        change["lr"] = check_positive(r["lr"], "lr returned by a callback")
-                    if "momentum" in r:
-                        change["momentum"] = check_range(r["momentum"], "momentum returned by a callback", 0.0, 1.0)
-            return change or True
+            go_on, change = _run_callbacks(callbacks, log)
+            return (change or True) if go_on else False
 
         grad_norms: List[List[float]] = []
         for cb in callbacks:
@@ -726,6 +717,22 @@ def load(path: Union[str, os.PathLike[str]]) -> Any:
 
         return CascadeNetwork.from_bytes(data, source=path)
     return Network.from_bytes(data, source=path)
+
+
+def _run_callbacks(callbacks: Iterable[Callback], log: Dict[str, Any]) -> Tuple[bool, Dict[str, float]]:
+    """The epoch-end callbacks on a copy of the logs each: (go on?, {"lr": .., "momentum": ..} a schedule asked
+    for from the next epoch on). The first False stops; the ones after it are not called."""
+    change: Dict[str, float] = {}
+    for cb in callbacks:
+        r = cb(dict(log))
+        if r is False:
+            return False, change
+        if isinstance(r, dict):
+            if "lr" in r:
+                change["lr"] = check_positive(r["lr"], "lr returned by a callback")
+            if "momentum" in r:
+                change["momentum"] = check_range(r["momentum"], "momentum returned by a callback", 0.0, 1.0)
+    return True, change
 
 
 def _fit_arguments(net: Network, X: Any, y: Any, epochs: Any, batch_size: Any, lr: Any, momentum: Any, nesterov: Any,
