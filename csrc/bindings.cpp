@@ -96,6 +96,21 @@ Array<T> predict_array(Network<T>& n, const Array<T>& X, bool check_finite) {
   return out;
 }
 
+// A training loop's call back into Python, on the training thread: takes the GIL, honours Ctrl-C, runs `body`
+// (which calls Python and says whether to go on). A Python error is kept in `pending`, to be re-raised once the
+// loop has stopped cleanly, and stops the loop.
+template <class Body>
+bool python_hook(std::unique_ptr<py::error_already_set>& pending, Body&& body) {
+  py::gil_scoped_acquire gil;
+  try {
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    return body();
+  } catch (py::error_already_set& e) {
+    pending = std::make_unique<py::error_already_set>(std::move(e));
+    return false;
+  }
+}
+
 py::dict log_dict(const EpochLog& log) {
   py::dict d;
   d["epoch"] = log.epoch;
@@ -361,9 +376,7 @@ void bind_network(py::module_& m, const char* name) {
         std::unique_ptr<py::error_already_set> pending;
         // It returns None/True (go on), False (stop) or a dict {"lr": .., "momentum": ..} (validated in Python).
         FitHook hook = [&](const EpochLog& log, FitControl& control) -> bool {
-          py::gil_scoped_acquire gil;
-          try {
-            if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+          return python_hook(pending, [&]() -> bool {
             if (!callback) return true;
             py::object r = (*callback)(log_dict(log));
             if (py::isinstance<py::dict>(r)) {
@@ -373,10 +386,7 @@ void bind_network(py::module_& m, const char* name) {
               return true;
             }
             return r.is_none() || r.cast<bool>();
-          } catch (py::error_already_set& e) {
-            pending = std::make_unique<py::error_already_set>(std::move(e));
-            return false;
-          }
+          });
         };
         std::vector<EpochLog> history;
         {
@@ -545,18 +555,13 @@ void bind_cascade(py::module_& m) {
     Rng rng(seed);
     std::unique_ptr<py::error_already_set> pending;
     cascade::CascadeHook hook = [&](const CascadeReport& r, const ShortcutNet& trained) -> bool {
-      py::gil_scoped_acquire gil;
-      try {
-        if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+      return python_hook(pending, [&]() -> bool {
         if (!callback) return true;
         py::dict d = report_dict(r);
         d["network"] = py::cast(trained);  // a copy, for the callback's own measurements
         py::object res = (*callback)(d);
         return res.is_none() || res.cast<bool>();
-      } catch (py::error_already_set& e) {
-        pending = std::make_unique<py::error_already_set>(std::move(e));
-        return false;
-      }
+      });
     };
     std::vector<CascadeReport> reports;
     {
