@@ -240,3 +240,20 @@ def candidate_scores(units: np.ndarray, outputs: np.ndarray, out_acts: List[str]
         delta = (diff @ v) * s * CASCADE_DERIVS[a](u)
         slopes.append(np.concatenate([-(delta @ units), out_slope]))
     return np.array(scores), np.array(slopes)
+
+
+def numeric_grad(net, X, T, layer: int, which: str, eps: float = 1e-6) -> np.ndarray:
+    """Central finite differences of net.loss_value with respect to one layer's "weights" or "bias" (the network's
+    own loss, not this module's: the gradient checks compare it with the network's analytic gradients)."""
+    L = net.layers[layer]
+    base = (L.weights if which == "weights" else L.bias).copy()
+    grad = np.zeros_like(base)
+    for idx in np.ndindex(*base.shape):
+        for sign in (1, -1):
+            p = base.copy()
+            p[idx] += sign * eps
+            setattr(L, which, p)
+            grad[idx] += sign * net.loss_value(X, T)
+        grad[idx] /= 2 * eps
+    setattr(L, which, base)
+    return grad

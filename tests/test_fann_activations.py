@@ -15,7 +15,7 @@ from test_fann import edit, read_io, recode, sample
 import fastnet as fn
 from fastnet.fann import _TRAINING_DEFAULTS, FANN_ACTIVATIONS, load_fann, save_fann
 
-from reference import FANN_FUNCS, act_forward
+from reference import FANN_FUNCS, act_forward, numeric_grad
 from reference import gradients as ref_gradients
 
 TRAINABLE = [a for a in FANN_FUNCS if not a.startswith("threshold")]
@@ -66,21 +66,6 @@ def test_hand_computed_values() -> None:
 
 
 # ----------------------------------------------------------------------------------------------- gradients
-def numeric_grad(net: fn.Network, X: np.ndarray, T: np.ndarray, layer: int, which: str, eps: float = 1e-6):
-    L = net.layers[layer]
-    base = (L.weights if which == "weights" else L.bias).copy()
-    grad = np.zeros_like(base)
-    for idx in np.ndindex(*base.shape):
-        for sign in (1, -1):
-            p = base.copy()
-            p[idx] += sign * eps
-            setattr(L, which, p)
-            grad[idx] += sign * net.loss_value(X, T)
-        grad[idx] /= 2 * eps
-    setattr(L, which, base)
-    return grad
-
-
 @pytest.mark.parametrize("act", TRAINABLE)
 @pytest.mark.parametrize("position", ["hidden", "output"])
 def test_finite_differences_float64(act: str, position: str) -> None:

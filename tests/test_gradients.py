@@ -8,7 +8,7 @@ import pytest
 import fastnet as fn
 
 from reference import gradients as ref_gradients
-from reference import one_hot
+from reference import numeric_grad, one_hot
 
 HIDDEN = ["linear", "sigmoid", "tanh", "relu", "leaky_relu"]
 OUTPUT_LOSS = [(o, "mse") for o in ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"]] + [
@@ -31,23 +31,6 @@ def make_targets(rng, out_act, loss, B, O):
 
 def params_of(net):
     return [(L.weights.astype(np.float64), L.bias.astype(np.float64)) for L in net.layers]
-
-
-def numeric_grad(net, X, T, layer, which, eps=1e-6):
-    L = net.layers[layer]
-    base = (L.weights if which == "weights" else L.bias).copy()
-    grad = np.zeros_like(base)
-    it = np.nditer(base, flags=["multi_index"])
-    for _ in it:
-        idx = it.multi_index
-        for sign in (1, -1):
-            p = base.copy()
-            p[idx] += sign * eps
-            setattr(L, which, p)
-            grad[idx] += sign * net.loss_value(X, T)
-        grad[idx] /= 2 * eps
-    setattr(L, which, base)
-    return grad
 
 
 @pytest.mark.parametrize("hidden,out_loss", list(itertools.product(HIDDEN, OUTPUT_LOSS)))
