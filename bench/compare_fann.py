@@ -138,8 +138,6 @@ def main() -> int:
     except Unavailable as exc:
         print(f"FANN unavailable: {exc}")
         return 1
-    for name, (res, argt) in {"fann_set_training_algorithm": (None, [ctypes.c_void_p, ctypes.c_int])}.items():
-        getattr(lib, name).restype, getattr(lib, name).argtypes = res, argt
     fn.set_num_threads(args.threads)
     data = Path(args.data)
     if not data.is_dir():
