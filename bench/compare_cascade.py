@@ -130,16 +130,17 @@ def run_fann(lib: ctypes.CDLL, name: str, max_neurons: int, desired: float, seed
 
 
 def run_fastnet(max_neurons: int, desired: float, seed: int, X: np.ndarray, T: np.ndarray, Xt: np.ndarray,
-                Tt: np.ndarray) -> Dict[str, Any]:
+                Tt: np.ndarray, fann_zero_slope: bool = False) -> Dict[str, Any]:
     """fn.cascade_train, timed; then the same run (same seed: the same network) with the test set as validation
     data for the test MSE after every round (validation data is never used in training)."""
     t0 = time.perf_counter()
-    net = fn.cascade_train(X, T, max_neurons=max_neurons, desired_error=desired, seed=seed)
+    opt = fn.RPROP(fann_zero_slope=fann_zero_slope)
+    net = fn.cascade_train(X, T, max_neurons=max_neurons, desired_error=desired, seed=seed, optimizer=opt)
     seconds = time.perf_counter() - t0
     # the curve: a second, identical run (same seed) with the test set as validation data, so the timed run above
     # carries no measurement at all
     curve_net = fn.cascade_train(X, T, max_neurons=max_neurons, desired_error=desired, seed=seed,
-                                 validation_data=(Xt, Tt))
+                                 optimizer=opt, validation_data=(Xt, Tt))
     assert np.array_equal(curve_net.weights, net.weights)
     curve = [r["val_mse"] for r in curve_net.history if not r["final"]]
     P_ = net.predict(Xt)
@@ -154,6 +155,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--max-neurons", type=int, default=None, help="override every set's max_neurons")
     ap.add_argument("--seeds", type=int, default=1, help="runs per set (seeds 1..N)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--fann-zero-slope", action="store_true",
+                    help="fastnet's RPROP as FANN 2.2's code has it: fn.RPROP(fann_zero_slope=True)")
     ap.add_argument("--out", default=str(HERE / "results"))
     args = ap.parse_args(argv)
     if not DATA.is_dir():
@@ -170,7 +173,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         Xt, Tt = fn.datasets.load_fann_data(DATA / f"{name}.test")
         for seed in range(1, args.seeds + 1):
             f = run_fann(lib, name, max_n, desired, seed, Xt, Tt)
-            r = run_fastnet(max_n, desired, seed, X, T, Xt, Tt)
+            r = run_fastnet(max_n, desired, seed, X, T, Xt, Tt, args.fann_zero_slope)
             row = dict(set=name, seed=seed, max_neurons=max_n, desired_error=desired, fann=f, fastnet=r)
             rows.append(row)
             print(line(row), flush=True)
@@ -219,7 +222,8 @@ def write(rows: List[Dict[str, Any]], args: argparse.Namespace) -> None:
         "# Cascade2: fastnet vs FANN 2.2",
         "",
         f"Run {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC by `python bench/compare_cascade.py "
-        f"--seeds {args.seeds}`, fastnet on {args.threads} threads, FANN single-threaded (it has no threads); load "
+        f"--seeds {args.seeds}{' --fann-zero-slope' if args.fann_zero_slope else ''}`, "
+        f"fastnet on {args.threads} threads, FANN single-threaded (it has no threads); load "
         f"average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} on {os.cpu_count()} cores, shared with "
         "other work: times are indicative only.",
         "",

@@ -100,9 +100,12 @@ def fann_fit(lib, sizes: List[int], algorithm: str, X: np.ndarray, Y: np.ndarray
 
 
 def fastnet_fit(sizes: List[int], algorithm: str, X: np.ndarray, Y: np.ndarray, epochs: int, seed: int,
-                loss: str = "fann_tanh", activation: str = "sigmoid"):
-    opt = fn.RPROP() if algorithm == "rprop" else fn.Quickprop()
+                loss: str = "fann_tanh", activation: str = "sigmoid", init: str = "default",
+                fann_zero_slope: bool = False):
+    opt = fn.RPROP(fann_zero_slope=fann_zero_slope) if algorithm == "rprop" else fn.Quickprop()
     net = fn.Network(sizes, activation=activation, output=activation, loss=loss, seed=seed)
+    if init == "fann":  # FANN's fann_create_standard: every weight and bias uniform in [-0.1, 0.1]
+        net.randomize_weights(-0.1, 0.1)
     t0 = time.perf_counter()
     net.fit(X, Y, epochs=epochs, optimizer=opt, verbose=0)
     return time.perf_counter() - t0, net.predict
@@ -129,10 +132,20 @@ def main() -> int:
     ap.add_argument("--activation", default="sigmoid", choices=["sigmoid", "fann_sigmoid"],
                     help="fastnet's units: the logistic function with its exact derivative, or trained with FANN's "
                          "clipped one (fann_sigmoid)")
+    ap.add_argument("--init", default="default", choices=["default", "fann"],
+                    help="fastnet's initial weights: its default (Glorot uniform, zero biases) or FANN's "
+                         "(weights and biases uniform in [-0.1, 0.1], net.randomize_weights)")
+    ap.add_argument("--fann-zero-slope", action="store_true",
+                    help="RPROP as FANN 2.2's code has it (fn.RPROP(fann_zero_slope=True): a zero slope moves the "
+                         "weight up by its step)")
+    ap.add_argument("--fann-exact", action="store_true",
+                    help="FANN's algorithm throughout: --activation fann_sigmoid --init fann --fann-zero-slope")
     ap.add_argument("--repeats", type=int, default=3, help="runs per library and set; errors are averaged")
     ap.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "fann"))
     ap.add_argument("--out", default=str(REPO / "bench" / "results"))
     args = ap.parse_args()
+    if args.fann_exact:
+        args.activation, args.init, args.fann_zero_slope = "fann_sigmoid", "fann", True
     try:
         lib, libpath = fann_lib()
     except Unavailable as exc:
@@ -149,7 +162,9 @@ def main() -> int:
             ap.error(f"unknown algorithm {a!r} (rprop, quickprop)")
     head = (f"# FANN 2.2 vs fastnet, full-batch algorithms\n\n{datetime.datetime.now():%Y-%m-%d %H:%M}, "
             f"{platform.processor() or platform.machine()}, fastnet {fn.__version__} ISA {fn.get_isa()} on "
-            f"{args.threads} thread(s), fastnet {args.activation} units and loss {args.loss}, FANN {libpath}, "
+            f"{args.threads} thread(s), fastnet {args.activation} units, loss {args.loss} and {args.init} init"
+            f"{', RPROP with FANN 2.2 zero-slope steps' if args.fann_zero_slope else ''}, "
+            f"FANN {libpath}, "
             f"{args.repeats} runs each, "
             f"load average {os.getloadavg()[0]:.2f}\n")
     print(head)
@@ -177,7 +192,8 @@ def main() -> int:
                 f_sec, f_pred, f_free = fann_fit(lib, sizes, algo, X, Y, epochs)
                 f_runs.append((f_sec, scores(f_pred(X), Y)[0], *scores(f_pred(Xt), Yt)))
                 f_free()
-                n_sec, n_pred = fastnet_fit(sizes, algo, X, Y, epochs, args.seed + r, args.loss, args.activation)
+                n_sec, n_pred = fastnet_fit(sizes, algo, X, Y, epochs, args.seed + r, args.loss, args.activation,
+                                           args.init, args.fann_zero_slope)
                 n_runs.append((n_sec, scores(n_pred(X), Y)[0], *scores(n_pred(Xt), Yt)))
             # time: the median run; errors and accuracy: the mean over runs
             f_sec, n_sec = float(np.median([r[0] for r in f_runs])), float(np.median([r[0] for r in n_runs]))

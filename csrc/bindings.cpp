@@ -152,6 +152,7 @@ OptimizerConfig optimizer_of(const py::dict& d) {
   num("delta_min", c.rprop.delta_min);
   num("delta_max", c.rprop.delta_max);
   num("delta_zero", c.rprop.delta_zero);
+  if (d.contains("fann_zero_slope")) c.rprop.fann_zero_slope = d["fann_zero_slope"].cast<bool>();
   c.sarprop.increase_factor = c.rprop.increase_factor;
   c.sarprop.decrease_factor = c.rprop.decrease_factor;
   c.sarprop.delta_max = c.rprop.delta_max;

@@ -115,7 +115,13 @@ class RPROP(Optimizer):
     The steps are absolute: FANN's defaults suit its usual small sigmoid networks. On wide layers (hundreds of
     inputs per neuron, relu) a first step of ±0.12 on every weight at once can overshoot far (MNIST 784-200-10
     relu: loss 2.4 → 42 after one epoch); use a smaller ``delta_zero`` and ``delta_max`` there (e.g. 0.001 and
-    0.05), or Adam."""
+    0.05), or Adam.
+
+    ``fann_zero_slope=True`` reproduces FANN 2.2's own code (fann_update_weights_irpropm), which differs from
+    the published iRPROP− in one branch: a weight whose slope is zero (as in the epoch after its sign flipped)
+    moves up by its step instead of resting. With it, FANN's sigmoid derivative (``activation="fann_sigmoid"``)
+    and FANN's initial weights (``net.randomize_weights(-0.1, 0.1)``), fastnet trains the same algorithm as
+    FANN; bench/compare_fann.py ``--fann-exact`` measures that."""
 
     kind: ClassVar[int] = 2
     full_batch: ClassVar[bool] = True
@@ -124,9 +130,12 @@ class RPROP(Optimizer):
     delta_min: float = 0.0
     delta_max: float = 50.0
     delta_zero: float = 0.1
+    fann_zero_slope: bool = False
 
     def __post_init__(self) -> None:
         _check("RPROP increase_factor", self.increase_factor, 1.0)
+        if not isinstance(self.fann_zero_slope, bool):
+            raise TypeError(f"RPROP fann_zero_slope must be a bool, got {self.fann_zero_slope!r}")
         _check("RPROP decrease_factor", self.decrease_factor, 0.0, 1.0, lo_open=True)
         _check("RPROP delta_min", self.delta_min, 0.0)
         _check("RPROP delta_max", self.delta_max, 0.0, lo_open=True)

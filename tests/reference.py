@@ -148,13 +148,15 @@ def adam_step(w, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=
     return w - lr * mhat / (np.sqrt(vhat) + eps), m, v
 
 
-def irprop_minus_step(w, g, prev_g, step, inc=1.2, dec=0.5, dmin=0.0, dmax=50.0):
-    """iRPROP- (Igel & Huesken 2000, FANN's bounds); returns new (w, prev_g, step)."""
+def irprop_minus_step(w, g, prev_g, step, inc=1.2, dec=0.5, dmin=0.0, dmax=50.0, fann_zero_slope=False):
+    """iRPROP- (Igel & Huesken 2000, FANN's bounds); returns new (w, prev_g, step). fann_zero_slope: FANN 2.2's
+    code, where a zero (or zeroed) slope moves the weight up by the step instead of leaving it."""
     prev = np.maximum(step, 1e-4)
     flip = prev_g * g < 0
     new_step = np.where(flip, np.maximum(prev * dec, dmin), np.minimum(prev * inc, dmax))
     g_eff = np.where(flip, 0.0, g)
-    w = np.clip(w - np.sign(g_eff) * new_step, -1500, 1500)
+    direction = np.where(g_eff == 0, -1.0, np.sign(g_eff)) if fann_zero_slope else np.sign(g_eff)
+    w = np.clip(w - direction * new_step, -1500, 1500)
     return w, g_eff, new_step
 
 

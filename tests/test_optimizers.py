@@ -55,13 +55,14 @@ def _set_grads(net, garena, flat):
             off += -(-size // 16) * 16
 
 
-@pytest.mark.parametrize("name", ["rprop", "quickprop", "sarprop", "adam", "sgd"])
+@pytest.mark.parametrize("name", ["rprop", "rprop_fann", "quickprop", "sarprop", "adam", "sgd"])
 def test_update_rule_matches_reference(name, rng):
     net, _, garena = _arena_net()
     n = net.num_parameters
     w = _params(net)
-    if name == "rprop":
-        opt = fn.RPROP(increase_factor=1.3, decrease_factor=0.4, delta_min=1e-3, delta_max=0.5, delta_zero=0.05)
+    if name.startswith("rprop"):
+        opt = fn.RPROP(increase_factor=1.3, decrease_factor=0.4, delta_min=1e-3, delta_max=0.5, delta_zero=0.05,
+                       fann_zero_slope=name == "rprop_fann")
         s1, s2 = np.zeros(n), np.full(n, 0.05)
     elif name == "quickprop":
         opt = fn.Quickprop(lr=0.5, decay=-0.001, mu=1.5)
@@ -80,8 +81,8 @@ def test_update_rule_matches_reference(name, rng):
     for t, g in enumerate(_grad_sequence(n, 12, rng), start=1):
         _set_grads(net, garena, g)
         net._core.apply_gradients(opt._spec(), 37, 0.0)
-        if name == "rprop":
-            w, s1, s2 = ref.irprop_minus_step(w, g, s1, s2, 1.3, 0.4, 1e-3, 0.5)
+        if name.startswith("rprop"):
+            w, s1, s2 = ref.irprop_minus_step(w, g, s1, s2, 1.3, 0.4, 1e-3, 0.5, name == "rprop_fann")
         elif name == "quickprop":
             w, s1, s2 = ref.quickprop_step(w, g, s1, s2, 37, 0.5, -0.001, 1.5)
         elif name == "sarprop":
@@ -484,3 +485,15 @@ def test_fann_sigmoid_kinds_train_with_fanns_derivative(act, lo, hi, rng):
     Xs = X / 40
     for a, b in zip(nets[act].gradients(Xs, T), nets[plain].gradients(Xs, T)):
         np.testing.assert_allclose(a["weights"], b["weights"], rtol=1e-12)
+
+
+def test_rprop_fann_zero_slope_is_checked_and_round_trips(tmp_path):
+    with pytest.raises(TypeError, match="fann_zero_slope"):
+        fn.RPROP(fann_zero_slope=1)
+    opt = fn.RPROP(fann_zero_slope=True)
+    assert fn.optimizers.optimizer_from_dict(opt.to_dict()) == opt
+    net = fn.Network([2, 3, 1], output="sigmoid", loss="mse", seed=0)
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+    net.fit(X, np.array([[0], [1], [1], [0]], np.float32), epochs=3, optimizer=opt, verbose=0)
+    net.save(tmp_path / "n.fnet")
+    assert fn.load(tmp_path / "n.fnet").optimizer == opt

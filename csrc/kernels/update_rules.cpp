@@ -52,6 +52,7 @@ template <typename T>
 void irprop_minus_update(T* w, const T* g, T* prev_g, T* step, std::size_t n, const RpropParams& p) {
   const T inc = static_cast<T>(p.increase_factor), dec = static_cast<T>(p.decrease_factor);
   const T dmin = static_cast<T>(p.delta_min), dmax = static_cast<T>(p.delta_max);
+  const bool zero_up = p.fann_zero_slope;
   parallel_for(static_cast<long>(n), static_cast<long>(n) >= kParallelMin, [&](long i0, long i1) {
     for (long i = i0; i < i1; ++i) {
       const T prev_step = std::max(step[i], T(0.0001));  // FANN: a zero step would stop training for good
@@ -63,10 +64,10 @@ void irprop_minus_update(T* w, const T* g, T* prev_g, T* step, std::size_t n, co
         next = std::max(prev_step * dec, dmin);
         gi = T(0);
       }
-      // FANN 2.2 moves the weight up by `next` when the (zeroed) slope is 0; iRPROP− leaves it, as here
+      // a zero slope: iRPROP− leaves the weight; FANN 2.2 (fann_zero_slope) moves it up by `next`
       if (gi > T(0))
         w[i] = clip_weight(w[i] - next);
-      else if (gi < T(0))
+      else if (gi < T(0) || zero_up)
         w[i] = clip_weight(w[i] + next);
       step[i] = next;
       prev_g[i] = gi;

@@ -21,6 +21,9 @@ struct AdamParams {
 };
 struct RpropParams {  // FANN: rprop_increase_factor, rprop_decrease_factor, rprop_delta_min/max/zero
   double increase_factor = 1.2, decrease_factor = 0.5, delta_min = 0.0, delta_max = 50.0, delta_zero = 0.1;
+  // FANN 2.2's fann_update_weights_irpropm adds the step to a weight whose (zeroed) slope is 0, as in the epoch
+  // after a sign change; true reproduces that, false is Igel & Hüsken's iRPROP− (the weight rests)
+  bool fann_zero_slope = false;
 };
 struct QuickpropParams {  // FANN: learning_rate, quickprop_decay, quickprop_mu
   double lr = 0.7, decay = -0.0001, mu = 1.75;
