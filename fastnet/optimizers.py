@@ -24,6 +24,11 @@ from typing import Any, ClassVar, Dict, Optional, Tuple, Type
 __all__ = ["Optimizer", "SGD", "Adam", "RPROP", "Quickprop", "SARPROP", "fann_training", "optimizer_from_dict"]
 
 
+def _check_bool(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {value!r}")
+
+
 def _check(name: str, value: Any, lo: float, hi: float = math.inf, lo_open: bool = False,
            hi_open: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -74,10 +79,8 @@ class SGD(Optimizer):
         _check("SGD lr", self.lr, 0.0, lo_open=True)
         _check("SGD momentum", self.momentum, 0.0, 1.0, hi_open=True)
         _check("SGD weight_decay", self.weight_decay, 0.0)
-        if not isinstance(self.nesterov, bool):
-            raise TypeError(f"SGD nesterov must be a bool, got {self.nesterov!r}")
-        if not isinstance(self.decay_bias, bool):
-            raise TypeError(f"SGD decay_bias must be a bool, got {self.decay_bias!r}")
+        _check_bool("SGD nesterov", self.nesterov)
+        _check_bool("SGD decay_bias", self.decay_bias)
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,7 @@ class Adam(Optimizer):
         _check("Adam beta2", self.beta2, 0.0, 1.0, hi_open=True)
         _check("Adam eps", self.eps, 0.0, lo_open=True)
         _check("Adam weight_decay", self.weight_decay, 0.0)
-        if not isinstance(self.decay_bias, bool):
-            raise TypeError(f"Adam decay_bias must be a bool, got {self.decay_bias!r}")
+        _check_bool("Adam decay_bias", self.decay_bias)
 
 
 @dataclass(frozen=True)
@@ -134,14 +136,13 @@ class RPROP(Optimizer):
 
     def __post_init__(self) -> None:
         _check("RPROP increase_factor", self.increase_factor, 1.0)
-        if not isinstance(self.fann_zero_slope, bool):
-            raise TypeError(f"RPROP fann_zero_slope must be a bool, got {self.fann_zero_slope!r}")
         _check("RPROP decrease_factor", self.decrease_factor, 0.0, 1.0, lo_open=True)
         _check("RPROP delta_min", self.delta_min, 0.0)
         _check("RPROP delta_max", self.delta_max, 0.0, lo_open=True)
         _check("RPROP delta_zero", self.delta_zero, 0.0, lo_open=True)
         if self.delta_min > self.delta_max:
             raise ValueError(f"RPROP delta_min ({self.delta_min}) must not exceed delta_max ({self.delta_max})")
+        _check_bool("RPROP fann_zero_slope", self.fann_zero_slope)
 
 
 @dataclass(frozen=True)
