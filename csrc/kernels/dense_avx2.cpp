@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>  // std::integer_sequence (compile-time only)
 #ifdef _OPENMP
 #include <omp.h>
 #endif

@@ -2,6 +2,7 @@
 // The code is dense_simd.inc; this unit only fixes the vector width and register tile (MR=4 rows × NR=2 vectors).
 #include <cstddef>
 #include <cstdint>
+#include <utility>  // std::integer_sequence (compile-time only)
 #ifdef _OPENMP
 #include <omp.h>
 #endif
