@@ -328,8 +328,15 @@ double Network<T>::sgd_step(const T* inp, const T* target, int B, T lr, T moment
   if (!std::isfinite(loss)) return loss;  // leave the weights as they were
   for (int l = L - 1; l >= 0; --l) {
     if (l > 0) {  // propagate with the weights as they were in the forward pass, then update them
-      layers_[l]->backward_input(dtmp, dz, B);
-      to_dz_below(l, B, dtmp, spare);
+      const Layer<T>& prev = *layers_[static_cast<std::size_t>(l) - 1];
+      // between two layers of one layout and without dropout, the layer below's derivative can ride on the
+      // input gradient's stores (to_dz_below would only apply it)
+      const bool plain = transposed(l, B) == transposed(l - 1, B) && !(dropped_ && prev.config().dropout > 0.0);
+      if (!(plain && layers_[l]->backward_input_gated(dtmp, dz, B, prev.activation(),
+                                                      acts_[static_cast<std::size_t>(l) - 1].data(), prev.alpha()))) {
+        layers_[l]->backward_input(dtmp, dz, B);
+        to_dz_below(l, B, dtmp, spare);
+      }
     }
     layers_[l]->sgd_step(dz, inputs_[l], B, lr, momentum, weight_decay, nesterov);
     std::swap(dz, dtmp);

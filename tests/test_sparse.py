@@ -207,20 +207,22 @@ def test_sparse_kernels_agree_across_isas():
         np.testing.assert_allclose(P, outs["generic"], rtol=1e-4, atol=1e-5, err_msg=isa)
 
 
+@pytest.mark.parametrize("act", ["relu", "leaky_relu", "linear"])
 @pytest.mark.parametrize("batch", [16, 37, 150, 300])
-def test_sparse_float32_kernels_match_float64_loops_every_isa(batch):
+def test_sparse_float32_kernels_match_float64_loops_every_isa(batch, act):
     """The float32 SIMD kernels of every ISA against the plain float64 loops (sparse_impl.h), over SGD steps.
 
     The batch sizes cover each weight-gradient path: the dz slice in registers with and without a tail of
     fewer than one vector, and the long-batch loop (more vectors than the slice holds, for every ISA at 300);
-    fan-ins 12 and 25 leave partial groups of connections.
+    fan-ins 12 and 25 leave partial groups of connections. The first layer's activation is one whose derivative
+    the second layer's input gradient applies on its stores (the float64 path applies it as a separate pass).
     """
     rng = np.random.default_rng(batch)
     X = rng.normal(size=(2 * batch, 60))
     y = rng.integers(0, 3, 2 * batch)
 
     def build(dtype):
-        return fn.Network([fn.Sparse(60, 40, density=0.2, activation="relu"),
+        return fn.Network([fn.Sparse(60, 40, density=0.2, activation=act),
                            fn.Sparse(40, 30, density=25 / 40, activation="tanh"),
                            fn.Sparse(30, 3, density=0.5, activation="softmax")], seed=3, dtype=dtype)
 

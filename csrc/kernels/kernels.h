@@ -94,7 +94,8 @@ struct KernelTable {
                                   const float* xt, const int32_t* row_ptr, const int32_t* col, int B, int O,
                                   float lr, float momentum, float weight_decay, bool nesterov);
   void (*csc_backward_input)(float* dxt, const float* dzt, const float* w, const int32_t* col_ptr,
-                             const int32_t* row, const int32_t* perm, int B, int I);
+                             const int32_t* row, const int32_t* perm, int B, int I, int gate_act,
+                             const float* gate_y, float gate_alpha);
   void (*transpose)(float* dst, const float* src, int R, int C);
   // cascade training (cascade/): V holds F rows of stride ld (each a unit's values over B samples);
   // rows_combine: sum (B) = Σ_c w[c]·V[c] (overwrites); rows_dot: out[c] = Σ_b d[b]·V[c][b] for c < F
@@ -143,10 +144,13 @@ template <typename T>
 void csr_backward_weight_sgd(T* w, T* v, T* bias, T* vbias, T* dbias, const T* dzt, const T* xt,
                              const int32_t* row_ptr, const int32_t* col, int B, int O, T lr, T momentum,
                              T weight_decay, bool nesterov);
-// dxt (I,B) = Wᵀ·dzt
+// dxt (I,B) = Wᵀ·dzt; with gate_y (I,B), the outputs of the layer below, also that layer's activation derivative
+// (gate_act Linear, Relu or LeakyRelu: functions of its output), as activation_backward would apply it after
 template <typename T>
 void csc_backward_input(T* dxt, const T* dzt, const T* w, const int32_t* col_ptr, const int32_t* row,
-                        const int32_t* perm, int B, int I);
+                        const int32_t* perm, int B, int I, Act gate_act = Act::Linear, const T* gate_y = nullptr,
+                        T gate_alpha = T(0));
+constexpr bool gate_fusable(Act a) { return a == Act::Linear || a == Act::Relu || a == Act::LeakyRelu; }
 // dst (C,R) = srcᵀ for src (R,C), row-major
 template <typename T>
 void transpose(T* dst, const T* src, int R, int C);

@@ -47,11 +47,15 @@ void csr_backward_weight_sgd(T* w, T* v, T* bias, T* vbias, T* dbias, const T* d
 
 template <typename T>
 void csc_backward_input(T* dxt, const T* dzt, const T* w, const int32_t* col_ptr, const int32_t* row,
-                        const int32_t* perm, int B, int I) {
-  if constexpr (std::is_same_v<T, float>)
-    kernel_table().csc_backward_input(dxt, dzt, w, col_ptr, row, perm, B, I);
-  else
+                        const int32_t* perm, int B, int I, Act gate_act, const T* gate_y, T gate_alpha) {
+  if constexpr (std::is_same_v<T, float>) {
+    kernel_table().csc_backward_input(dxt, dzt, w, col_ptr, row, perm, B, I, static_cast<int>(gate_act), gate_y,
+                                      gate_alpha);
+  } else {  // the reference: the two passes
     generic_sparse::csc_backward_input_impl(dxt, dzt, w, col_ptr, row, perm, B, I);
+    if (gate_y) activation_backward(gate_act, dxt, gate_y, static_cast<const T*>(nullptr),
+                                    static_cast<std::size_t>(I) * B, gate_alpha);
+  }
 }
 
 template <typename T>
@@ -69,7 +73,7 @@ void transpose(T* dst, const T* src, int R, int C) {
   template void csr_backward_weight_sgd<T>(T*, T*, T*, T*, T*, const T*, const T*, const int32_t*,             \
                                            const int32_t*, int, int, T, T, T, bool);                           \
   template void csc_backward_input<T>(T*, const T*, const T*, const int32_t*, const int32_t*, const int32_t*,  \
-                                      int, int);                                                               \
+                                      int, int, Act, const T*, T);                                                               \
   template void transpose<T>(T*, const T*, int, int);
 FASTNET_SPARSE_INSTANTIATE(float)
 FASTNET_SPARSE_INSTANTIATE(double)

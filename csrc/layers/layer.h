@@ -73,6 +73,13 @@ class Layer {
   virtual void backward(T* dinp, const T* dz, const T* inp, int B) = 0;
   // dinp only (online learning computes it before the fused update below changes the weights)
   virtual void backward_input(T* dinp, const T* dz, int B) const = 0;
+  // dinp multiplied by the derivative of the layer below, `act` (kernels::gate_fusable), from its outputs y
+  // (in this layer's input layout): the dz of the layer below in one pass. false: not done, the caller
+  // applies backward_input and the derivative itself.
+  virtual bool backward_input_gated(T* /*dinp*/, const T* /*dz*/, int /*B*/, Act /*act*/, const T* /*y*/,
+                                    T /*alpha*/) const {
+    return false;
+  }
   // The weight gradient of dz (B,O) and inp (B,I) fused with one SGD-momentum step: the gradient is never
   // written out (the grads arena serves as scratch at most). Biases are not decayed.
   virtual void sgd_step(const T* dz, const T* inp, int B, T lr, T momentum, T weight_decay, bool nesterov) = 0;

@@ -148,6 +148,14 @@ void Sparse<T>::backward_input(T* dinp, const T* dz, int B) const {
 }
 
 template <typename T>
+bool Sparse<T>::backward_input_gated(T* dinp, const T* dz, int B, Act act, const T* y, T alpha) const {
+  if (!kernels::gate_fusable(act)) return false;
+  kernels::csc_backward_input(dinp, dz, this->weight_.value, col_ptr_.data(), row_.data(), perm_.data(), B,
+                              this->in_features(), act, y, alpha);
+  return true;
+}
+
+template <typename T>
 void Sparse<T>::sgd_step(const T* dz, const T* /*inp*/, int B, T lr, T momentum, T weight_decay, bool nesterov) {
   kernels::csr_backward_weight_sgd(this->weight_.value, this->weight_.velocity, this->bias_.value,
                                    this->bias_.velocity, this->bias_.grad, dz, xt_, row_ptr_.data(), col_.data(), B,

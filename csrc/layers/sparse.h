@@ -20,6 +20,7 @@ class Sparse final : public Layer<T> {
   void forward(T* out, const T* inp, int B, T* pre) const override;
   void backward(T* dinp, const T* dz, const T* inp, int B) override;
   void backward_input(T* dinp, const T* dz, int B) const override;
+  bool backward_input_gated(T* dinp, const T* dz, int B, Act act, const T* y, T alpha) const override;
   void sgd_step(const T* dz, const T* inp, int B, T lr, T momentum, T weight_decay, bool nesterov) override;
   void constrain(T l1_step, T max_norm) override {
     kernels::weight_constraints(this->weight_.value, row_ptr_.data(), this->out_features(), 0L, l1_step, max_norm);
