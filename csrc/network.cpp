@@ -208,9 +208,9 @@ void Network<T>::reserve(int B) {
 // where each connection is one vector operation over the batch. A block is transposed only where layers of the
 // two kinds meet (and at the network's input and output), never between two sparse layers.
 template <typename T>
-const T* Network<T>::forward(const T* inp, int B, bool train) {
+const T* Network<T>::forward(const T* inp, int B, bool train, bool inp_transposed) {
   const T* x = inp;
-  bool x_t = false;
+  bool x_t = inp_transposed && transposed(0, B);
   dropped_ = false;
   for (int l = 0; l < num_layers(); ++l) {
     const bool want = transposed(l, B);

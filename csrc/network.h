@@ -81,11 +81,15 @@ class Network {
   void reserve(int B);
   int capacity() const { return capacity_; }
   T* input_buffer() { return xbuf_.data(); }   // (capacity, inputs): a gathered batch
+  // where a batch of B rows may be gathered already transposed, (inputs, B), for forward(…, inp_transposed):
+  // the first layer's own input buffer when that layer works transposed at B, else null
+  T* transposed_input_buffer(int B) { return transposed(0, B) ? xin_[0].data() : nullptr; }
   T* target_buffer() { return tbuf_.data(); }  // (capacity, outputs)
   // out of the last layer for inp (B, inputs); the returned block lives in the workspace. With train, layers
   // with dropout drop outputs (inverted dropout, masks drawn from the network's generator) for the backward
   // pass that follows.
-  const T* forward(const T* inp, int B, bool train = false);
+  // inp_transposed: inp is (inputs, B), as transposed_input_buffer(B) takes it.
+  const T* forward(const T* inp, int B, bool train = false, bool inp_transposed = false);
   // after forward(inp, B): loss on target (B, outputs), every layer's gradient into the grads arena, and
   // dinp (B, inputs) = dLoss/d(inp) when not null. Returns the mean loss.
   double backward(const T* inp, const T* target, int B, T* dinp);

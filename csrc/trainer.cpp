@@ -86,15 +86,22 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
       // fetched per batch: a callback may have evaluated with this network and grown its workspace
       T* tb = net.target_buffer();
       const T* xb = train.X + s * I;
+      bool xb_t = false;  // xb is (I, nb): gathered straight into a sparse first layer's layout
       if (!full) {
-        T* xg = net.input_buffer();
-        parallel_for(nb, static_cast<long>(nb) * I > (1L << 16), [&](long b0, long b1) {
-          for (long b = b0; b < b1; ++b) std::memcpy(xg + b * I, train.X + idx[b] * I, sizeof(T) * I);
-        });
-        xb = xg;
+        if (T* xt = net.transposed_input_buffer(nb)) {
+          kernels::gather_transpose(xt, train.X, idx, nb, static_cast<int>(I));
+          xb = xt;
+          xb_t = true;
+        } else {
+          T* xg = net.input_buffer();
+          parallel_for(nb, static_cast<long>(nb) * I > (1L << 16), [&](long b0, long b1) {
+            for (long b = b0; b < b1; ++b) std::memcpy(xg + b * I, train.X + idx[b] * I, sizeof(T) * I);
+          });
+          xb = xg;
+        }
       }
       net.gather_targets(tb, train.y, idx, nb);
-      const T* out = net.forward(xb, nb, /*train=*/true);
+      const T* out = net.forward(xb, nb, /*train=*/true, xb_t);
       correct += net.count_correct(out, tb, nb);
       double loss;
       // SGD: the gradient goes straight into the update, fused in the kernels (which never decay biases; decaying

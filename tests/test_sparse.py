@@ -207,6 +207,34 @@ def test_sparse_kernels_agree_across_isas():
         np.testing.assert_allclose(P, outs["generic"], rtol=1e-4, atol=1e-5, err_msg=isa)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_shuffled_training_sparse_first_layer_equals_dense(dtype, threads):
+    """A density-1 sparse first layer trained with shuffled SGD batches follows a dense one with the same
+    weights: the batch that fit gathers straight into the sparse layer's transposed layout (split over features
+    across threads at this size, with a batch that is not a multiple of 16 at the end) is the one the dense
+    layer gets by row copies."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(300, 600))  # 128 x 600 > 2^16: the gather is split over features at two threads
+    y = rng.integers(0, 3, 300)
+    sp = fn.Network([fn.Sparse(600, 20, density=1.0, activation="tanh"), fn.Dense(20, 3, "softmax")], seed=2,
+                    dtype=dtype)
+    de = fn.Network([fn.Dense(600, 20, activation="tanh"), fn.Dense(20, 3, "softmax")], seed=2, dtype=dtype)
+    de.layers[0].weights = sp.layers[0].to_dense()
+    de.layers[1].weights = sp.layers[1].weights
+    de._core.set_rng_state(sp._core.get_rng_state())  # the same shuffles (drawing the topology used the stream)
+    before = fn.get_num_threads()
+    try:
+        fn.set_num_threads(threads)
+        for net in (sp, de):
+            net.fit(X, y, epochs=2, batch_size=128, lr=0.05, momentum=0.9, verbose=0)  # 128, 128, 44
+    finally:
+        fn.set_num_threads(before)
+    tol = 1e-10 if dtype == "float64" else 2e-5
+    np.testing.assert_allclose(sp.layers[0].to_dense(), de.layers[0].weights, rtol=tol, atol=tol)
+    np.testing.assert_allclose(sp.layers[1].weights, de.layers[1].weights, rtol=tol, atol=tol)
+
+
 @pytest.mark.parametrize("act", ["relu", "leaky_relu", "linear"])
 @pytest.mark.parametrize("batch", [16, 37, 150, 300])
 def test_sparse_float32_kernels_match_float64_loops_every_isa(batch, act):

@@ -97,6 +97,7 @@ struct KernelTable {
                              const int32_t* row, const int32_t* perm, int B, int I, int gate_act,
                              const float* gate_y, float gate_alpha);
   void (*transpose)(float* dst, const float* src, int R, int C);
+  void (*gather_transpose)(float* dst, const float* X, const long* idx, int nb, int I);
   // cascade training (cascade/): V holds F rows of stride ld (each a unit's values over B samples);
   // rows_combine: sum (B) = Σ_c w[c]·V[c] (overwrites); rows_dot: out[c] = Σ_b d[b]·V[c][b] for c < F
   void (*rows_combine)(float* sum, const float* w, const float* V, long ld, int F, long B);
@@ -154,6 +155,10 @@ constexpr bool gate_fusable(Act a) { return a == Act::Linear || a == Act::Relu |
 // dst (C,R) = srcᵀ for src (R,C), row-major
 template <typename T>
 void transpose(T* dst, const T* src, int R, int C);
+// dst (I,nb): column b is row idx[b] of X (rows of I values) — a shuffled batch gathered straight into the
+// transposed layout of a sparse first layer (one pass instead of a row copy and a transpose)
+template <typename T>
+void gather_transpose(T* dst, const T* X, const long* idx, int nb, int I);
 
 // ---------------------------------------------------------------- activations (activation.cpp)
 // In place on a (B,O) block of pre-activations z -> y = f(z); softmax is row-wise.

@@ -66,6 +66,14 @@ void transpose(T* dst, const T* src, int R, int C) {
     generic_sparse::transpose_impl(dst, src, R, C);
 }
 
+template <typename T>
+void gather_transpose(T* dst, const T* X, const long* idx, int nb, int I) {
+  if constexpr (std::is_same_v<T, float>)
+    kernel_table().gather_transpose(dst, X, idx, nb, I);
+  else
+    generic_sparse::gather_transpose_impl(dst, X, idx, nb, I);
+}
+
 #define FASTNET_SPARSE_INSTANTIATE(T)                                                                          \
   template bool csr_forward<T>(T*, const T*, const T*, const T*, const int32_t*, const int32_t*, int, int, Act, \
                                T);                                                                             \
@@ -74,7 +82,8 @@ void transpose(T* dst, const T* src, int R, int C) {
                                            const int32_t*, int, int, T, T, T, bool);                           \
   template void csc_backward_input<T>(T*, const T*, const T*, const int32_t*, const int32_t*, const int32_t*,  \
                                       int, int, Act, const T*, T);                                                               \
-  template void transpose<T>(T*, const T*, int, int);
+  template void transpose<T>(T*, const T*, int, int);                                                          \
+  template void gather_transpose<T>(T*, const T*, const long*, int, int);
 FASTNET_SPARSE_INSTANTIATE(float)
 FASTNET_SPARSE_INSTANTIATE(double)
 

@@ -111,6 +111,22 @@ void csc_backward_input_impl(T* dxt, const T* dzt, const T* w, const int32_t* co
 }
 
 template <typename T>
+void gather_transpose_impl(T* dst, const T* X, const long* idx, int nb, int I) {
+  constexpr int kRows = 16;  // samples per block: their rows stream side by side, the stores stay in L1
+  ::fastnet::parallel_for(I, (long)nb * I > (1L << 16), [&](long i0, long i1) {
+    for (int b0 = 0; b0 < nb; b0 += kRows) {
+      const int n = nb - b0 < kRows ? nb - b0 : kRows;
+      const T* r[kRows];
+      for (int q = 0; q < n; ++q) r[q] = X + idx[b0 + q] * (long)I;
+      for (long i = i0; i < i1; ++i) {
+        T* d = dst + i * nb + b0;
+        for (int q = 0; q < n; ++q) d[q] = r[q][i];
+      }
+    }
+  });
+}
+
+template <typename T>
 void transpose_impl(T* dst, const T* src, int R, int C) {
   constexpr int kTile = 32;
   const int row_tiles = (R + kTile - 1) / kTile;
