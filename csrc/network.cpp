@@ -330,8 +330,10 @@ double Network<T>::sgd_step(const T* inp, const T* target, int B, T lr, T moment
     if (l > 0) {  // propagate with the weights as they were in the forward pass, then update them
       const Layer<T>& prev = *layers_[static_cast<std::size_t>(l) - 1];
       // between two layers of one layout and without dropout, the layer below's derivative can ride on the
-      // input gradient's stores (to_dz_below would only apply it)
-      const bool plain = transposed(l, B) == transposed(l - 1, B) && !(dropped_ && prev.config().dropout > 0.0);
+      // input gradient's stores (to_dz_below would only apply it). Not at batch 1: there the store is scalar
+      // and the relu test a branch that mispredicts, where activation_backward's pass is a vector select.
+      const bool plain =
+          B > 1 && transposed(l, B) == transposed(l - 1, B) && !(dropped_ && prev.config().dropout > 0.0);
       if (!(plain && layers_[l]->backward_input_gated(dtmp, dz, B, prev.activation(),
                                                       acts_[static_cast<std::size_t>(l) - 1].data(), prev.alpha()))) {
         layers_[l]->backward_input(dtmp, dz, B);
