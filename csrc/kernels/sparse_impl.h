@@ -9,7 +9,9 @@
 
 namespace {
 
-constexpr long kSparseParallelWork = 1L << 16;  // connections × batch below which one thread works alone
+constexpr long kSparseParallelWork = 1L << 15;  // (connections + rows written) × batch below which one thread
+                                                // works alone (2^16 left the output layer and its 1000-row
+                                                // input gradient serial: 8% of a 5% step at 2 threads)
 
 template <typename T>
 void csr_forward_impl(T* zt, const T* xt, const T* w, const T* bias, const int32_t* row_ptr, const int32_t* col,
