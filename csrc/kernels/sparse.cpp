@@ -81,7 +81,7 @@ void gather_transpose(T* dst, const T* X, const long* idx, int nb, int I) {
   template void csr_backward_weight_sgd<T>(T*, T*, T*, T*, T*, const T*, const T*, const int32_t*,             \
                                            const int32_t*, int, int, T, T, T, bool);                           \
   template void csc_backward_input<T>(T*, const T*, const T*, const int32_t*, const int32_t*, const int32_t*,  \
-                                      int, int, Act, const T*, T);                                                               \
+                                      int, int, Act, const T*, T);                                             \
   template void transpose<T>(T*, const T*, int, int);                                                          \
   template void gather_transpose<T>(T*, const T*, const long*, int, int);
 FASTNET_SPARSE_INSTANTIATE(float)
