@@ -12,6 +12,7 @@
 
 #include "cascade/cascade_train.h"
 #include "core/errors.h"
+#include "core/interrupt.h"
 #include "core/threads.h"
 #include "kernels/kernels.h"
 #include "layers/sparse.h"
@@ -76,6 +77,13 @@ std::unique_lock<std::recursive_mutex> lock_network(const Network<T>& n) {
   return lock;
 }
 
+// The interrupt poll of a call that released the GIL (core/interrupt.h): takes the GIL and runs Python's signal
+// handlers; Ctrl-C leaves KeyboardInterrupt pending, which the Interrupted translator then lets through.
+bool python_interrupted() {
+  py::gil_scoped_acquire gil;
+  return PyErr_CheckSignals() != 0;
+}
+
 // outputs of X (N, inputs); check_finite when Python handed over the user's array without looking at it
 template <typename T>
 Array<T> predict_array(Network<T>& n, const Array<T>& X, bool check_finite) {
@@ -90,6 +98,7 @@ Array<T> predict_array(Network<T>& n, const Array<T>& X, bool check_finite) {
   if (N * static_cast<long>(X.shape(1)) < 4096) {  // a few samples: releasing the GIL costs more than it frees
     n.predict(X.data(), N, o);
   } else {
+    ScopedInterruptPoll poll(python_interrupted);
     py::gil_scoped_release release;
     n.predict(X.data(), N, o);
   }
@@ -246,6 +255,7 @@ void bind_network(py::module_& m, const char* name) {
         FASTNET_CHECK(B >= 1, "X must have at least one row");
         const Targets<T> t = targets_of(n, labels, targets, B);
         auto lock = lock_network(n);
+        ScopedInterruptPoll poll(python_interrupted);
         py::gil_scoped_release release;
         n.reserve(B);
         std::vector<long> idx(static_cast<std::size_t>(B));
@@ -314,6 +324,7 @@ void bind_network(py::module_& m, const char* name) {
         Metrics m;
         auto lock = lock_network(n);
         {
+          ScopedInterruptPoll poll(python_interrupted);
           py::gil_scoped_release release;
           m = n.evaluate(X.data(), N, t);
         }
@@ -331,6 +342,7 @@ void bind_network(py::module_& m, const char* name) {
         double loss;
         auto lock = lock_network(n);
         {
+          ScopedInterruptPoll poll(python_interrupted);
           py::gil_scoped_release release;
           n.reserve(B);
           std::vector<long> idx(static_cast<std::size_t>(B));
@@ -566,9 +578,12 @@ void bind_cascade(py::module_& m) {
     };
     std::vector<CascadeReport> reports;
     {
+      ScopedInterruptPoll poll(python_interrupted);
       py::gil_scoped_release release;
       reports = cascade::cascade_train(grown, X.data(), T.data(), static_cast<long>(X.shape(0)), p, rng, hook);
     }
+    // interrupted inside an epoch: cascade_train returned the rounds it finished, KeyboardInterrupt is pending
+    if (!pending && PyErr_Occurred()) pending = std::make_unique<py::error_already_set>();
     py::list out;
     for (const auto& r : reports) out.append(report_dict(r));
     if (pending) {
@@ -605,6 +620,7 @@ void bind_cascade(py::module_& m) {
 PYBIND11_MODULE(_core, m) {
   m.doc() = "fastnet's compiled core (private; use the fastnet package)";
   m.attr("__version__") = FASTNET_VERSION;
+  get_num_threads();  // fixes the process-wide default from OMP_NUM_THREADS as the importing thread sees it
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -612,12 +628,15 @@ PYBIND11_MODULE(_core, m) {
       PyErr_SetString(PyExc_OSError, e.what());
     } catch (const std::domain_error& e) {
       PyErr_SetString(PyExc_FloatingPointError, e.what());
+    } catch (const Interrupted&) {  // the poll left Python's exception (KeyboardInterrupt) pending
+      if (!PyErr_Occurred()) PyErr_SetNone(PyExc_KeyboardInterrupt);
     }
   });
   bind_network<float>(m, "Network32");
   bind_network<double>(m, "Network64");
   bind_cascade(m);
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
+  m.attr("MAX_THREADS") = kMaxThreads;
   m.def("get_num_threads", &get_num_threads);
   m.def("openmp_enabled", &openmp_enabled);
   m.def("available_isas", &kernels::available_isas);

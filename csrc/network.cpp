@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "core/errors.h"
+#include "core/interrupt.h"
 #include "layers/dense.h"
 #include "layers/sparse.h"
 
@@ -213,6 +214,7 @@ const T* Network<T>::forward(const T* inp, int B, bool train, bool inp_transpose
   bool x_t = inp_transposed && transposed(0, B);
   dropped_ = false;
   for (int l = 0; l < num_layers(); ++l) {
+    check_interrupt();  // before a layer: only the workspace has changed
     const bool want = transposed(l, B);
     if (want != x_t) {
       const int F = layers_[l]->in_features();
@@ -300,6 +302,7 @@ double Network<T>::backward(const T* inp, const T* target, int B, T* dinp) {
   // the backward pass is the forward mirrored: each layer turns dz into its gradients and the previous
   // layer's dLoss/d(out), which that layer's activation derivative turns into its dz
   for (int l = L - 1; l >= 0; --l) {
+    check_interrupt();  // backward writes gradients and the workspace, never the weights
     if (l == 0) {
       if (dinp && transposed(0, B)) {
         layers_[0]->backward(spare, dz, inputs_[0], B);

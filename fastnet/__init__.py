@@ -28,9 +28,15 @@ __all__ = [
 
 
 def set_num_threads(n: int) -> None:
-    """Set the number of threads fastnet's kernels use (default: OMP_NUM_THREADS, else all cores)."""
+    """Set the number of threads fastnet's kernels use, for the whole process: every Python thread's calls
+    (a fit in a worker thread too) use it. The default is OMP_NUM_THREADS, else all cores.
+
+    Raises TypeError for a non-integer and ValueError outside 1..1024 (``fastnet._core.MAX_THREADS``).
+    """
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"n must be an integer, got {type(n).__name__}")
+    if not 1 <= n <= _core.MAX_THREADS:
+        raise ValueError(f"num_threads must be between 1 and {_core.MAX_THREADS}, got {n}")
     _core.set_num_threads(n)
 
 

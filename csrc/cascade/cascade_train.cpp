@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/errors.h"
+#include "core/interrupt.h"
 #include "core/parallel.h"
 #include "core/threads.h"
 #include "kernels/update_rules.h"
@@ -115,6 +116,7 @@ class Trainer {
   std::vector<float> E_;         // (O, N) output errors t − y (halved for symmetric outputs) for the candidates
   std::vector<float> scratch_;   // per thread: 4 rows of scratch_len_
   std::size_t scratch_len_ = 0;
+  int threads_ = 1;              // the team scratch_ was sized for (read once: see parallel.h)
   // output training: gradient and the update rule's two states, over the outputs' weights (O, F)
   std::vector<float> og_, os1_, os2_, partial_;
   std::vector<double> block_sse_;
@@ -145,7 +147,8 @@ Trainer::Trainer(ShortcutNet& net, const float* X, const float* T, long N, const
     for (int o = 0; o < O_; ++o) Tt_[static_cast<std::size_t>(o) * N + n] = T[n * O_ + o];
   E_.resize(static_cast<std::size_t>(O_) * N);
   scratch_len_ = static_cast<std::size_t>(std::max(N, block_size(N)));
-  scratch_.resize(static_cast<std::size_t>(max_threads()) * 4 * scratch_len_);
+  threads_ = max_threads();
+  scratch_.resize(static_cast<std::size_t>(threads_) * 4 * scratch_len_);
   // the hidden neurons the network already has: their values, once
   const std::vector<int> fan = net.fan_ins();
   const std::vector<std::size_t> first = net.first_weights();
@@ -176,6 +179,7 @@ void Trainer::update(float* w, float* g, float* s1, float* s2, std::size_t n, do
 // One epoch: every output's error and gradient over the training set with the current weights, then one
 // update. Returns FANN's MSE of the weights before the update, as fann_train_outputs_epoch does.
 double Trainer::output_epoch() {
+  check_interrupt();
   const int F = units_, O = O_;
   const long N = N_, bs = block_size(N), nb = (N + bs - 1) / bs;
   float* W = net_.weights.data() + outputs_first();  // (O, F)
@@ -184,7 +188,7 @@ double Trainer::output_epoch() {
   block_sse_.assign(static_cast<std::size_t>(nb), 0.0);
   block_bits_.assign(static_cast<std::size_t>(nb), 0);
   const float limit = static_cast<float>(p_.bit_fail_limit);
-  parallel_for(nb, nb > 1 && N * F * O > kParallelWork, [&](long b0, long b1) {
+  parallel_for_threads(nb, nb > 1 && N * F * O > kParallelWork ? threads_ : 1, [&](long b0, long b1) {
     float* sum = scratch(thread_index());
     float* y = sum + scratch_len_;
     float* u = y + scratch_len_;
@@ -269,7 +273,7 @@ void Trainer::compute_errors() {
   const int F = units_, H = net_.num_hidden();
   const long N = N_, bs = block_size(N), nb = (N + bs - 1) / bs;
   const float* W = net_.weights.data() + outputs_first();
-  parallel_for(nb, nb > 1 && N * F * O_ > kParallelWork, [&](long b0, long b1) {
+  parallel_for_threads(nb, nb > 1 && N * F * O_ > kParallelWork ? threads_ : 1, [&](long b0, long b1) {
     float* sum = scratch(thread_index());
     float* y = sum + scratch_len_;
     for (long blk = b0; blk < b1; ++blk) {
@@ -334,6 +338,7 @@ void Trainer::set_candidates(const std::vector<Act>& acts, const std::vector<flo
 // and for its incoming weights Σ_j (a·v_j − e_j)·v_j·f'·x — without the factor 2 there too, as in FANN (only
 // Quickprop's linear term sees the scale).
 double Trainer::candidate_epoch(bool update_weights) {
+  check_interrupt();
   const int F = units_, O = O_, K = F + O;
   const long N = N_, C = static_cast<long>(cacts_.size());
   const uint64_t key = update_weights && p_.optim.kind == OptKind::SARPROP ? rng_.next() : 0;
@@ -444,44 +449,52 @@ std::vector<CascadeReport> cascade_train(ShortcutNet& net, const float* X, const
   Trainer tr(net, X, T, N, p, rng, p.max_neurons);
   std::vector<CascadeReport> reports;
   long total = 0;
-  for (int i = 1; i <= p.max_neurons; ++i) {
+  // An interrupt (check_interrupt, in every epoch) leaves the network as the last finished round left it, with
+  // that round's report: what a stop between rounds gives.
+  ShortcutNet finished = net;
+  try {
+    for (int i = 1; i <= p.max_neurons; ++i) {
+      CascadeReport r;
+      r.hidden = net.num_hidden();
+      r.output_epochs = tr.train_outputs(p.desired_error);
+      total += r.output_epochs;
+      r.mse = tr.mse();
+      r.bit_fail = tr.bit_fail();
+      const bool done = tr.reached(p.desired_error);
+      const ShortcutNet trained = net;  // as this round's output training left it (small: a copy per round)
+      if (!done) {
+        tr.compute_errors();
+        tr.init_candidates();
+        r.candidate_epochs = tr.train_candidates();
+        total += r.candidate_epochs;
+        r.candidate_act = tr.candidate_act(tr.best());
+        r.candidate_steepness = tr.candidate_steepness(tr.best());
+        r.candidate_score = tr.scores()[tr.best()];
+        tr.install_best();
+        r.installed = true;
+      }
+      r.total_epochs = total;
+      r.seconds = seconds();
+      reports.push_back(r);
+      finished = net;
+      if (hook && !hook(r, trained)) return reports;
+      if (done) break;
+    }
+    // FANN trains the outputs once more, without a desired error, whatever ended the loop
     CascadeReport r;
     r.hidden = net.num_hidden();
-    r.output_epochs = tr.train_outputs(p.desired_error);
+    r.final = true;
+    r.output_epochs = tr.train_outputs(0.0);
     total += r.output_epochs;
     r.mse = tr.mse();
     r.bit_fail = tr.bit_fail();
-    const bool done = tr.reached(p.desired_error);
-    const ShortcutNet trained = net;  // as this round's output training left it (small: a copy per round)
-    if (!done) {
-      tr.compute_errors();
-      tr.init_candidates();
-      r.candidate_epochs = tr.train_candidates();
-      total += r.candidate_epochs;
-      r.candidate_act = tr.candidate_act(tr.best());
-      r.candidate_steepness = tr.candidate_steepness(tr.best());
-      r.candidate_score = tr.scores()[tr.best()];
-      tr.install_best();
-      r.installed = true;
-    }
     r.total_epochs = total;
     r.seconds = seconds();
     reports.push_back(r);
-    if (hook && !hook(r, trained)) return reports;
-    if (done) break;
+    if (hook) hook(r, net);
+  } catch (const Interrupted&) {
+    net = finished;
   }
-  // FANN trains the outputs once more, without a desired error, whatever ended the loop
-  CascadeReport r;
-  r.hidden = net.num_hidden();
-  r.final = true;
-  r.output_epochs = tr.train_outputs(0.0);
-  total += r.output_epochs;
-  r.mse = tr.mse();
-  r.bit_fail = tr.bit_fail();
-  r.total_epochs = total;
-  r.seconds = seconds();
-  reports.push_back(r);
-  if (hook) hook(r, net);
   return reports;
 }
 

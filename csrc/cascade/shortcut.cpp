@@ -116,7 +116,8 @@ void ShortcutNet::predict(const float* X, long N, float* out) const {
   AlignedBuffer<float> scratch;
   scratch.resize(per_thread * static_cast<std::size_t>(nt));
   // blocks are independent and each is computed the same way on any thread: results do not depend on threads
-  parallel_for(blocks, blocks > 1 && N * static_cast<long>(num_weights()) > (1L << 16), [&](long b0, long b1) {
+  parallel_for_threads(blocks, blocks > 1 && N * static_cast<long>(num_weights()) > (1L << 16) ? nt : 1,
+                       [&](long b0, long b1) {
 #ifdef _OPENMP
     const int t = omp_in_parallel() ? omp_get_thread_num() : 0;
 #else

@@ -7,6 +7,7 @@
 #include <omp.h>
 #endif
 
+#include "core/interrupt.h"
 #include "core/parallel.h"
 #include "kernels/kernels.h"
 
