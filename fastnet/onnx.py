@@ -3,15 +3,25 @@
 The file is written by a small protobuf encoder below (about 60 lines for the handful of ONNX messages a
 feed-forward network needs), so exporting needs neither the ``onnx`` package nor protobuf. The graph, per layer::
 
-    Gemm(x, W, b, transB=1)  ->  activation (Sigmoid | Tanh | Relu | LeakyRelu(alpha) | Softmax(axis=-1))
+    Gemm(x, W, b, transB=1)  ->  activation
 
 with W the layer's ``(out_features, in_features)`` weights and a linear layer being the Gemm alone. The input is
 named ``"input"`` with shape ``("batch", inputs)`` (dynamic batch size), the output ``"output"`` with shape
 ``("batch", outputs)``; the element type is the network's dtype (float32, or float64 for a float64 network).
 Sparse layers are stored as dense initializers with zeros where there is no connection (so the file holds
 in_features × out_features values per sparse layer). Dropout is a training-time operation and is not exported.
-A leaky_relu layer of a float64 network is written as ``Where(z > 0, z, alpha·z)``: onnxruntime implements the
-LeakyRelu operator for float32 only.
+
+Every activation exports (``_ACTIVATIONS`` below; fastnet's forward formulas are csrc/kernels/activation.cpp):
+
+- sigmoid, fann_sigmoid: ``Sigmoid``; tanh, fann_sigmoid_symmetric: ``Tanh`` (the FANN kinds differ only in
+  training); relu: ``Relu``; softmax: ``Softmax(axis=-1)``.
+- leaky_relu: ``LeakyRelu(alpha)``; for a float64 network ``Where(z > 0, z, alpha·z)``, as onnxruntime
+  implements the LeakyRelu operator for float32 only.
+- FANN's kinds, which ONNX has no operator for, as elementary operators computing the kernel's formula step by
+  step: threshold[_symmetric] ``Where(z < 0, 0 | -1, 1)``; gaussian ``exp(-(z·z))``, gaussian_symmetric
+  ``exp(-(z·z))·2 - 1``; elliot ``(z/2) / (1 + |z|) + 0.5``, elliot_symmetric ``z / (1 + |z|)``;
+  linear_piece[_symmetric] ``Clip(z, 0 | -1, 1)``; sin, cos ``Sin|Cos(z)/2 + 0.5``, sin_symmetric,
+  cos_symmetric ``Sin|Cos(z)``.
 
 The model uses ONNX opset 13 and IR version 7, which onnxruntime supports since version 1.6.
 """
@@ -21,7 +31,7 @@ from __future__ import annotations
 import errno
 import os
 import struct
-from typing import TYPE_CHECKING, List, Sequence, Union
+from typing import TYPE_CHECKING, Callable, Dict, List, Sequence, Union
 
 import numpy as np
 
@@ -41,9 +51,7 @@ _MAX_BYTES = 2**31 - 1
 
 # onnx.TensorProto.DataType
 _ELEM_TYPE = {np.dtype(np.float32): 1, np.dtype(np.float64): 11}
-# fastnet activation -> (ONNX operator, takes alpha)
-_OPS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu", "leaky_relu": "LeakyRelu", "softmax": "Softmax",
-        "fann_sigmoid": "Sigmoid", "fann_sigmoid_symmetric": "Tanh"}  # the FANN kinds differ only in training
+
 
 
 # ------------------------------------------------------------------------------------------ protobuf encoding
@@ -110,6 +118,120 @@ def _node(op: str, inputs: Sequence[str], outputs: Sequence[str], name: str, att
             + _str(4, op) + b"".join(_bytes(5, a) for a in attrs))
 
 
+# ------------------------------------------------------------------------------------------- the activations
+class _Builder:
+    """Appends one layer's activation nodes and constants to the graph; every name is prefixed ``layers.{i}.``
+    so that it is unique in the graph."""
+
+    def __init__(self, i: int, dtype: np.dtype, alpha: float, nodes: List[bytes], inits: List[bytes]) -> None:
+        self.prefix = f"layers.{i}."
+        self.dtype = dtype
+        self.alpha = alpha
+        self.nodes = nodes
+        self.inits = inits
+
+    def const(self, name: str, value: float) -> str:
+        """A scalar initializer of the network's dtype (ONNX broadcasts it against the batch)."""
+        self.inits.append(_tensor(self.prefix + name, np.array(value, self.dtype)))
+        return self.prefix + name
+
+    def op(self, op: str, inputs: Sequence[str], name: str, out: str = "", attrs: Sequence[bytes] = ()) -> str:
+        """A node named ``layers.{i}.{name}``; its output is ``out`` if given, else that same name."""
+        out = out or self.prefix + name
+        self.nodes.append(_node(op, inputs, [out], self.prefix + name, attrs))
+        return out
+
+
+_Recipe = Callable[[_Builder, str, str], None]  # (builder, z: the Gemm's output, y: the name to write f(z) to)
+
+
+def _unary(op: str, name: str, attrs: Sequence[bytes] = ()) -> _Recipe:
+    def recipe(g: _Builder, z: str, y: str) -> None:
+        g.op(op, [z], name, y, attrs)
+    return recipe
+
+
+def _leaky_relu(g: _Builder, z: str, y: str) -> None:
+    if g.dtype == np.float32:
+        g.op("LeakyRelu", [z], "leaky_relu", y, [_attr_float("alpha", g.alpha)])
+        return
+    # onnxruntime implements LeakyRelu for float only: y = Where(z > 0, z, alpha * z) runs everywhere
+    positive = g.op("Greater", [z, g.const("zero", 0.0)], "greater", g.prefix + "positive")
+    scaled = g.op("Mul", [z, g.const("alpha", g.alpha)], "mul", g.prefix + "scaled")
+    g.op("Where", [positive, z, scaled], "where", y)
+
+
+# FANN's kinds below follow activation_forward in csrc/kernels/activation.cpp operation by operation (the same
+# operations in the same order round the same way, so float64 matches to the last bits). Halving is written as a
+# division by 2 as there; it is exact either way.
+def _threshold(low: float) -> _Recipe:
+    def recipe(g: _Builder, z: str, y: str) -> None:  # z < 0 ? low : 1 (so z = 0, -0 and NaN give 1, as in C++)
+        negative = g.op("Less", [z, g.const("zero", 0.0)], "less", g.prefix + "negative")
+        g.op("Where", [negative, g.const("low", low), g.const("one", 1.0)], "where", y)
+    return recipe
+
+
+def _gaussian(symmetric: bool) -> _Recipe:
+    def recipe(g: _Builder, z: str, y: str) -> None:  # exp(-z²), or exp(-z²)·2 - 1
+        square = g.op("Mul", [z, z], "square")
+        e = g.op("Exp", [g.op("Neg", [square], "neg")], "exp", "" if symmetric else y)
+        if symmetric:
+            g.op("Sub", [g.op("Mul", [e, g.const("two", 2.0)], "double"), g.const("one", 1.0)], "sub", y)
+    return recipe
+
+
+def _elliot(symmetric: bool) -> _Recipe:
+    def recipe(g: _Builder, z: str, y: str) -> None:  # (z/2) / (1 + |z|) + 0.5, or z / (1 + |z|)
+        one = g.const("one", 1.0)
+        denominator = g.op("Add", [g.op("Abs", [z], "abs"), one], "denominator")
+        if symmetric:
+            g.op("Div", [z, denominator], "div", y)
+            return
+        half_z = g.op("Div", [z, g.const("two", 2.0)], "half_z")
+        g.op("Add", [g.op("Div", [half_z, denominator], "div"), g.const("half", 0.5)], "add", y)
+    return recipe
+
+
+def _clip(low: float) -> _Recipe:
+    def recipe(g: _Builder, z: str, y: str) -> None:  # clip(z, low, 1); opset 13 takes min and max as inputs
+        g.op("Clip", [z, g.const("min", low), g.const("max", 1.0)], "clip", y)
+    return recipe
+
+
+def _periodic(op: str, symmetric: bool) -> _Recipe:
+    def recipe(g: _Builder, z: str, y: str) -> None:  # f(z), or f(z)/2 + 0.5
+        f = g.op(op, [z], op.lower(), y if symmetric else "")
+        if not symmetric:
+            g.op("Add", [g.op("Div", [f, g.const("two", 2.0)], "div"), g.const("half", 0.5)], "add", y)
+    return recipe
+
+
+# fastnet activation -> how to write it (linear is the Gemm alone). tests/test_onnx.py runs every activation in
+# fastnet.layers.ACTIVATIONS through onnxruntime, so an activation added there without a recipe here fails it.
+_ACTIVATIONS: Dict[str, _Recipe] = {
+    "sigmoid": _unary("Sigmoid", "sigmoid"),
+    "tanh": _unary("Tanh", "tanh"),
+    "relu": _unary("Relu", "relu"),
+    "leaky_relu": _leaky_relu,
+    "softmax": _unary("Softmax", "softmax", [_attr_int("axis", -1)]),
+    "threshold": _threshold(0.0),
+    "threshold_symmetric": _threshold(-1.0),
+    "gaussian": _gaussian(symmetric=False),
+    "gaussian_symmetric": _gaussian(symmetric=True),
+    "elliot": _elliot(symmetric=False),
+    "elliot_symmetric": _elliot(symmetric=True),
+    "linear_piece": _clip(0.0),
+    "linear_piece_symmetric": _clip(-1.0),
+    "sin": _periodic("Sin", symmetric=False),
+    "sin_symmetric": _periodic("Sin", symmetric=True),
+    "cos": _periodic("Cos", symmetric=False),
+    "cos_symmetric": _periodic("Cos", symmetric=True),
+    # the FANN sigmoids differ from sigmoid and tanh only in training (their derivative)
+    "fann_sigmoid": _unary("Sigmoid", "fann_sigmoid"),
+    "fann_sigmoid_symmetric": _unary("Tanh", "fann_sigmoid_symmetric"),
+}
+
+
 # ------------------------------------------------------------------------------------------------ the model
 def to_bytes(net: Network) -> bytes:
     """The network as a serialized ONNX ``ModelProto`` (see the module docstring for the graph).
@@ -147,32 +269,21 @@ def to_bytes(net: Network) -> bytes:
     x = INPUT_NAME
     last = len(net.layers) - 1
     for i, layer in enumerate(net.layers):
+        act = layer.activation
+        recipe = _ACTIVATIONS.get(act)
+        if act != "linear" and recipe is None:  # checked before anything is built: no half-written graph
+            raise ValueError(f"layer {i} ({type(layer.spec).__name__}) has activation {act!r}, which has no ONNX "
+                             "export")
         w, b = f"layers.{i}.weights", f"layers.{i}.bias"
         inits.append(_tensor(w, layer.to_dense()))
         inits.append(_tensor(b, np.asarray(layer.bias)))
-        act = layer.activation
         z = OUTPUT_NAME if (i == last and act == "linear") else f"layers.{i}.z"
         nodes.append(_node("Gemm", [x, w, b], [z], f"layers.{i}.gemm", [_attr_int("transB", 1)]))
-        if act == "linear":
+        if recipe is None:  # linear: the Gemm alone
             x = z
             continue
         y = OUTPUT_NAME if i == last else f"layers.{i}.y"
-        attrs: List[bytes] = []
-        if act == "leaky_relu" and net.dtype == np.float64:
-            # onnxruntime implements LeakyRelu for float only: y = Where(z > 0, z, alpha * z) runs everywhere
-            zero, alpha = f"layers.{i}.zero", f"layers.{i}.alpha"
-            inits.append(_tensor(zero, np.zeros((), net.dtype)))
-            inits.append(_tensor(alpha, np.array(layer.spec.alpha, net.dtype)))
-            nodes.append(_node("Greater", [z, zero], [f"layers.{i}.positive"], f"layers.{i}.greater"))
-            nodes.append(_node("Mul", [z, alpha], [f"layers.{i}.scaled"], f"layers.{i}.mul"))
-            nodes.append(_node("Where", [f"layers.{i}.positive", z, f"layers.{i}.scaled"], [y], f"layers.{i}.where"))
-            x = y
-            continue
-        if act == "leaky_relu":
-            attrs.append(_attr_float("alpha", float(layer.spec.alpha)))
-        elif act == "softmax":
-            attrs.append(_attr_int("axis", -1))
-        nodes.append(_node(_OPS[act], [z], [y], f"layers.{i}.{act}", attrs))
+        recipe(_Builder(i, net.dtype, float(layer.spec.alpha), nodes, inits), z, y)
         x = y
     graph = (b"".join(_bytes(1, n) for n in nodes)
              + _str(2, "fastnet")

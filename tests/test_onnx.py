@@ -1,5 +1,6 @@
 """ONNX export: the exported file runs in onnxruntime and gives fastnet's predictions (to float32 tolerance), for
-dense and sparse networks, every activation and float64; onnx.checker accepts it; bad paths raise clear errors.
+dense and sparse networks, every activation (fastnet.layers.ACTIVATIONS, FANN's kinds included) and float64;
+onnx.checker accepts it; bad paths raise clear errors.
 
 onnxruntime and onnx are in the test extra; without onnxruntime the runtime tests skip (the encoder tests run)."""
 
@@ -11,6 +12,7 @@ import pytest
 
 import fastnet as fn
 import fastnet.onnx as fonnx
+from fastnet.layers import ACTIVATIONS
 
 try:
     import onnxruntime as ort
@@ -26,6 +28,8 @@ needs_ort = pytest.mark.skipif(ort is None, reason="onnxruntime is not installed
 needs_onnx = pytest.mark.skipif(onnx is None, reason="onnx is not installed (pip install onnx, or the test extra)")
 
 ACTS = ["linear", "sigmoid", "tanh", "relu", "leaky_relu"]
+# every activation the library has, from its own table: one added without an ONNX export fails the tests using it
+ALL_ACTS = sorted(ACTIVATIONS)
 
 
 def run_onnx(path, X):
@@ -71,6 +75,53 @@ def test_each_hidden_activation(act, dtype, tmp_path):
 def test_each_output_activation(act, dtype, tmp_path):
     net = fn.Network([fn.Dense(4, 8, "tanh"), fn.Dense(8, 3, act, alpha=0.3)], seed=2, dtype=dtype)
     check(net, tmp_path)
+
+
+@needs_ort
+@pytest.mark.parametrize("act", ALL_ACTS)
+@pytest.mark.parametrize("kind", [fn.Dense, fn.Sparse])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_every_activation(act, kind, dtype, tmp_path):
+    """Each activation of fastnet.layers.ACTIVATIONS, on a hidden and the output layer of the kind (softmax, only
+    allowed on the output, after relu), runs in onnxruntime and matches predict."""
+    opts = dict(density=0.5) if kind is fn.Sparse else {}
+    hidden = "relu" if act == "softmax" else act
+    net = fn.Network([kind(6, 9, activation=hidden, alpha=0.1, **opts), kind(9, 4, activation=act, alpha=0.2, **opts)],
+                     seed=12, dtype=dtype)
+    # pre-activations from about -3 to 3: both sides of the thresholds and of each linear_piece clamp
+    net.layers[0].bias = np.linspace(-2, 2, 9)
+    net.layers[1].bias = np.linspace(-1.5, 1.5, 4)
+    check(net, tmp_path)
+
+
+@needs_ort
+@pytest.mark.parametrize("act", [a for a in ALL_ACTS if a != "softmax"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_activations_at_their_kinks(act, dtype, tmp_path):
+    """With zero weights z is the bias exactly, in fastnet and in onnxruntime alike, so the activations are
+    compared at the points where a formula switches: the thresholds at z = 0 give 1 (z < 0 is the test, as in
+    FANN, not z <= 0 or sign(z)), the linear_piece kinds are exact at their clamps -1, 0 and 1."""
+    z = np.array([-2.0, -1.0, -0.5, -1e-30, 0.0, 1e-30, 0.5, 1.0, 2.0])
+    net = fn.Network([fn.Dense(3, z.size, act, alpha=0.1)], seed=13, dtype=dtype)
+    net.layers[0].weights = np.zeros((z.size, 3))
+    net.layers[0].bias = z
+    path = check(net, tmp_path)
+    out = run_onnx(path, np.ones((1, 3), dtype))[0]
+    if act.startswith(("threshold", "linear_piece")):  # piecewise constant or linear: exactly equal
+        np.testing.assert_array_equal(out, net.predict(np.ones((1, 3), dtype))[0])
+    if act.startswith("threshold"):
+        np.testing.assert_array_equal(out[3:6], [-1.0 if act.endswith("symmetric") else 0.0, 1.0, 1.0])
+
+
+def test_activation_without_export_names_it_and_the_layer(tmp_path, monkeypatch):
+    """An activation with no ONNX recipe (here: one taken out of the table) is a ValueError naming the activation
+    and the layer, raised before the file is written, not a bare KeyError."""
+    monkeypatch.delitem(fonnx._ACTIVATIONS, "elliot")
+    net = fn.Network([fn.Sparse(4, 5, density=0.5, activation="tanh"), fn.Dense(5, 2, "elliot")], seed=14)
+    path = tmp_path / "m.onnx"
+    with pytest.raises(ValueError, match=r"layer 1 \(Dense\) has activation 'elliot', which has no ONNX export"):
+        net.to_onnx(path)
+    assert not path.exists()
 
 
 @needs_ort
@@ -162,12 +213,24 @@ def test_graph_interface(tmp_path):
 
 
 def test_bytes_are_deterministic_and_match_the_file(tmp_path):
-    net = fn.Network([fn.Sparse(9, 5, density=0.5, activation="relu"), fn.Dense(5, 2, "softmax")], seed=11)
-    data = fonnx.to_bytes(net)
-    assert data == fonnx.to_bytes(net)
-    fonnx.export(net, str(tmp_path / "a.onnx"))
+    """Two networks built apart from the same seed export the same bytes, and export() writes exactly those.
+    Fails if the bytes depend on anything but the network's content (an object id or address, a time, the state a
+    predict call leaves, iteration order of a set) or if export() writes other bytes than to_bytes(); changing one
+    weight must change the bytes, so the comparison sees the weights."""
+    def build():
+        return fn.Network([fn.Sparse(9, 5, density=0.5, activation="relu"), fn.Dense(5, 2, "softmax")], seed=11)
+
+    first, second = build(), build()
+    data = fonnx.to_bytes(first)
+    second.predict(np.ones((3, 9), np.float32))
+    assert fonnx.to_bytes(second) == data
+    fonnx.export(second, str(tmp_path / "a.onnx"))
     assert (tmp_path / "a.onnx").read_bytes() == data
     assert sorted(os.listdir(tmp_path)) == ["a.onnx"]  # no temporary file left behind
+    weights = second.layers[1].weights.copy()
+    weights[0, 0] += 1.0
+    second.layers[1].weights = weights
+    assert fonnx.to_bytes(second) != data
 
 
 def test_protobuf_varints():
