@@ -36,8 +36,15 @@ data. Without either, one hidden layer of 64 neurons.
 
 Exit status: 0 on success, 1 for a missing or unreadable file, a file that is not what it should be, or data
 that does not fit the model, 2 for bad arguments (including a network that does not fit the data and
-algorithms that are not implemented yet), 130 when interrupted. Errors are one line on stderr, never a
-traceback.
+algorithms that are not implemented yet, and an output file that is one of the command's inputs), 130 when
+interrupted. Errors are one line on stderr, never a traceback (``FASTNET_DEBUG=1`` shows the traceback of an
+unexpected one).
+
+Outputs (``--save``, ``predict --output``, ``convert``'s OUT) are written atomically through the file a symlink
+points to; read-only files, files with several hard links, folders and special files (devices, FIFOs) are
+refused before any work. ``train --save PATH`` writes PATH only when training completes: on Ctrl-C the partly
+trained model goes to ``PATH.interrupted.fnet`` (``m.fnet`` -> ``m.interrupted.fnet``, ``m.net`` ->
+``m.interrupted.net``) and an existing PATH is left unchanged.
 """
 
 from __future__ import annotations
@@ -221,8 +228,11 @@ def _read_npz(path: str, need_targets: bool) -> Dataset:
                 X = z["X"]
                 ykey = "y" if "y" in names else "Y" if "Y" in names else None
                 y = z[ykey] if ykey else None
-    except (CLIError, MemoryError):
+    except CLIError:
         raise
+    except MemoryError:
+        raise CLIError(f"{path}: not a readable .npz file (an array in it needs more memory than is available: "
+                       "too large, or its header is corrupted)") from None
     except Exception as exc:  # noqa: BLE001 -- a hostile file fails in many ways: not a zip (BadZipFile), a bad
         # CRC or deflate stream (BadZipFile, zlib.error), truncated (EOFError), pickled object arrays or a bad
         # .npy header (ValueError)...: all are "not a readable .npz", one line, no traceback
@@ -288,8 +298,9 @@ def read_data(path: str, part: str = "train", need_targets: bool = True, allow_n
     elif ext == ".npy":
         try:
             X = np.load(path, allow_pickle=False)
-        except MemoryError:
-            raise
+        except MemoryError:  # a header that lies about the shape, or a file too large
+            raise CLIError(f"{path}: not a readable .npy file (its array needs more memory than is available: "
+                           "too large, or its header is corrupted)") from None
         except Exception as exc:  # noqa: BLE001 -- as for .npz: any failure to parse is one line
             raise CLIError(f"{path}: not a readable .npy file ({_npz_reason(path, exc)})") from None
         data = _make_dataset(X, None, path)
@@ -1020,7 +1031,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--desired-error", type=_nonneg_float, default=0.001,
                    help="--algorithm cascade: stop at this FANN MSE on the training data (default 0.001)")
     t.add_argument("--limit", type=_positive_int, metavar="N", help="train on the first N samples only")
-    t.add_argument("--save", metavar="PATH", help="save the trained model (.fnet; .net writes a FANN file)")
+    t.add_argument("--save", metavar="PATH",
+                   help="save the trained model (.fnet; .net writes a FANN file), only when training completes: "
+                        "on Ctrl-C the partial model goes to PATH's name + .interrupted, PATH is left unchanged")
     t.add_argument("-q", "--quiet", action="store_true", help="no progress: print only the final metrics")
 
     e = add("eval", cmd_eval, "evaluate a saved model on a data set",

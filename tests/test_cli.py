@@ -521,3 +521,26 @@ def test_broken_npz_is_one_line(model: Path, tmp_path: Path, capsys: pytest.Capt
             assert f"{path}: not a readable .npz file" in err, (args, err)
     r = run(["train", tmp_path / "crc.npz"], tmp_path)  # and through the real entry point
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "not a readable .npz file" in r.stderr
+
+
+def test_lying_npy_header_is_one_line(model: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "huge.npy"
+    np.save(path, np.zeros((2, 3), np.float32))
+    path.write_bytes(path.read_bytes().replace(b"(2, 3)", b"(9999999999, 99999999)"))  # ~3 exabytes claimed
+    code, _, err = call(["predict", model, path], capsys)
+    assert code == 1 and err.count("\n") == 1
+    assert f"{path}: not a readable .npy file" in err and "header is corrupted" in err
+
+
+def test_unforeseen_error_is_one_line(data: dict, capsys: pytest.CaptureFixture,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a failure no handler foresaw")
+
+    monkeypatch.setattr(cli, "read_data", broken)
+    code, _, err = call(["train", data["train"]], capsys)
+    assert code == 1 and err.count("\n") == 1
+    assert "fastnet train: error: RuntimeError: a failure no handler foresaw" in err and "FASTNET_DEBUG" in err
+    monkeypatch.setenv("FASTNET_DEBUG", "1")  # for a bug report: the traceback
+    with pytest.raises(RuntimeError, match="no handler foresaw"):
+        cli.main(["train", str(data["train"])])
