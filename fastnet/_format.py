@@ -151,6 +151,8 @@ def remove_stale_temporaries(directory: str) -> List[str]:
     """Delete the temporary files that write_atomic calls killed mid-save (kill -9, power loss) left in
     `directory`: those of this host whose writer PID no longer runs. Returns the names removed; never raises."""
     removed: List[str] = []
+    if os.name != "posix":  # os.kill(pid, 0) is a liveness probe only on POSIX: on Windows it kills the process
+        return removed
     try:
         names = os.listdir(directory)
     except OSError:
