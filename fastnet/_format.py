@@ -16,12 +16,16 @@ and os.replace are well-hardened; the C++ core stays free of file formats for no
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
+import socket
+import stat
 import struct
 import tempfile
 import zlib
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -119,16 +123,132 @@ def decode(buf: bytes, source: str = "<bytes>") -> Tuple[Dict[str, Any], Dict[st
     return header, arrays
 
 
-def write_atomic(path: str, data: bytes) -> None:
-    """Write `data` to `path` so that a crash at any point leaves either the old file or the new one."""
+# Temporary files of write_atomic: ".fnet-<pid>-<host tag>-<random>.tmp" beside the target. The PID and host tag
+# let a later save in the same folder recognize (and delete) the leftovers of a writer that was killed, and only
+# those: a file of a live process, or of a process on another host sharing the folder, is never touched.
+_TMP_PREFIX = ".fnet-"
+_TMP_SUFFIX = ".tmp"
+_TMP_NAME = re.compile(r"\.fnet-([0-9]+)-([0-9a-f]{8})-[A-Za-z0-9_]+\.tmp\Z")
+
+
+def _host_tag() -> str:
+    return f"{zlib.crc32(socket.gethostname().encode('utf-8', 'replace')):08x}"
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return True  # not a process we can ask about: keep its file
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):  # PermissionError: someone else's live process; keep its file
+        return True
+    return True
+
+
+def remove_stale_temporaries(directory: str) -> List[str]:
+    """Delete the temporary files that write_atomic calls killed mid-save (kill -9, power loss) left in
+    `directory`: those of this host whose writer PID no longer runs. Returns the names removed; never raises."""
+    removed: List[str] = []
+    if os.name != "posix":  # os.kill(pid, 0) is a liveness probe only on POSIX: on Windows it kills the process
+        return removed
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    me, host = os.getpid(), _host_tag()
+    for name in names:
+        m = _TMP_NAME.match(name)
+        if m is None or m.group(2) != host or int(m.group(1)) == me or _pid_alive(int(m.group(1))):
+            continue
+        full = os.path.join(directory, name)
+        try:
+            if stat.S_ISREG(os.lstat(full).st_mode):
+                os.unlink(full)
+                removed.append(name)
+        except OSError:
+            pass
+    return removed
+
+
+def _renamed(exc: OSError, path: str) -> OSError:
+    """The same error (same errno, so the same OSError subclass) naming `path` instead of a temporary file."""
+    if exc.errno is None:
+        return OSError(f"{path}: {exc.strerror or exc}")
+    return OSError(exc.errno, exc.strerror or os.strerror(exc.errno), path)
+
+
+def check_replaceable(path: str) -> Tuple[str, Optional[os.stat_result]]:
+    """(the file a save to `path` writes -- symlinks resolved --, its stat or None if it does not exist yet).
+
+    Raises, naming `path`: IsADirectoryError for a folder; OSError (EINVAL) for a device node, FIFO or socket
+    (saving must not replace /dev/null or a pipe with a regular file); PermissionError for a read-only file
+    (no write bit at all: checked on the mode bits, so that it holds for root too, whom the OS would let
+    write); OSError (EMLINK) for a file with several hard links (see write_atomic)."""
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".fnet-", suffix=".tmp", dir=directory)
+    real = os.path.realpath(path)
+    try:
+        st: Optional[os.stat_result] = os.stat(real)
+    except FileNotFoundError:
+        st = None  # a new file (or a dangling symlink: the save creates its target, as open() would)
+    except OSError as exc:  # a symlink loop, a path through a file, no permission on a folder
+        raise _renamed(exc, path) from None
+    if st is None:
+        return real, None
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", path)
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+                else "a device node")
+        raise OSError(errno.EINVAL, f"is {kind}, not a regular file: refusing to replace it", path)
+    if st.st_mode & 0o222 == 0:
+        raise PermissionError(errno.EACCES, "the file is read-only: refusing to overwrite it (make it writable "
+                              "or save under another name)", path)
+    if st.st_nlink > 1:
+        raise OSError(errno.EMLINK, f"the file has {st.st_nlink} hard links: saving would replace only this "
+                      "name and leave the other links with the old contents; remove the other links or save "
+                      "under another name", path)
+    return real, st
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Write `data` to `path` so that a crash at any point leaves either the old file or the new one.
+
+    The bytes go to a temporary file beside the file written (fsynced), which then replaces it with
+    os.replace. What that means for special paths:
+
+    * a symlink stays a symlink: its target (resolved with os.path.realpath) is the file replaced;
+    * an existing file keeps its permission bits (and, where the OS allows, its owner and group);
+    * refused with nothing written (see :func:`check_replaceable`): a folder, a device node, FIFO or socket,
+      a read-only file (no write bit -- even for root), and a file with several hard links. Replacing a
+      hard-linked file would silently detach this name from the others, and rewriting it in place would
+      give up atomicity (a crash midway would leave a torn file under every name); refusing keeps the
+      guarantee and tells the user what to do;
+    * temporaries are named ``.fnet-<pid>-<host>-<random>.tmp``; each save first deletes those in its folder
+      that dead processes of this host left behind (:func:`remove_stale_temporaries`).
+
+    Errors are OSError subclasses that name `path`, never the temporary file.
+    """
+    path = os.fspath(path)
+    real, st = check_replaceable(path)
+    directory = os.path.dirname(real)
+    remove_stale_temporaries(directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-{_host_tag()}-", suffix=_TMP_SUFFIX,
+                                   dir=directory)
+    except OSError as exc:  # missing or read-only folder: name the file asked for
+        raise _renamed(exc, path) from None
     try:
         # mkstemp creates the file 0600; give it the mode a plain open() would (or the replaced file's)
-        try:
-            mode = os.stat(path).st_mode & 0o777
-        except OSError:
+        if st is not None:
+            mode = st.st_mode & 0o777
+            if hasattr(os, "fchown") and (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+                try:  # root saving someone else's model must not take it over; elsewhere this may fail
+                    os.fchown(fd, st.st_uid, st.st_gid)
+                except OSError:
+                    pass
+        else:
             umask = os.umask(0)
             os.umask(umask)
             mode = 0o666 & ~umask
@@ -138,12 +258,14 @@ def write_atomic(path: str, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        os.replace(tmp, real)
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise _renamed(exc, path) from None
         raise
     try:  # make the rename itself durable
         dfd = os.open(directory, os.O_RDONLY)

@@ -36,8 +36,15 @@ data. Without either, one hidden layer of 64 neurons.
 
 Exit status: 0 on success, 1 for a missing or unreadable file, a file that is not what it should be, or data
 that does not fit the model, 2 for bad arguments (including a network that does not fit the data and
-algorithms that are not implemented yet), 130 when interrupted. Errors are one line on stderr, never a
-traceback.
+algorithms that are not implemented yet, and an output file that is one of the command's inputs), 130 when
+interrupted. Errors are one line on stderr, never a traceback (``FASTNET_DEBUG=1`` shows the traceback of an
+unexpected one).
+
+Outputs (``--save``, ``predict --output``, ``convert``'s OUT) are written atomically through the file a symlink
+points to; read-only files, files with several hard links, folders and special files (devices, FIFOs) are
+refused before any work. ``train --save PATH`` writes PATH only when training completes: on Ctrl-C the partly
+trained model goes to ``PATH.interrupted.fnet`` (``m.fnet`` -> ``m.interrupted.fnet``, ``m.net`` ->
+``m.interrupted.net``) and an existing PATH is left unchanged.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
+import io
 import os
 import struct
 import subprocess
@@ -56,7 +64,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import __version__, datasets, optimizers
-from ._format import MAGIC, decode
+from ._format import MAGIC, check_replaceable, decode, write_atomic
 from .layers import ACTIVATIONS, SYMMETRIC_ACTIVATIONS
 from .network import LOSSES, Network
 from .network import load as load_fnet
@@ -172,6 +180,12 @@ def _error_text(path: str, exc: BaseException) -> str:
     return msg if msg.startswith(path) else f"{path}: {msg}"
 
 
+def _reason(path: str, exc: BaseException) -> str:
+    """The exception's message without a leading "PATH: " (for messages that name the path themselves)."""
+    text = _error_text(path, exc)
+    return text[len(path) + 2:] if text.startswith(path + ": ") else text
+
+
 def _require_exists(path: str, what: str) -> None:
     if not os.path.exists(path):
         raise CLIError(f"{path}: no such {what}")
@@ -194,19 +208,35 @@ def _read_mnist(folder: str, part: str) -> Dataset:
     return Dataset(Xte, yte, 10, f"{folder} (MNIST t10k test set)")
 
 
+def _npz_reason(path: str, exc: BaseException) -> str:
+    if isinstance(exc, ValueError) and "allow_pickle" in str(exc):  # numpy's advice to unpickle: never here
+        return "it needs pickle to load (object arrays, or not a numpy file at all); fastnet never unpickles data"
+    return _reason(path, exc)
+
+
 def _read_npz(path: str, need_targets: bool) -> Dataset:
     try:
-        with np.load(path, allow_pickle=False) as z:
-            names = list(z.files)
-            if "X" not in names:
-                raise CLIError(f"{path}: the .npz file has no array 'X' (it has: {', '.join(names) or 'none'})")
-            X = z["X"]
-            ykey = "y" if "y" in names else "Y" if "Y" in names else None
-            y = z[ykey] if ykey else None
+        # our own file object: np.load leaks the one it opens when the zip is broken (a ResourceWarning)
+        with open(path, "rb") as f:
+            z = np.load(f, allow_pickle=False)
+            if not isinstance(z, np.lib.npyio.NpzFile):
+                raise CLIError(f"{path}: not a readable .npz file (it holds a single .npy array, not arrays X and y)")
+            with z:
+                names = list(z.files)
+                if "X" not in names:
+                    raise CLIError(f"{path}: the .npz file has no array 'X' (it has: {', '.join(names) or 'none'})")
+                X = z["X"]
+                ykey = "y" if "y" in names else "Y" if "Y" in names else None
+                y = z[ykey] if ykey else None
     except CLIError:
         raise
-    except (OSError, ValueError, EOFError) as exc:  # not a zip, truncated, pickled object arrays...
-        raise CLIError(f"{path}: not a readable .npz file ({exc})") from None
+    except MemoryError:
+        raise CLIError(f"{path}: not a readable .npz file (an array in it needs more memory than is available: "
+                       "too large, or its header is corrupted)") from None
+    except Exception as exc:  # noqa: BLE001 -- a hostile file fails in many ways: not a zip (BadZipFile), a bad
+        # CRC or deflate stream (BadZipFile, zlib.error), truncated (EOFError), pickled object arrays or a bad
+        # .npy header (ValueError)...: all are "not a readable .npz", one line, no traceback
+        raise CLIError(f"{path}: not a readable .npz file ({_npz_reason(path, exc)})") from None
     if y is None and need_targets:
         raise CLIError(f"{path}: the .npz file has no targets: it needs an array 'y' (or 'Y') beside 'X'")
     return _make_dataset(X, y, path)
@@ -268,8 +298,11 @@ def read_data(path: str, part: str = "train", need_targets: bool = True, allow_n
     elif ext == ".npy":
         try:
             X = np.load(path, allow_pickle=False)
-        except (OSError, ValueError, EOFError) as exc:
-            raise CLIError(f"{path}: not a readable .npy file ({exc})") from None
+        except MemoryError:  # a header that lies about the shape, or a file too large
+            raise CLIError(f"{path}: not a readable .npy file (its array needs more memory than is available: "
+                           "too large, or its header is corrupted)") from None
+        except Exception as exc:  # noqa: BLE001 -- as for .npz: any failure to parse is one line
+            raise CLIError(f"{path}: not a readable .npy file ({_npz_reason(path, exc)})") from None
         data = _make_dataset(X, None, path)
     else:
         data = _read_fann(path, strict=ext in FANN_DATA_EXTENSIONS)
@@ -312,17 +345,59 @@ def load_model(path: str) -> Model:
         raise CLIError(_error_text(path, exc)) from None
 
 
-def _check_save_path(path: str) -> None:
-    """Fail before training, not after, if the model could not be saved there."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise CLIError(f"{path}: cannot save the model there: folder {directory} does not exist")
+def _input_files(path: str) -> List[str]:
+    """The files that reading DATA or MODEL `path` reads: the path itself, or an MNIST folder's IDX files."""
     if os.path.isdir(path):
-        raise CLIError(f"{path}: cannot save the model there: it is a folder")
+        return [os.path.join(path, name + ext) for name in datasets._MNIST_FILES for ext in ("", ".gz")]
+    return [path]
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether writing `a` would write `b`: the same path after resolving symlinks, or the same inode."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): not the same file
+        return False
+
+
+def _check_output(path: str, what: str, inputs: Sequence[Optional[str]] = ()) -> None:
+    """Fail before any work, not after, if `what` could not be written to `path` -- or if writing it would
+    overwrite one of the command's inputs (``train X.npz --save X.npz`` must not destroy the data)."""
+    for source in inputs:
+        if source is None:
+            continue
+        for f in _input_files(source):
+            if _same_file(path, f):
+                where = source if f == source else f"{f} (in {source})"
+                raise CLIError(f"{path}: refusing to write the {what} there: it is the input file {where}",
+                               EXIT_USAGE)
+    directory = os.path.dirname(os.path.realpath(path))
+    if not os.path.isdir(directory):
+        raise CLIError(f"{path}: cannot write the {what} there: folder {directory} does not exist")
+    try:
+        check_replaceable(path)  # a folder, device, FIFO, read-only or hard-linked file
+    except OSError as exc:
+        raise CLIError(f"{path}: cannot write the {what} there: {exc.strerror or exc}") from None
     if not os.access(directory, os.W_OK):
-        raise CLIError(f"{path}: cannot save the model there: folder {directory} is not writable")
+        raise CLIError(f"{path}: cannot write the {what} there: folder {directory} is not writable")
+
+
+def _check_save_path(path: str, inputs: Sequence[Optional[str]] = ()) -> None:
+    """Fail before training, not after, if the model could not be saved there (or would overwrite an input)."""
+    _check_output(path, "model", inputs)
     if _is_fann_model(path):
         _fann_module()
+
+
+def interrupted_path(path: str) -> str:
+    """Where ``train --save PATH`` puts a model whose training was interrupted: beside PATH, never PATH itself,
+    so that PATH only ever holds a completed training (m.fnet -> m.interrupted.fnet, m.net -> m.interrupted.net)."""
+    root, ext = os.path.splitext(path)
+    if ext.lower() in (".fnet", ".net"):
+        return f"{root}.interrupted{ext}"
+    return f"{path}.interrupted.fnet"
 
 
 def save_model(net: Model, path: str) -> None:
@@ -337,6 +412,18 @@ def save_model(net: Model, path: str) -> None:
     except (OSError, ValueError, TypeError, NotImplementedError) as exc:
         msg = _error_text(path, exc)[len(path):].lstrip(": ")
         raise CLIError(f"{path}: cannot save the model: {msg}") from None
+
+
+def _save_interrupted(net: Model, path: str) -> None:
+    """Ctrl-C during ``train --save PATH``: keep whatever PATH holds; the partly trained model goes beside it."""
+    checkpoint = interrupted_path(path)
+    try:
+        save_model(net, checkpoint)
+    except CLIError as exc:
+        print(f"{PROG} train: error: {exc}; {path} was left unchanged", file=sys.stderr)
+        return
+    print(f"{PROG} train: saved the partly trained model to {checkpoint}; {path} was left unchanged",
+          file=sys.stderr)
 
 
 def _check_fann_compatible(net: Model, path: str) -> None:
@@ -516,7 +603,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CLIError(f"--algorithm {args.algorithm}: {NOT_YET[args.algorithm]} is not implemented yet", EXIT_USAGE)
     optimizer = _optimizer(args)
     if args.save:
-        _check_save_path(args.save)
+        _check_save_path(args.save, inputs=[args.data, args.test])
     _set_threads(args.threads)
     train = read_data(args.data, "train").limited(args.limit)
     test: Optional[Dataset] = None
@@ -574,7 +661,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     except (ValueError, TypeError) as exc:
         raise CLIError(f"evaluation failed: {exc}") from None
     print(_metrics_line("test" if test is not None else "train", final, test.n if test is not None else train.n))
-    if args.save:
+    if args.save and interrupted:
+        _save_interrupted(net, args.save)
+    elif args.save:
         save_model(net, args.save)
         print(f"saved:   {args.save}")
     elif not args.quiet:
@@ -659,8 +748,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         ext = os.path.splitext(out)[1].lower()
         if ext not in (".csv", ".npy"):
             raise CLIError(f"--output {out}: the file name must end in .csv or .npy", EXIT_USAGE)
-        if not os.path.isdir(os.path.dirname(os.path.abspath(out))):
-            raise CLIError(f"{out}: cannot write there: its folder does not exist")
+        _check_output(out, "predictions", inputs=[args.model, args.data])
     _set_threads(args.threads)
     net = load_model(args.model)
     data = read_data(args.data, "test", need_targets=False, allow_npy=True).limited(args.limit)
@@ -676,14 +764,17 @@ def cmd_predict(args: argparse.Namespace) -> int:
         if out is None or out == "-":
             np.savetxt(sys.stdout, result.reshape(len(result), -1), fmt=fmt, delimiter=",")
             sys.stdout.flush()
-        elif out.lower().endswith(".npy"):
-            np.save(out, result)
-        else:
-            np.savetxt(out, result.reshape(len(result), -1), fmt=fmt, delimiter=",")
+        else:  # atomically, like models: an interrupted write leaves the old file, never half a new one
+            buf = io.BytesIO()
+            if out.lower().endswith(".npy"):
+                np.save(buf, result)
+            else:
+                np.savetxt(buf, result.reshape(len(result), -1), fmt=fmt, delimiter=",")
+            write_atomic(out, buf.getvalue())
     except BrokenPipeError:
         raise
     except OSError as exc:
-        raise CLIError(f"{out}: cannot write: {_error_text(str(out), exc)}") from None
+        raise CLIError(f"{out}: cannot write: {_reason(str(out), exc)}") from None
     if out is not None and out != "-":
         print(f"wrote {len(result)} predictions ({'classes' if args.classes else f'{net.num_outputs} outputs'}) "
               f"to {out}", file=sys.stderr)
@@ -756,7 +847,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if _is_fann_model(args.input) or _is_fann_model(args.output):
         _fann_module()  # a clear message before anything is read
     net = load_model(args.input)
-    _check_save_path(args.output)
+    _check_save_path(args.output, inputs=[args.input])
     save_model(net, args.output)
     print(f"converted {args.input} -> {args.output} ({_architecture(net)})")
     return EXIT_OK
@@ -940,7 +1031,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--desired-error", type=_nonneg_float, default=0.001,
                    help="--algorithm cascade: stop at this FANN MSE on the training data (default 0.001)")
     t.add_argument("--limit", type=_positive_int, metavar="N", help="train on the first N samples only")
-    t.add_argument("--save", metavar="PATH", help="save the trained model (.fnet; .net writes a FANN file)")
+    t.add_argument("--save", metavar="PATH",
+                   help="save the trained model (.fnet; .net writes a FANN file), only when training completes: "
+                        "on Ctrl-C the partial model goes to PATH's name + .interrupted, PATH is left unchanged")
     t.add_argument("-q", "--quiet", action="store_true", help="no progress: print only the final metrics")
 
     e = add("eval", cmd_eval, "evaluate a saved model on a data set",
@@ -1021,6 +1114,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_OK
     except MemoryError:
         print(f"{PROG} {args.command}: error: out of memory (try --limit or a smaller network)", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:  # noqa: BLE001 -- the contract is one line on stderr, never a traceback, even for a
+        # failure no handler above foresaw (a file broken in a new way); FASTNET_DEBUG=1 keeps the traceback
+        if os.environ.get("FASTNET_DEBUG"):
+            raise
+        print(f"{PROG} {args.command}: error: {type(exc).__name__}: {exc} (unexpected: please report it; "
+              "FASTNET_DEBUG=1 shows the traceback)", file=sys.stderr)
         return EXIT_FAILURE
 
 

@@ -388,3 +388,159 @@ def test_errors_in_process(data: dict, model: Path, tmp_path: Path, capsys: pyte
         assert message in err, (args, err)
         assert "Traceback" not in err
     assert not (d / "no").exists()
+
+
+# ------------------------------------------------------------------------------------------------- saves that keep data
+def test_interrupted_train_keeps_the_saved_model(data: dict, model: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C during training: the existing --save file is untouched, the partial model goes beside it."""
+    path = tmp_path / "m.fnet"
+    path.write_bytes(model.read_bytes())
+    real_fit = fn.Network.fit
+
+    def fit_then_ctrl_c(self: fn.Network, *args: Any, **kwargs: Any) -> Any:
+        real_fit(self, *args, **dict(kwargs, epochs=1))
+        raise KeyboardInterrupt  # as if Ctrl-C came during the second epoch
+
+    monkeypatch.setattr(fn.Network, "fit", fit_then_ctrl_c)
+    code, _, err = call(["train", data["train"], "--layers", "4,5,3", "--epochs", "50", "--quiet", "--save", path],
+                        capsys)
+    assert code == 130, err
+    assert path.read_bytes() == model.read_bytes()
+    checkpoint = tmp_path / "m.interrupted.fnet"
+    assert f"saved the partly trained model to {checkpoint}; {path} was left unchanged" in err
+    assert fn.load(checkpoint).sizes == [4, 5, 3]
+    assert cli.interrupted_path("m.net") == "m.interrupted.net"
+    assert cli.interrupted_path("model") == "model.interrupted.fnet"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT delivery as on POSIX")
+def test_ctrl_c_through_entry_point(data: dict, model: Path, tmp_path: Path) -> None:
+    import signal
+
+    path = tmp_path / "m.fnet"
+    path.write_bytes(model.read_bytes())
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "fastnet", "train", str(data["train"]), "--layers", "4,5,3",
+                             "--epochs", "1000000", "--batch-size", "90", "--save", str(path)],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # wait until training runs (the first epoch is printed), then Ctrl-C
+            if line.startswith("epoch 1/"):
+                break
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert path.read_bytes() == model.read_bytes()
+    assert fn.load(tmp_path / "m.interrupted.fnet").sizes == [4, 5, 3]
+
+
+def test_outputs_that_are_inputs_are_refused(data: dict, model: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture) -> None:
+    X, y = blobs(30, 4, 3, seed=7)
+    npz = tmp_path / "X.npz"
+    np.savez(npz, X=X, y=y)
+    alias = tmp_path / "alias.npz"
+    if os.name == "posix":
+        alias.symlink_to(npz)
+    else:
+        alias = npz
+    np.save(tmp_path / "x.npy", X)
+    mnist = tmp_path / "mnist"
+    mnist.mkdir()
+    (mnist / "train-labels-idx1-ubyte").write_bytes(b"labels")
+    saved_model = tmp_path / "m.fnet"
+    saved_model.write_bytes(model.read_bytes())
+    before = {p: p.read_bytes() for p in (npz, tmp_path / "x.npy", mnist / "train-labels-idx1-ubyte", saved_model)}
+    cases = [
+        (["train", npz, "--epochs", "1", "--save", npz], f"it is the input file {npz}"),
+        (["train", npz, "--epochs", "1", "--save", alias], "it is the input file"),
+        (["train", data["train"], "--test", npz, "--epochs", "1", "--save", npz], "it is the input file"),
+        (["train", mnist, "--save", mnist / "train-labels-idx1-ubyte"], "(in "),
+        (["predict", saved_model, tmp_path / "x.npy", "-o", tmp_path / "x.npy"], "refusing to write the predictions"),
+        (["convert", saved_model, saved_model], "refusing to write the model"),
+    ]
+    for args, message in cases:
+        code, out, err = call(args, capsys)
+        assert code == 2, (args, out, err)
+        assert message in err and "epoch" not in out, (args, err)
+    for p, content in before.items():
+        assert p.read_bytes() == content, p
+
+
+@pytest.mark.skipif(os.name != "posix", reason="permission bits as on POSIX")
+def test_read_only_save_path_is_refused_before_training(data: dict, model: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "m.fnet"
+    path.write_bytes(model.read_bytes())
+    path.chmod(0o444)
+    try:
+        code, out, err = call(["train", data["train"], "--epochs", "1", "--save", path], capsys)
+        assert code == 1 and "read-only" in err and str(path) in err
+        assert out == ""  # refused before reading the data and training
+        assert path.read_bytes() == model.read_bytes()
+    finally:
+        path.chmod(0o644)
+
+
+def _broken_npz_files(folder: Path) -> List[Path]:
+    X, y = blobs(20, 4, 2, seed=9)
+    good = folder / "good.npz"
+    np.savez(good, X=X, y=y)
+    raw = good.read_bytes()
+    np.savez_compressed(folder / "zgood.npz", X=X, y=y)
+    zraw = (folder / "zgood.npz").read_bytes()
+    files = {
+        "truncated.npz": raw[:len(raw) // 2],                                   # no central directory
+        "crc.npz": raw[:200] + bytes([raw[200] ^ 0xFF]) + raw[201:],           # a flipped data byte: bad CRC-32
+        "header.npz": raw.replace(b"'descr'", b"'dscr!'", 1),                   # the .npy header inside is bad
+        "deflate.npz": zraw[:80] + bytes(40) + zraw[120:],                       # a broken deflate stream
+        "zipjunk.npz": b"PK\x03\x04" + bytes(100),                              # zip magic, then nothing
+    }
+    paths = []
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+        paths.append(folder / name)
+    np.savez(folder / "objects.npz", X=np.array([{"a": 1}, None], dtype=object), y=np.array([0, 1]))
+    paths.append(folder / "objects.npz")  # needs pickle, which fastnet never loads
+    return paths
+
+
+def test_broken_npz_is_one_line(model: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    for path in _broken_npz_files(tmp_path):
+        for args in (["train", path], ["eval", model, path], ["predict", model, path]):
+            code, out, err = call(args, capsys)
+            assert code == 1, (args, err)
+            assert err.count("\n") == 1 and "Traceback" not in err, (args, err)
+            assert f"{path}: not a readable .npz file" in err, (args, err)
+    r = run(["train", tmp_path / "crc.npz"], tmp_path)  # and through the real entry point
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "not a readable .npz file" in r.stderr
+
+
+def test_lying_npy_header_is_one_line(model: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "huge.npy"
+    np.save(path, np.zeros((2, 3), np.float32))
+    path.write_bytes(path.read_bytes().replace(b"(2, 3)", b"(9999999999, 99999999)"))  # ~3 exabytes claimed
+    code, _, err = call(["predict", model, path], capsys)
+    assert code == 1 and err.count("\n") == 1
+    assert f"{path}: not a readable .npy file" in err and "header is corrupted" in err
+
+
+def test_unforeseen_error_is_one_line(data: dict, capsys: pytest.CaptureFixture,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a failure no handler foresaw")
+
+    monkeypatch.setattr(cli, "read_data", broken)
+    code, _, err = call(["train", data["train"]], capsys)
+    assert code == 1 and err.count("\n") == 1
+    assert "fastnet train: error: RuntimeError: a failure no handler foresaw" in err and "FASTNET_DEBUG" in err
+    monkeypatch.setenv("FASTNET_DEBUG", "1")  # for a bug report: the traceback
+    with pytest.raises(RuntimeError, match="no handler foresaw"):
+        cli.main(["train", str(data["train"])])
