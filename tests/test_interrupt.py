@@ -54,7 +54,7 @@ def _check_stops_early(call: Callable[[fn.Network], Any], rows: int) -> None:
     for _ in range(4):  # a workload of at least half a second, whatever the machine
         X = np.random.default_rng(0).random((rows, 32)).astype(np.float32)
         y = np.random.default_rng(1).integers(0, 10, rows)
-        full = _timed(lambda: call(net)(X, y))
+        full = _timed(lambda X=X, y=y: call(net)(X, y))
         if full > 0.5:
             break
         rows *= 2
