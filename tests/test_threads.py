@@ -8,6 +8,9 @@ count that is not process-wide (a fit in a worker thread ignoring set_num_thread
 """
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from typing import Any, Callable, Dict, Iterator, List
 
@@ -124,3 +127,22 @@ def test_thread_count_is_process_wide() -> None:
     worker.start()
     worker.join()
     assert seen == [3]
+
+
+@pytest.mark.parametrize("env_threads, set_threads", [("64", None), ("2", 1000)])
+def test_many_threads_from_the_environment_and_at_exit(env_threads: str, set_threads: Any) -> None:
+    """The audit's reproductions, in a fresh process: OMP_NUM_THREADS=64 then a 300 x 784 predict and a fit
+    crashed (segfault / heap corruption), and 1000 threads aborted at exit with a double free."""
+    code = (
+        "import numpy as np, fastnet as fn\n"
+        + (f"fn.set_num_threads({set_threads})\n" if set_threads else "")
+        + "net = fn.Network([784, 256, 10])\n"
+        "X = np.random.rand(300, 784).astype(np.float32)\n"
+        "net.predict(X)\n"
+        "net.fit(X, np.arange(300) % 10, epochs=1, batch_size=256, verbose=0)\n"
+        "print(fn.get_num_threads())\n"
+    )
+    env = dict(os.environ, OMP_NUM_THREADS=env_threads)
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split() == [str(set_threads or env_threads)]
