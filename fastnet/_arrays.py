@@ -52,9 +52,11 @@ def _convert_finite(arr: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         out = np.ascontiguousarray(arr, dtype=dtype)
     if not _all_finite(out):
-        if _all_finite(arr):
-            raise ValueError(f"{name} contains values outside the range of {np.dtype(dtype).name}")
-        raise ValueError(f"{name} contains NaN or infinite values")
+        # judge by the converted values (a masked array's min/max skip the masked entries, whose NaNs the
+        # conversion kept) and by the plain data: a NaN never comes from overflow, an inf in finite data does
+        if np.isnan(out.min()) or not _all_finite(np.asarray(arr)):
+            raise ValueError(f"{name} contains NaN or infinite values")
+        raise ValueError(f"{name} contains values outside the range of {np.dtype(dtype).name}")
     return out
 
 

@@ -25,7 +25,7 @@ import stat
 import struct
 import tempfile
 import zlib
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, BinaryIO, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -33,10 +33,92 @@ MAGIC = b"FASTNET\0"
 FORMAT_VERSION = 1
 _PREFIX = struct.Struct("<8sII")
 _MAX_HEADER = 16 << 20
+#: JSON nesting allowed in a header (fastnet writes 4 levels); deeper would make json.loads recurse to a
+#: RecursionError, so it is refused by a scan before parsing
+_MAX_JSON_DEPTH = 64
+_READ_CHUNK = 1 << 24
 
 
 class ModelFormatError(ValueError):
     """A file that is not a valid fastnet model (truncated, corrupted, wrong magic, newer version, ...)."""
+
+
+def open_regular(path: str, what: str = "file") -> Tuple[BinaryIO, int]:
+    """(binary file object, size in bytes) of the regular file `path`, for every loader.
+
+    Devices (/dev/zero), FIFOs and sockets are refused with a ValueError: they have no size to check a header
+    against and may never end. The file is opened non-blocking first, so that opening a FIFO with no writer
+    does not hang, and the type is checked on the opened descriptor (no race between a check and the open).
+    FileNotFoundError, PermissionError and IsADirectoryError propagate as open() raises them.
+    """
+    path = os.fspath(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError(f"{path}: not a regular file (a device, FIFO or socket), so not a {what}: fastnet "
+                             "reads only regular files, whose size it can check before reading")
+        if getattr(os, "O_NONBLOCK", 0):
+            os.set_blocking(fd, True)
+        f = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    return f, st.st_size
+
+
+def read_regular(path: str, what: str = "file", max_bytes: Optional[int] = None) -> bytes:
+    """The bytes of the regular file `path` (see open_regular), at most its size when opened, and refused with a
+    ValueError when that exceeds `max_bytes`."""
+    f, size = open_regular(path, what)
+    with f:
+        if max_bytes is not None and size > max_bytes:
+            raise ValueError(f"{path}: {size} bytes, larger than a {what} may be ({max_bytes} bytes)")
+        return read_exactly(f, size, lambda have: ValueError(f"{path}: the file shrank while being read "
+                                                             f"({have} of {size} bytes)"))
+
+
+def read_exactly(f: BinaryIO, n: int, short: Any) -> bytes:
+    """n bytes from f, read in chunks so that memory follows what actually arrives (a header that claims more
+    than the stream holds costs at most what it holds); raises short(bytes read) if the stream ends first."""
+    if n <= _READ_CHUNK:
+        data = f.read(n)
+        if len(data) != n:
+            raise short(len(data))
+        return data
+    chunks = []
+    have = 0
+    while have < n:
+        chunk = f.read(min(_READ_CHUNK, n - have))
+        if not chunk:
+            raise short(have)
+        chunks.append(chunk)
+        have += len(chunk)
+    return b"".join(chunks)
+
+
+# a JSON string, or an unterminated one up to the end: every '"' then matches, so the scan stays linear (a
+# pattern that could fail would be retried from each later quote, quadratic on a hostile header)
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+
+
+def json_depth(text: bytes) -> int:
+    """The deepest bracket nesting of a JSON text, brackets inside strings not counted. Linear and at C speed
+    (a regex drops the strings, translate keeps the brackets, numpy counts them a block at a time), so a
+    hostile header costs no more than its length. Unbalanced input may give a wrong depth; json.loads then
+    rejects it."""
+    brackets = _JSON_STRING.sub(b"", text).translate(None, _NOT_BRACKETS)
+    depth = deepest = 0
+    for i in range(0, len(brackets), 1 << 20):
+        b = np.frombuffer(brackets, dtype=np.uint8, count=min(1 << 20, len(brackets) - i), offset=i)
+        levels = depth + np.cumsum(np.where((b == ord("[")) | (b == ord("{")), 1, -1))
+        deepest = max(deepest, int(levels.max()))
+        depth = int(levels[-1])
+    return deepest
 
 
 def encode(header: Dict[str, Any], arrays: List[Tuple[str, np.ndarray]]) -> bytes:
@@ -61,52 +143,73 @@ def peek_header(buf: bytes, source: str = "<bytes>") -> Dict[str, Any]:
     return _header(buf, source)[0]
 
 
-def _header(buf: bytes, source: str) -> Tuple[Dict[str, Any], int]:
-    """(header, its length) after checking magic, version, length and checksum."""
+def _failer(source: str) -> Any:
     def fail(msg: str) -> ModelFormatError:
         return ModelFormatError(f"{source}: not a valid fastnet model: {msg}")
+    return fail
 
-    if len(buf) < _PREFIX.size + 4:
-        raise fail(f"file is too short ({len(buf)} bytes)")
+
+def _header(buf: bytes, source: str, file_size: Optional[int] = None) -> Tuple[Dict[str, Any], int]:
+    """(header, its length) after checking magic, version, length and checksum. `buf` holds at least the prefix,
+    header and header checksum; `file_size` (default len(buf)) is what the lengths are checked against."""
+    fail = _failer(source)
+    size = len(buf) if file_size is None else file_size
+    if size < _PREFIX.size + 4 or len(buf) < _PREFIX.size:
+        raise fail(f"file is too short ({size} bytes)")
     magic, version, hlen = _PREFIX.unpack_from(buf, 0)
     if magic != MAGIC:
         raise fail("wrong magic bytes (is this a fastnet .fnet file?)")
     if version > FORMAT_VERSION or version < 1:
         raise fail(f"format version {version} is not supported (this fastnet reads up to {FORMAT_VERSION}); "
                    "upgrade fastnet to read it")
-    if hlen > _MAX_HEADER or _PREFIX.size + hlen + 4 > len(buf):
-        raise fail(f"header length {hlen} exceeds the file size ({len(buf)} bytes): truncated or corrupted")
+    if hlen > _MAX_HEADER or _PREFIX.size + hlen + 4 > size:
+        raise fail(f"header length {hlen} exceeds the file size ({size} bytes): truncated or corrupted")
+    if _PREFIX.size + hlen + 4 > len(buf):
+        raise fail(f"the file ends inside its header ({len(buf)} of {size} bytes read): truncated")
     hbytes = buf[_PREFIX.size:_PREFIX.size + hlen]
     (hcrc,) = struct.unpack_from("<I", buf, _PREFIX.size + hlen)
     if zlib.crc32(hbytes) != hcrc:
         raise fail("header checksum mismatch: the file is corrupted")
+    if json_depth(hbytes) > _MAX_JSON_DEPTH:
+        raise fail(f"header JSON is nested deeper than {_MAX_JSON_DEPTH} levels")
     try:
         header = json.loads(hbytes.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise fail(f"header is not valid JSON: {exc}") from None
+    except RecursionError:  # belt and braces: the scan above should have caught it
+        raise fail("header JSON is nested too deeply") from None
     if not isinstance(header, dict) or not isinstance(header.get("arrays"), list):
         raise fail("header lacks its array table")
     return header, hlen
 
 
-def decode(buf: bytes, source: str = "<bytes>") -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
-    def fail(msg: str) -> ModelFormatError:
-        return ModelFormatError(f"{source}: not a valid fastnet model: {msg}")
+#: (name, dtype code, shape, offset, nbytes, crc32) of one array, as the table gives it once validated
+_Entry = Tuple[str, str, List[int], int, int, int]
+_MAX_NDIM = 32
+_MAX_DIM = 2**31 - 1  # no fastnet array has a dimension beyond int32 (layer sizes and connection counts)
 
-    header, hlen = _header(buf, source)
-    data_start = _PREFIX.size + hlen + 4
-    data_len = len(buf) - data_start
-    arrays: Dict[str, np.ndarray] = {}
+
+def _entries(header: Dict[str, Any], data_len: int, source: str) -> List[_Entry]:
+    """The header's array table, every size checked against the others and against the `data_len` bytes that
+    follow the header, before anything is read or allocated."""
+    fail = _failer(source)
+    out: List[_Entry] = []
+    names = set()
     for entry in header["arrays"]:
         if not isinstance(entry, dict):
             raise fail("array table entry is not an object")
         name, dtype, shape = entry.get("name"), entry.get("dtype"), entry.get("shape")
         offset, nbytes, crc = entry.get("offset"), entry.get("nbytes"), entry.get("crc32")
         if not isinstance(name, str) or dtype not in ("f4", "f8", "i4", "u8") or not isinstance(shape, list):
-            raise fail(f"array entry {entry!r} is malformed")
+            raise fail(f"array entry {entry!r:.200} is malformed")
+        if name in names:
+            raise fail(f"array {name!r} appears twice in the array table")
+        names.add(name)
+        if len(shape) > _MAX_NDIM:  # (before multiplying: a long list of big dimensions is a slow bignum)
+            raise fail(f"array {name!r} has {len(shape)} dimensions (at most {_MAX_NDIM})")
         if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in shape + [offset, nbytes, crc]):
             raise fail(f"array {name!r} has negative or non-integer sizes")
-        assert isinstance(offset, int) and isinstance(nbytes, int)  # checked just above
+        assert isinstance(offset, int) and isinstance(nbytes, int) and isinstance(crc, int)  # checked just above
         count = 1
         for d in shape:
             count *= d
@@ -114,13 +217,56 @@ def decode(buf: bytes, source: str = "<bytes>") -> Tuple[Dict[str, Any], Dict[st
         if count * itemsize != nbytes:
             raise fail(f"array {name!r}: shape {shape} does not match its {nbytes} bytes")
         if offset + nbytes > data_len:
-            raise fail(f"array {name!r} extends past the end of the file: truncated")
+            raise fail(f"array {name!r} extends past the end of the file: truncated (it ends at byte "
+                       f"{offset + nbytes} of the arrays, the file holds {data_len})")
+        if any(d > _MAX_DIM for d in shape):  # (only an empty array gets here with one: its other dimension is 0)
+            raise fail(f"array {name!r}: a dimension of shape {shape} exceeds {_MAX_DIM}")
+        out.append((name, dtype, shape, offset, nbytes, crc))
+    return out
+
+
+def decode(buf: bytes, source: str = "<bytes>") -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+    fail = _failer(source)
+    header, hlen = _header(buf, source)
+    data_start = _PREFIX.size + hlen + 4
+    arrays: Dict[str, np.ndarray] = {}
+    for name, dtype, shape, offset, nbytes, crc in _entries(header, len(buf) - data_start, source):
         blob = buf[data_start + offset:data_start + offset + nbytes]
         if zlib.crc32(blob) != crc:
             raise fail(f"array {name!r} checksum mismatch: the file is corrupted")
         little = np.frombuffer(blob, dtype=np.dtype("<" + dtype))
-        arrays[name] = little.astype(np.dtype(dtype), copy=True).reshape(shape)
+        arr = little.astype(np.dtype(dtype), copy=True).reshape(shape)
+        if dtype in ("f4", "f8") and arr.size and not (np.isfinite(arr.min()) and np.isfinite(arr.max())):
+            # (min/max propagate NaN without a boolean array the size of the data)
+            raise fail(f"array {name!r} holds NaN or infinite values")
+        arrays[name] = arr
     return header, arrays
+
+
+def read_model(path: str, arrays: bool = True) -> Tuple[bytes, Dict[str, Any], int]:
+    """(bytes, header, file size) of the .fnet file `path`, reading no more than its header allows.
+
+    The prefix is read first, then the header (its length checked against the file's size), then, when
+    `arrays`, exactly the bytes the array table covers (each array checked to lie within the file): a lying
+    header fails before any large read or allocation. Devices, FIFOs and sockets are refused (open_regular).
+    Without `arrays` the returned bytes are the prefix and header only (for model_info); decode() the bytes
+    to verify the array checksums and values."""
+    f, size = open_regular(path, "fastnet model file")
+    with f:
+        head = f.read(_PREFIX.size)
+        if len(head) == _PREFIX.size:
+            hlen = _PREFIX.unpack_from(head, 0)[2]
+            if head[:len(MAGIC)] == MAGIC and hlen <= _MAX_HEADER and _PREFIX.size + hlen + 4 <= size:
+                head += f.read(hlen + 4)
+        header, hlen = _header(head, path, file_size=size)
+        data_start = _PREFIX.size + hlen + 4
+        table = _entries(header, size - data_start, path)
+        if not arrays:
+            return head, header, size
+        extent = max((offset + nbytes for _, _, _, offset, nbytes, _ in table), default=0)
+        data = read_exactly(f, extent, lambda have: _failer(path)(
+            f"the file ends after {data_start + have} of the {data_start + extent} bytes its header announces"))
+    return head + data, header, size
 
 
 # Temporary files of write_atomic: ".fnet-<pid>-<host tag>-<random>.tmp" beside the target. The PID and host tag

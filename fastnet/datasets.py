@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import re
 import zlib
@@ -18,33 +19,61 @@ _IDX_TYPES: Dict[int, npt.DTypeLike] = {
     0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
+#: deflate's largest compression ratio (a stream of one repeated byte): a gzip file of n bytes cannot
+#: decompress to more than about this times n, which bounds what a gzipped IDX header may claim
+_GZIP_MAX_RATIO = 1032
+
+
 def load_idx(path: PathLike) -> np.ndarray:
-    """Read an IDX file (optionally gzipped), as used by MNIST. Raises ValueError on a malformed file."""
+    """Read an IDX file (optionally gzipped), as used by MNIST. Raises ValueError on a malformed file.
+
+    The header's shape is checked against the file's size (for a gzipped file, against what its compressed
+    size can hold) before the payload is read, and no more than the shape needs is read; devices and FIFOs,
+    which may never end, are refused."""
+    from ._format import open_regular, read_exactly
+
     path = os.fspath(path)
-    if path.endswith(".gz"):
+    raw, size = open_regular(path, "IDX file")
+    with raw:
+        gz = path.endswith(".gz")
         try:
-            with gzip.open(path, "rb") as f:
-                data = f.read()
+            f: Any = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
+            head = f.read(4)
+            if len(head) < 4 or head[0] != 0 or head[1] != 0:
+                raise ValueError(f"{path}: not an IDX file (bad magic)")
+            code, ndim = head[2], head[3]
+            if code not in _IDX_TYPES or ndim == 0:
+                raise ValueError(f"{path}: unsupported IDX type 0x{code:02x} or no dimensions")
+            dims = f.read(4 * ndim)
+            if len(dims) < 4 * ndim:
+                raise ValueError(f"{path}: truncated IDX header")
+            shape = tuple(int.from_bytes(dims[4 * i:4 * i + 4], "big") for i in range(ndim))
+            dtype = np.dtype(_IDX_TYPES[code])
+            start = 4 + 4 * ndim
+            need = math.prod(shape) * dtype.itemsize  # Python integers: no wrap-around, however large
+            needs = _bytes_text(need)
+            if not gz and size - start != need:
+                raise ValueError(f"{path}: IDX payload is {size - start} bytes, shape {shape} needs {needs}")
+            if gz and need + start > _GZIP_MAX_RATIO * size + 1024:
+                raise ValueError(f"{path}: IDX header's shape {shape} needs {needs}, more than a {size}-byte "
+                                 "gzip file can hold: corrupted")
+
+            def short(have: int) -> ValueError:
+                return ValueError(f"{path}: IDX payload is {have} bytes, shape {shape} needs {needs}")
+
+            data = read_exactly(f, need, short)
+            if gz and f.read(1):
+                raise ValueError(f"{path}: IDX payload is more than {need} bytes, shape {shape} needs {needs}")
+            if gz:
+                f.close()  # (the GzipFile only; `raw` closes with the with-block)
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise ValueError(f"{path}: not a valid gzip file ({exc})") from None
-    else:
-        with open(path, "rb") as f:
-            data = f.read()
-    if len(data) < 4 or data[0] != 0 or data[1] != 0:
-        raise ValueError(f"{path}: not an IDX file (bad magic)")
-    code, ndim = data[2], data[3]
-    if code not in _IDX_TYPES or ndim == 0:
-        raise ValueError(f"{path}: unsupported IDX type 0x{code:02x} or no dimensions")
-    if len(data) < 4 + 4 * ndim:
-        raise ValueError(f"{path}: truncated IDX header")
-    shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
-    dtype = np.dtype(_IDX_TYPES[code])
-    count = int(np.prod(shape, dtype=np.int64))
-    start = 4 + 4 * ndim
-    if len(data) - start != count * dtype.itemsize:
-        raise ValueError(f"{path}: IDX payload is {len(data) - start} bytes, shape {shape} needs "
-                         f"{count * dtype.itemsize}")
-    return np.frombuffer(data, dtype=dtype, offset=start).reshape(shape).astype(dtype.newbyteorder("="))
+    return np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def _bytes_text(n: int) -> str:
+    """'1234 bytes', or for a header's absurd product '~2**8160 bytes' (not thousands of digits)."""
+    return f"{n} bytes" if n < 10**20 else f"~2**{n.bit_length() - 1} bytes"
 
 
 _MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
@@ -125,9 +154,10 @@ def load_fann_data(path: PathLike) -> Tuple[np.ndarray, np.ndarray]:
     non-numeric or non-finite value, a value outside float32's range, too few values (the message says which
     sample/input/output is missing) or too many. The declared sizes are checked against the number of tokens
     before anything is allocated, so a header claiming 10**12 samples fails at once."""
+    from ._format import read_regular
+
     path = os.fspath(path)
-    with open(path, "rb") as f:
-        raw = f.read()
+    raw = read_regular(path, "FANN data file")  # (devices and FIFOs, which may never end, are refused)
     try:
         text = raw.decode("ascii")
     except UnicodeDecodeError as exc:

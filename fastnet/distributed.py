@@ -42,6 +42,7 @@ The shard helpers need no MPI: they take ``comm`` or explicit ``rank=`` and ``si
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import sys
 import time
@@ -141,14 +142,16 @@ def load_idx_shard(path: PathLike, comm: Any = None, *, rank: Optional[int] = No
     decompressed as a stream, keeping only this rank's rows. The header and the file's size are checked as
     ``fastnet.datasets.load_idx`` does, by every rank, so a bad file fails the same way everywhere. The result
     equals ``load_idx(path)[shard_indices(n, rank, size, mode)]``."""
-    from .datasets import _IDX_TYPES
+    from ._format import open_regular
+    from .datasets import _GZIP_MAX_RATIO, _IDX_TYPES
 
     rank, size = _rank_size(comm, rank, size)
     mode = _check_mode(mode)
     path = os.fspath(path)
     gz = path.endswith(".gz")
-    f = gzip.open(path, "rb") if gz else open(path, "rb")
-    with f:
+    raw, file_size = open_regular(path, "IDX file")  # (devices and FIFOs, which may never end, are refused)
+    f: Any = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
+    with raw, f:
         try:
             head = f.read(4)
             if len(head) < 4 or head[0] != 0 or head[1] != 0:
@@ -162,13 +165,16 @@ def load_idx_shard(path: PathLike, comm: Any = None, *, rank: Optional[int] = No
             shape = tuple(int.from_bytes(dims[4 * i:4 * i + 4], "big") for i in range(ndim))
             dtype = np.dtype(_IDX_TYPES[code])
             n = shape[0]
-            row_items = int(np.prod(shape[1:], dtype=np.int64))
+            row_items = math.prod(shape[1:])  # Python integers: a hostile shape cannot wrap around
             row_bytes = row_items * dtype.itemsize
             start = 4 + 4 * ndim
+            if gz and n * row_bytes + start > _GZIP_MAX_RATIO * file_size + 1024:
+                raise ValueError(f"{path}: IDX header's shape {shape} needs {n * row_bytes} bytes, more than a "
+                                 f"{file_size}-byte gzip file can hold: corrupted")
             first, stop, step = _wanted_mask(n, rank, size, mode)
             count = len(range(first, stop, step))
             if not gz:
-                payload = os.fstat(f.fileno()).st_size - start
+                payload = file_size - start
                 if payload != n * row_bytes:
                     raise ValueError(f"{path}: IDX payload is {payload} bytes, shape {shape} needs {n * row_bytes}")
                 if step == 1 or count == 0:
@@ -238,13 +244,15 @@ def load_fann_data_shard(path: PathLike, comm: Any = None, *, rank: Optional[int
     float32's range; errors name the line) and keeps only its own samples: memory follows the shard, not the
     file, and a bad file fails the same way on every rank. The result equals
     ``load_fann_data(path)`` indexed by ``shard_indices(num_data, rank, size, mode)``."""
+    from ._format import open_regular
     from .datasets import _F32_OVERFLOW, _INT, _MAX_FANN_VALUES, _describe_position, _show
 
     rank, size = _rank_size(comm, rank, size)
     mode = _check_mode(mode)
     path = os.fspath(path)
     block = 1 << 16  # values converted per numpy call
-    with open(path, "rb") as f:
+    f, _ = open_regular(path, "FANN data file")  # (devices and FIFOs, which may never end, are refused)
+    with f:
         header: List[Tuple[str, int]] = []  # (token, line)
         line_no = 0
         data_tokens: List[str] = []

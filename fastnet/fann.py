@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Un
 
 import numpy as np
 
-from ._format import write_atomic
+from ._format import ModelFormatError, open_regular, write_atomic
 from .layers import Dense
 from .network import Network
 
@@ -125,7 +125,7 @@ class _File:
 
     def invalid(self, msg: str, line: Optional[int] = None) -> ValueError:
         where = f"line {line}: " if line is not None else ""
-        return ValueError(f"{self.source}: not a valid FANN network file: {where}{msg}")
+        return ModelFormatError(f"{self.source}: not a valid FANN network file: {where}{msg}")
 
     def raw(self, key: str) -> Tuple[int, str]:
         if key not in self.fields:
@@ -168,24 +168,17 @@ def _show(text: str, limit: int = 40) -> str:
 
 def _read(path: PathLike) -> _File:
     source = os.fspath(path)
-    with open(source, "rb") as f:  # FileNotFoundError / IsADirectoryError / PermissionError propagate
+    f, size = open_regular(source, "FANN network file")  # (devices and FIFOs, which may never end, are refused)
+    with f:  # FileNotFoundError / IsADirectoryError / PermissionError propagate
         head = f.read(64)
         if not head.startswith(b"FANN_"):
             first = head.split(b"\n", 1)[0].decode("ascii", "replace")
             raise ValueError(f"{source}: not a valid FANN network file: line 1: expected a FANN version line such "
                              f"as 'FANN_FLO_2.1' or 'FANN_FIX_2.0', got {_show(first)}")
-        chunks = [head]
-        size = len(head)
-        while size <= _MAX_FILE_BYTES:  # bounded: never hangs on an endless stream such as /dev/zero
-            chunk = f.read(1 << 24)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    if size > _MAX_FILE_BYTES:
-        raise ValueError(f"{source}: not a valid FANN network file: larger than {_MAX_FILE_BYTES} bytes")
-    data = b"".join(chunks)
-    del chunks
+        if size > _MAX_FILE_BYTES:
+            raise ValueError(f"{source}: not a valid FANN network file: larger than {_MAX_FILE_BYTES} bytes")
+        # at most the size the file had when opened (one that grows meanwhile is read as it was)
+        data = head + f.read(max(0, size - len(head)))
     try:
         text = data.decode("ascii")
     except UnicodeDecodeError as exc:
@@ -577,7 +570,7 @@ def _load(path: PathLike, approximate_stepwise: bool, shortcut_as_cascade: bool)
         with np.errstate(over="ignore"):
             W32, b32 = W.astype(np.float32), b.astype(np.float32)
         if not (np.all(np.isfinite(W32)) and np.all(np.isfinite(b32))):
-            raise ValueError(f"{f.source}: layer {k}'s weights times steepness overflow float32")
+            raise ModelFormatError(f"{f.source}: layer {k}'s weights times steepness overflow float32")
         code = int(act_of[np.flatnonzero(computing & (layer_of == k))[0]])
         specs.append(Dense(cols, rows, _EXACT[code][0]))
         arrays.append((W32, b32))
@@ -633,7 +626,7 @@ def _shortcut(f: _File, sizes: List[int], offsets: np.ndarray, layer_of: np.ndar
     with np.errstate(over="ignore"):
         w32 = weight.astype(np.float32)
     if not np.all(np.isfinite(w32)):
-        raise ValueError(f"{f.source}: weights overflow float32")
+        raise ModelFormatError(f"{f.source}: weights overflow float32")
     hidden = [int(s) for s in sizes[1:-1]]
     net = _from_fann(sizes[0] - 1, sizes[-1], hidden, [int(c) for c in codes[computing]],
                      [float(s) for s in steep[computing]], w32)

@@ -153,6 +153,8 @@ class Sparse:
     @classmethod
     def _from_csr(cls, in_features: int, out_features: int, row_ptr: np.ndarray, col: np.ndarray,
                   activation: str, init: Optional[str], alpha: float, dropout: float = 0.0) -> Sparse:
+        if not (in_features >= 1 and out_features >= 1):  # (also keeps the density's division defined)
+            raise ValueError(f"Sparse in_features and out_features must be >= 1, got {in_features}, {out_features}")
         rows = np.repeat(np.arange(out_features), np.diff(row_ptr))
         return cls(in_features, out_features, float(len(col)) / (in_features * out_features), activation, init,
                    alpha, indices=(rows, col), dropout=dropout)
@@ -316,9 +318,17 @@ class Layer:
             raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
         if arr.shape != shape:
             raise ValueError(f"{name} of layer {self._index} must have shape {shape}, got {arr.shape}")
-        if arr.size and not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} contains NaN or infinite values")
-        self._net._core.set_param(self._index, bias, False, np.ascontiguousarray(arr, dtype=self._net.dtype))
+        # convert first and check what the core will hold: 1e300 is finite in float64 but inf in float32
+        dtype = self._net.dtype
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = np.ascontiguousarray(arr, dtype=dtype)
+        if out.size and not (np.isfinite(out.min()) and np.isfinite(out.max())):
+            if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+                raise ValueError(f"{name} contains NaN or infinite values (layer {self._index})")
+            big = float(np.abs(arr.astype(np.float64)).max())
+            raise ValueError(f"{name} of layer {self._index} overflows {dtype.name}: a value of magnitude {big:g} "
+                             f"exceeds its largest, {float(np.finfo(dtype.name).max):g}")
+        self._net._core.set_param(self._index, bias, False, out)
 
     @property
     def weights(self) -> np.ndarray:

@@ -6,6 +6,7 @@ This module validates and presents; every loop over data runs in the compiled co
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from . import _core
 from ._arrays import as_features, as_targets, check_int, check_positive, check_range
-from ._format import ModelFormatError, decode, encode, peek_header, write_atomic
+from ._format import ModelFormatError, _entries, decode, encode, read_model, write_atomic
 from ._progress import ProgressBar
 from .layers import ACTIVATIONS, SET, SYMMETRIC_ACTIVATIONS, Dense, Layer, Sparse
 from .optimizers import SGD, Optimizer, optimizer_from_dict
@@ -22,6 +23,9 @@ __all__ = ["Network", "History", "load", "model_info", "LOSSES"]
 
 LOSSES = {"mse": 0, "cross_entropy": 1, "fann_tanh": 2}
 _DTYPES = {"float32": np.float32, "float64": np.float64}
+_MAX_FEATURES = 2**31 - 1  # the core's layer sizes are int32
+#: inputs a loaded sparse first layer may have regardless of its connections (4 MiB of column pointers)
+_SPARSE_FREE_INPUTS = 1 << 20
 
 Callback = Callable[[Dict[str, Any]], Optional[bool]]
 
@@ -165,8 +169,12 @@ class Network:
     def randomize_weights(self, low: float = -0.1, high: float = 0.1, seed: Optional[int] = None) -> None:
         """FANN's ``fann_randomize_weights``: every weight and bias uniform in [low, high] (numpy generator seeded
         with ``seed``, default the network's seed)."""
+        top = float(np.finfo(self.dtype.name).max)
         if not (np.isfinite(low) and np.isfinite(high) and low < high):
             raise ValueError(f"need finite low < high, got {low}, {high}")
+        if not (-top <= low and high <= top and np.isfinite(float(high) - float(low))):
+            raise ValueError(f"randomize_weights bounds {low}, {high} are outside the range of {self.dtype.name} "
+                             f"(weights must lie within +-{top:g}; the span high - low must be finite too)")
         rng = np.random.default_rng(self.seed if seed is None else seed)
         for L in self.layers:
             L.weights = rng.uniform(low, high, size=L.weights.shape)
@@ -176,11 +184,14 @@ class Network:
         """FANN's ``fann_init_weights`` (its Nguyen-Widrow variant), scaled to the range of the inputs X:
         s = (0.7·hidden_neurons)^(1/inputs) / (max(X) − min(X)); biases uniform in [−s, s], weights in [0, s]."""
         Xa = as_features(X, self.num_inputs, self.dtype)
-        span = float(Xa.max() - Xa.min())
+        span = float(Xa.max()) - float(Xa.min())  # (in float64: the span of float32 data may overflow float32)
         if span <= 0:
             raise ValueError("X has a single value: Nguyen-Widrow needs a range of inputs")
         hidden = max(1, sum(s.out_features for s in self.specs[:-1]))
         s = (0.7 * hidden) ** (1.0 / self.num_inputs) / span
+        if not s <= float(np.finfo(self.dtype.name).max):
+            raise ValueError(f"X spans only {span:g}: the Nguyen-Widrow scale 1/span ({s:g}) overflows "
+                             f"{self.dtype.name}")
         rng = np.random.default_rng(self.seed if seed is None else seed)
         for L in self.layers:
             L.weights = rng.uniform(0.0, s, size=L.weights.shape)
@@ -576,6 +587,11 @@ class Network:
             specs: List[Union[Dense, Sparse]] = []
             for i, L in enumerate(layers):
                 fi, fo = L.get("in_features"), L.get("out_features")
+                if not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= _MAX_FEATURES
+                           for v in (fi, fo)):
+                    raise ValueError(f"layer {i}: in_features={fi!r} and out_features={fo!r} must be integers in "
+                                     f"[1, {_MAX_FEATURES}]")
+                assert isinstance(fi, int) and isinstance(fo, int)  # checked just above
                 w, b = arrays.get(f"layers.{i}.weights"), arrays.get(f"layers.{i}.bias")
                 if w is None or b is None:
                     raise ValueError(f"layer {i}: weights or bias missing")
@@ -588,6 +604,15 @@ class Network:
                             or rp.shape != (fo + 1,) or w.shape != col.shape or b.shape != (fo,)
                             or (rp.size and (rp[0] != 0 or rp[-1] != col.size or np.any(np.diff(rp) < 1)))):
                         raise ValueError(f"layer {i}: sparse topology missing or inconsistent with its weights")
+                    if col.size > fi * fo or (col.size and (col.min() < 0 or col.max() >= fi)):
+                        raise ValueError(f"layer {i}: sparse topology has {col.size} connections or an input index "
+                                         f"outside in_features={fi} (at most {fi} x {fo} connections)")
+                    if i == 0 and fi > max(_SPARSE_FREE_INPUTS, 64 * col.size):
+                        # the first layer's in_features is the one size no array in the file bounds, yet the
+                        # network allocates per input (the CSC column pointers): a 2 KB file could ask for GBs
+                        raise ValueError(f"layer 0: sparse in_features={fi} for only {col.size} connections; a "
+                                         f"saved sparse first layer has at most max({_SPARSE_FREE_INPUTS}, "
+                                         "64 x connections) inputs")
                     specs.append(Sparse._from_csr(fi, fo, rp, col, L.get("activation"), L.get("init"),
                                                   L.get("alpha", 0.01), L.get("dropout", 0.0)))
                     continue
@@ -690,15 +715,18 @@ class Network:
 
 def model_info(path: Union[str, os.PathLike[str]]) -> Dict[str, Any]:
     """What a .fnet file holds, without building the network: its header (fastnet version that wrote it, dtype,
-    loss, seed, layers) plus ``format_version``, ``file_size`` and ``parameters``. Validated like ``load``."""
+    loss, seed, layers) plus ``format_version``, ``file_size`` and ``parameters``.
+
+    Reads the header only: its magic, version, checksum and array table are validated (every array must lie
+    within the file) as ``load`` does, but the arrays themselves are not read, so their checksums and values
+    are checked by ``load`` alone."""
     path = os.fspath(path)
-    with open(path, "rb") as f:
-        data = f.read()
-    header, arrays = decode(data, path)
+    head, header, size = read_model(path, arrays=False)
     info = {k: v for k, v in header.items() if k not in ("arrays", "rng_state")}
-    info["format_version"] = int.from_bytes(data[8:12], "little")
-    info["file_size"] = len(data)
-    info["parameters"] = int(sum(a.size for name, a in arrays.items()
+    info["format_version"] = int.from_bytes(head[8:12], "little")
+    info["file_size"] = size
+    table = _entries(header, size, path)  # (validated by read_model against the real data length)
+    info["parameters"] = int(sum(math.prod(shape) for name, _, shape, _, _, _ in table
                                  if name.endswith((".weights", ".bias"))))
     return info
 
@@ -707,12 +735,13 @@ def load(path: Union[str, os.PathLike[str]]) -> Any:
     """Load a network saved with ``Network.save`` (or ``CascadeNetwork.save``, which gives a CascadeNetwork).
 
     Raises FileNotFoundError if there is no such file, and ValueError (ModelFormatError) naming the problem
-    for a file that is not a valid fastnet model.
+    for a file that is not a valid fastnet model; devices and FIFOs (which may never end) are refused with a
+    ValueError. No more than the header announces is read, and the header is checked against the file's size
+    first.
     """
     path = os.fspath(path)
-    with open(path, "rb") as f:
-        data = f.read()
-    if peek_header(data, path).get("model") == "cascade":
+    data, header, _ = read_model(path)
+    if header.get("model") == "cascade":
         from .cascade import CascadeNetwork
 
         return CascadeNetwork.from_bytes(data, source=path)
