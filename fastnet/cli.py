@@ -64,7 +64,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import __version__, datasets, optimizers
-from ._format import MAGIC, check_replaceable, decode, write_atomic
+from ._format import MAGIC, check_replaceable, decode, read_model, write_atomic
 from .layers import ACTIVATIONS, SYMMETRIC_ACTIVATIONS
 from .network import LOSSES, Network
 from .network import load as load_fnet
@@ -795,8 +795,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         fmt = "FANN .net (text)"
     else:
         try:
-            with open(path, "rb") as f:
-                raw = f.read()
+            raw = read_model(path)[0]  # at most what its header announces; devices and FIFOs refused
             header, _ = decode(raw, path)
             net = load_fnet(path) if header.get("model") == "cascade" else Network.from_bytes(raw, source=path)
         except (OSError, ValueError) as exc:

@@ -274,6 +274,12 @@ def test_info(model: Path, tmp_path: Path) -> None:
     assert "relu" in out and "softmax" in out
 
 
+def test_info_refuses_an_endless_stream(tmp_path: Path) -> None:
+    """Fails if `fastnet info` reads a device to its end (it read /dev/zero until memory ran out)."""
+    r = run(["info", "/dev/zero"], tmp_path, timeout=30)
+    assert r.returncode == 1 and "not a regular file" in r.stderr and "Traceback" not in r.stderr
+
+
 # ------------------------------------------------------------------------------------------------- convert / bench
 @pytest.mark.skipif(not HAS_FANN, reason="fastnet.fann (FANN .net support) is not in this checkout yet")
 def test_convert_round_trip(data: dict, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
