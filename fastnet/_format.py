@@ -116,6 +116,11 @@ def decode(buf: bytes, source: str = "<bytes>") -> Tuple[Dict[str, Any], Dict[st
             raise fail(f"array {name!r} checksum mismatch: the file is corrupted")
         little = np.frombuffer(blob, dtype=np.dtype("<" + dtype))
         arrays[name] = little.astype(np.dtype(dtype), copy=True).reshape(shape)
+    # encode() writes the arrays back to back: the table says where the file ends, and bytes past that are damage
+    # (a concatenation, a partial overwrite), not part of any model
+    end = max((e["offset"] + e["nbytes"] for e in header["arrays"]), default=0)
+    if data_len != end:
+        raise fail(f"{data_len - end} bytes after the last array: the file is corrupted")
     return header, arrays
 
 
