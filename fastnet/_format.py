@@ -225,6 +225,14 @@ def _entries(header: Dict[str, Any], data_len: int, source: str) -> List[_Entry]
     return out
 
 
+def _check_end(header: Dict[str, Any], data_len: int, source: str) -> None:
+    # encode() writes the arrays back to back: the table says where the file ends, and bytes past that are damage
+    # (a concatenation, a partial overwrite), not part of any model
+    end = max((e["offset"] + e["nbytes"] for e in header["arrays"]), default=0)
+    if data_len != end:
+        raise _failer(source)(f"{data_len - end} bytes after the last array: the file is corrupted")
+
+
 def decode(buf: bytes, source: str = "<bytes>") -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
     fail = _failer(source)
     header, hlen = _header(buf, source)
@@ -240,6 +248,7 @@ def decode(buf: bytes, source: str = "<bytes>") -> Tuple[Dict[str, Any], Dict[st
             # (min/max propagate NaN without a boolean array the size of the data)
             raise fail(f"array {name!r} holds NaN or infinite values")
         arrays[name] = arr
+    _check_end(header, len(buf) - data_start, source)
     return header, arrays
 
 
@@ -264,6 +273,7 @@ def read_model(path: str, arrays: bool = True) -> Tuple[bytes, Dict[str, Any], i
         if not arrays:
             return head, header, size
         extent = max((offset + nbytes for _, _, _, offset, nbytes, _ in table), default=0)
+        _check_end(header, size - data_start, path)
         data = read_exactly(f, extent, lambda have: _failer(path)(
             f"the file ends after {data_start + have} of the {data_start + extent} bytes its header announces"))
     return head + data, header, size

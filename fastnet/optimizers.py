@@ -223,8 +223,9 @@ def fann_training(algorithm: str, learning_rate: float = 0.7, learning_momentum:
     ``learning_rate`` and ``learning_momentum`` are FANN's (defaults 0.7 and 0); other keyword arguments go
     to the optimizer (e.g. ``increase_factor=1.3``).
 
-    >>> fann_training("FANN_TRAIN_RPROP")
-    (RPROP(increase_factor=1.2, decrease_factor=0.5, delta_min=0.0, delta_max=50.0, delta_zero=0.1), None)
+    >>> fann_training("FANN_TRAIN_RPROP")  # doctest: +NORMALIZE_WHITESPACE
+    (RPROP(increase_factor=1.2, decrease_factor=0.5, delta_min=0.0, delta_max=50.0, delta_zero=0.1,
+           fann_zero_slope=False), None)
     """
     if not isinstance(algorithm, str):
         raise TypeError(f"algorithm must be a string, got {type(algorithm).__name__}")

@@ -110,7 +110,10 @@ def test_learns_a_disk(disk_net: fn.CascadeNetwork) -> None:
     np.testing.assert_allclose([r["candidate_steepness"] for r in installed], disk_net.steepness[:-1])
     assert disk_net.layer_sizes == [1] * disk_net.num_hidden
     assert disk_net.fan_ins == [3 + k for k in range(disk_net.num_hidden)] + [3 + disk_net.num_hidden]
-    np.testing.assert_allclose(m["mse"], h[-1]["mse"], rtol=0.5)  # the last epoch's (before its update)
+    # the history's last MSE is the last epoch's, measured before that epoch's update: one update away from the
+    # final network's. Measured for seeds 0-7: within 0.33%; 2% still catches an MSE from another epoch, network
+    # or data (those differ by 30% or more here: h[-2] vs h[-1])
+    np.testing.assert_allclose(m["mse"], h[-1]["mse"], rtol=0.02)
 
 
 def test_two_spiral_to_the_desired_error() -> None:

@@ -132,7 +132,12 @@ def test_trains(act: str) -> None:
 def test_threshold_runs_but_does_not_train(act: str) -> None:
     net = fn.Network([fn.Dense(2, 3, act), fn.Dense(3, 1, "sigmoid")], loss="mse", seed=0)
     X = np.array([[0.5, -1.0], [1.0, 2.0]], dtype=np.float32)
-    assert set(np.unique(net.predict(X) * 0 + 1)) == {1.0}  # runs
+    # inference runs and computes the two-layer forward pass (fails if the threshold layer's output is wrong)
+    W0, b0, W1, b1 = (net.layers[0].weights.astype(np.float64), net.layers[0].bias.astype(np.float64),
+                      net.layers[1].weights.astype(np.float64), net.layers[1].bias.astype(np.float64))
+    h = act_forward(act, X.astype(np.float64) @ W0.T + b0)
+    assert set(np.unique(h)) <= ({0.0, 1.0} if act == "threshold" else {-1.0, 1.0})
+    np.testing.assert_allclose(net.predict(X), act_forward("sigmoid", h @ W1.T + b1), rtol=1e-6)
     for call in (lambda: net.fit(X, [[0.0], [1.0]], epochs=1, verbose=0),
                  lambda: net.gradients(X, [[0.0], [1.0]]),
                  lambda: net.train_on_batch(X, [[0.0], [1.0]])):

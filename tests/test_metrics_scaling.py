@@ -156,11 +156,32 @@ def test_tqdm_bar_when_installed():
     assert out.endswith("epoch 1/1 - loss 0.4000 - 0.20s (2,000 samples/s)\n")
 
 
-def test_stop_after_between_batches(mnist):
+def test_stop_after_between_batches(mnist, monkeypatch):
+    """With between_batches=True the budget is checked between batches: a fake clock (StopAfter reads
+    time.monotonic) that advances 0.01 s per check stops training at the 5th check of a 0.05 s budget, inside the
+    first epoch. Fails if the stop comes at another check, if the unfinished epoch is recorded, or if the weights
+    are not those of the last completed batch."""
     X, y, _, _ = mnist
+    X, y = X[:2000], y[:2000]
+    clock = [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    checks = []
+
+    class Tick:  # before StopAfter in the list: each check sees the clock already advanced
+        def __call__(self, logs):
+            return True
+
+        def on_batch(self, logs):
+            clock[0] += 0.01
+            checks.append(logs["samples_done"])
+            return True
+
     net = fn.Network([784, 64, 10], seed=0)
     budget = fn.StopAfter(0.05, between_batches=True)
-    t0 = time.monotonic()
-    h = net.fit(X[:20000], y[:20000], epochs=50, batch_size=1, lr=0.01, callbacks=[budget], verbose=0)
-    assert time.monotonic() - t0 < 2.0  # an epoch of 20,000 online steps alone takes longer than the budget
+    h = net.fit(X, y, epochs=50, batch_size=1, lr=0.01, shuffle=False, callbacks=[Tick(), budget], verbose=0)
+    assert len(checks) == 5 and 0 < checks[-1] < len(X)
     assert h.epochs == 0  # the unfinished epoch is not recorded
+    ref = fn.Network([784, 64, 10], seed=0)
+    ref.fit(X[:checks[-1]], y[:checks[-1]], epochs=1, batch_size=1, lr=0.01, shuffle=False, verbose=0)
+    for L, R in zip(net.layers, ref.layers):
+        np.testing.assert_array_equal(L.weights, R.weights)

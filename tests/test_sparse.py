@@ -166,9 +166,37 @@ def test_rewire_keeps_nnz_removes_smallest_no_duplicates():
     kept = [old[p] for p in set(old) & pairs]
     assert max(old[p] for p in gone) <= min(kept)  # only the smallest magnitudes were removed
     assert np.all(np.bincount(r2, minlength=30) >= 1)
-    vel = net._core.get_param(0, False, True)
-    new = [k for k, p in enumerate(zip(r2.tolist(), c2.tolist())) if p not in set(zip(rows.tolist(), cols.tolist()))]
-    assert np.all(vel[new] == 0)
+
+
+def test_rewire_resets_new_connections_velocity_and_the_next_step_uses_it():
+    """Momentum after rewiring: trained first, so every connection has a non-zero velocity; a new connection
+    must start from velocity 0, a kept one keeps its own, and the next SGD step (v = mu*v + g) must follow from
+    those. Fails if rewire leaves a removed connection's velocity on a new one, or drops or mixes up the kept
+    ones' (the numpy step would then disagree)."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(64, 40))
+    y = rng.integers(0, 3, 64)
+    net = fn.Network([fn.Sparse(40, 30, density=0.2, activation="tanh"), fn.Dense(30, 3)], seed=6,
+                     dtype="float64")
+    net.fit(X, y, epochs=2, batch_size=16, lr=0.05, momentum=0.9, shuffle=False, verbose=0)
+    L = net.layers[0]
+    before = list(zip(*(i.tolist() for i in L.indices)))
+    old = dict(zip(before, net._core.get_param(0, False, 1).tolist()))
+    assert np.count_nonzero(list(old.values())) == len(old)  # the training gave every connection a velocity
+    smallest = np.argsort(np.abs(L.weights))
+    replaced = L.rewire(0.2)
+    assert replaced > 0
+    # the removed connections are the smallest in magnitude; one drawn again as new starts from 0 as well
+    for k in smallest[:replaced]:
+        del old[before[k]]
+    pairs = list(zip(*(i.tolist() for i in L.indices)))
+    vel = net._core.get_param(0, False, 1)
+    want = np.array([old.get(p, 0.0) for p in pairs])
+    assert np.count_nonzero(want == 0) > 0  # some connections are new
+    np.testing.assert_array_equal(vel, want)
+    g = net.gradients(X[:16], y[:16])[0]["weights"]  # in the order of L.indices, as the velocity
+    net.fit(X[:16], y[:16], epochs=1, batch_size=16, lr=0.05, momentum=0.9, shuffle=False, verbose=0)
+    np.testing.assert_allclose(net._core.get_param(0, False, 1), 0.9 * want + g, rtol=1e-10, atol=1e-14)
 
 
 def test_fit_with_set_and_save_load_exact(tmp_path, mnist):
