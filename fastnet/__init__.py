@@ -14,8 +14,10 @@ from ._format import ModelFormatError
 from .callbacks import EarlyStopping, StopAfter, StopAtBitFail, StopAtError
 from .cascade import CascadeNetwork, cascade_train
 from .fann import load_fann, save_fann
+from .history import History
+from .io import load, model_info
 from .layers import SET, Dense, Layer, Sparse
-from .network import History, Network, load, model_info
+from .network import Network
 from .optimizers import RPROP, SARPROP, SGD, Adam, Quickprop, fann_training
 
 __all__ = [

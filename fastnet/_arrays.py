@@ -7,12 +7,13 @@ the network's dtype is passed through without a copy. Nothing the user passed is
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["as_features", "as_targets", "check_positive", "check_int", "check_range"]
+__all__ = ["as_features", "as_targets", "check_positive", "check_int", "check_range", "check_real"]
 
 
 def _is_real_numeric(dtype: np.dtype) -> bool:
@@ -122,6 +123,21 @@ def check_range(value: Any, name: str, lo: float, hi: float, hi_inclusive: bool 
     if not ok or not np.isfinite(v):
         bracket = "]" if hi_inclusive else ")"
         raise ValueError(f"{name} must be in [{lo}, {hi}{bracket}, got {value}")
+    return v
+
+
+def check_real(value: Any, name: str, lo: float = -math.inf, hi: float = math.inf, *, lo_open: bool = False,
+               hi_open: bool = False) -> float:
+    """A finite real number within [lo, hi] (each end open on request), as float: the checker of hyper-parameters
+    (optimizers, cascade options, layer specs) and of the command line's numbers. TypeError for a non-number
+    (bools included), ValueError naming the accepted range otherwise."""
+    v = _as_float(value, name)
+    if not math.isfinite(v) or v < lo or (lo_open and v == lo) or v > hi or (hi_open and v == hi):
+        if hi < math.inf:
+            left, right = "(" if lo_open else "[", ")" if hi_open else "]"
+            raise ValueError(f"{name} must be in {left}{lo:g}, {hi:g}{right}, got {value!r}")
+        bound = f" {'>' if lo_open else '>='} {lo:g}" if lo > -math.inf else ""
+        raise ValueError(f"{name} must be a finite number{bound}, got {value!r}")
     return v
 
 

@@ -7,7 +7,10 @@ returns, also after an early stop).
 from __future__ import annotations
 
 import math
+import time
 from typing import TYPE_CHECKING, Any, Dict, Optional
+
+import numpy as np
 
 from .metrics import bit_fail
 
@@ -104,8 +107,6 @@ class StopAtBitFail:
     ``threshold`` (FANN's default bit-fail limit is 0.35). Costs one prediction pass over X per epoch."""
 
     def __init__(self, X: Any, Y: Any, limit: int = 0, threshold: float = 0.35) -> None:
-        import numpy as np
-
         self.X = np.asarray(X)
         self.Y = np.asarray(Y, dtype=np.float64)
         if self.Y.ndim == 1:
@@ -142,13 +143,9 @@ class StopAfter:
 
     def set_network(self, net: Any) -> None:
         """Called by ``fit`` before training, with the network being trained."""
-        import time
-
         self._start = time.monotonic()
 
     def __call__(self, logs: Dict[str, Any]) -> bool:
-        import time
-
         return time.monotonic() - self._start < self.seconds
 
     def on_batch(self, logs: Dict[str, Any]) -> bool:

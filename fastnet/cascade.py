@@ -21,7 +21,6 @@ activations of the same names (``fastnet.layers.ACTIVATIONS``) at ``s * sum``.
 from __future__ import annotations
 
 import math
-import numbers
 import os
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, cast
@@ -29,8 +28,10 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, 
 import numpy as np
 
 from . import _core
-from ._arrays import as_features, check_int
+from ._arrays import as_features, as_targets, check_int, check_real
 from ._format import ModelFormatError, decode, encode, write_atomic
+from .io import register_model_kind
+from .layers import ACTIVATIONS, SYMMETRIC_CODES
 from .optimizers import RPROP, SARPROP, Optimizer, Quickprop, optimizer_from_dict
 
 __all__ = ["CascadeNetwork", "cascade_train", "CASCADE_ACTIVATIONS", "DEFAULT_CANDIDATE_ACTIVATIONS",
@@ -38,20 +39,15 @@ __all__ = ["CascadeNetwork", "cascade_train", "CASCADE_ACTIVATIONS", "DEFAULT_CA
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-#: activation names of cascade networks (FANN's functions) -> the core's codes (csrc/kernels/kernels.h Act)
+#: activation names of cascade networks (FANN's functions) -> the core's codes (fastnet.layers.ACTIVATIONS, whose
+#: names these are but for FANN's "sigmoid_symmetric", the core's tanh)
 CASCADE_ACTIVATIONS: Dict[str, int] = {
-    "linear": 0, "sigmoid": 1, "sigmoid_symmetric": 2, "threshold": 6, "threshold_symmetric": 7, "gaussian": 8,
-    "gaussian_symmetric": 9, "elliot": 10, "elliot_symmetric": 11, "linear_piece": 12,
-    "linear_piece_symmetric": 13, "sin": 14, "sin_symmetric": 15, "cos": 16, "cos_symmetric": 17,
-}
+    name: ACTIVATIONS["tanh" if name == "sigmoid_symmetric" else name] for name in (
+        "linear", "sigmoid", "sigmoid_symmetric", "threshold", "threshold_symmetric", "gaussian",
+        "gaussian_symmetric", "elliot", "elliot_symmetric", "linear_piece", "linear_piece_symmetric", "sin",
+        "sin_symmetric", "cos", "cos_symmetric")}
 _ALIASES = {"tanh": "sigmoid_symmetric"}
 _NAME_OF = {code: name for name, code in CASCADE_ACTIVATIONS.items()}
-#: core code -> FANN's enum fann_activationfunc_enum (the code in .net files)
-_FANN_CODE = {0: 0, 1: 3, 2: 5, 6: 1, 7: 2, 8: 7, 9: 8, 10: 10, 11: 11, 12: 12, 13: 13, 14: 16, 15: 14, 16: 17,
-              17: 15}
-_FROM_FANN = {f: c for c, f in _FANN_CODE.items()}
-_SYMMETRIC = frozenset({"linear", "sigmoid_symmetric", "threshold_symmetric", "gaussian_symmetric",
-                        "elliot_symmetric", "linear_piece_symmetric", "sin_symmetric", "cos_symmetric"})
 
 #: FANN 2.2's default cascade_activation_functions, in its order
 DEFAULT_CANDIDATE_ACTIVATIONS: Tuple[str, ...] = (
@@ -71,13 +67,7 @@ def _activation(name: Any, what: str) -> str:
 
 
 def _real(value: Any, name: str, lo: float = -math.inf, hi: float = math.inf, lo_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    v = float(value)
-    if not math.isfinite(v) or v < lo or v > hi or (lo_open and v == lo):
-        raise ValueError(f"{name} must be a finite number {'>' if lo_open else '>='} {lo:g}"
-                         + (f" and <= {hi:g}" if hi < math.inf else "") + f", got {value!r}")
-    return v
+    return check_real(value, name, lo, hi, lo_open=lo_open)
 
 
 # ============================================================================================= parameters
@@ -343,7 +333,7 @@ class CascadeNetwork:
         return classes
 
     def _threshold(self) -> float:
-        return 0.0 if self.activations[-1] in _SYMMETRIC else 0.5
+        return 0.0 if CASCADE_ACTIVATIONS[self.activations[-1]] in SYMMETRIC_CODES else 0.5
 
     def _targets(self, y: Any, n: int, name: str = "y") -> np.ndarray:
         return _targets(y, n, self.num_outputs, name)
@@ -503,13 +493,17 @@ class CascadeNetwork:
         """Save as a FANN 2.2 shortcut network file (``FANN_FLO_2.1``, ``network_type=1``) that FANN's
         ``fann_create_from_file`` loads and ``fann_run`` runs with the same outputs; written atomically. The
         cascade options of the last training go into FANN's cascade_* keys (FANN's defaults otherwise)."""
+        # delegation: fann.py builds on this module (it builds CascadeNetworks from .net files), so it is
+        # imported on use
         from .fann import save_shortcut
+
         save_shortcut(self, path)
 
     @classmethod
     def load_fann(cls, path: PathLike, *, approximate_stepwise: bool = False) -> CascadeNetwork:
         """Load any FANN shortcut network file (``network_type=1``) as a CascadeNetwork (fn.load_fann returns one
         for shortcut files whose connections skip layers, a Network otherwise)."""
+        # delegation: fann.py builds on this module, so it is imported on use
         from .fann import _load
 
         net = _load(path, approximate_stepwise, shortcut_as_cascade=True)
@@ -529,7 +523,6 @@ def _class_like(T: np.ndarray) -> bool:
 def _targets(y: Any, n: int, num_outputs: int, name: str = "y") -> np.ndarray:
     """y as (n, num_outputs) float32 targets: 2-D values, or 1-D int labels one-hot encoded (1-D values for a
     single output)."""
-    from ._arrays import as_targets
     labels, targets = as_targets(y, n, num_outputs, np.dtype(np.float32), name)
     if labels is not None:
         T = np.zeros((n, num_outputs), dtype=np.float32)
@@ -673,12 +666,5 @@ def _num_outputs(y: Any) -> int:
     raise ValueError(f"y must be (n, outputs) targets or (n,) class labels, got shape {arr.shape}")
 
 
-def _from_fann(num_inputs: int, num_outputs: int, layer_sizes: List[int], fann_codes: List[int],
-               steepness: List[float], weights: np.ndarray) -> CascadeNetwork:
-    """From a parsed FANN shortcut network (fastnet/fann.py has checked its structure)."""
-    acts = [_NAME_OF[_FROM_FANN[c]] for c in fann_codes]
-    return CascadeNetwork.from_arrays(num_inputs, num_outputs, layer_sizes, acts, steepness, weights)
-
-
-def _fann_code(name: str) -> int:
-    return _FANN_CODE[CASCADE_ACTIVATIONS[name]]
+# load() in fastnet/io.py rebuilds .fnet files whose header says "model": "cascade" with this
+register_model_kind("cascade", CascadeNetwork.from_bytes)

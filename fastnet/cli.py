@@ -57,14 +57,16 @@ import os
 import struct
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import __version__, datasets, optimizers
+from . import __version__, datasets, optimizers, set_num_threads
 from ._format import MAGIC, check_replaceable, decode, read_model, write_atomic
+from .cascade import CascadeNetwork, cascade_train
 from .layers import ACTIVATIONS, SYMMETRIC_ACTIVATIONS
 from .network import LOSSES, Network
 from .network import load as load_fnet
@@ -428,8 +430,6 @@ def _save_interrupted(net: Model, path: str) -> None:
 
 def _check_fann_compatible(net: Model, path: str) -> None:
     """Before training: fail now if the network could not be written as the FANN .net file `path`."""
-    import tempfile
-
     fann = _fann_module()
     with tempfile.TemporaryDirectory(prefix="fastnet-cli-") as tmp:
         try:
@@ -441,8 +441,6 @@ def _check_fann_compatible(net: Model, path: str) -> None:
 
 
 def _is_cascade(net: Any) -> bool:
-    from .cascade import CascadeNetwork
-
     return isinstance(net, CascadeNetwork)
 
 
@@ -480,7 +478,6 @@ def _check_fits_model(net: Model, data: Dataset, model_path: str) -> None:
 
 def _set_threads(n: Optional[int]) -> None:
     if n is not None:
-        from . import set_num_threads
         set_num_threads(n)
 
 
@@ -558,8 +555,6 @@ def _optimizer(args: argparse.Namespace) -> optimizers.Optimizer:
 
 def _train_cascade(args: argparse.Namespace, train: Dataset, test: Optional[Dataset]) -> int:
     """--algorithm cascade: grow a shortcut network by Cascade2 (fn.cascade_train) instead of training layers."""
-    from .cascade import cascade_train
-
     if args.layers is not None or args.hidden is not None:
         raise CLIError("--algorithm cascade grows its own hidden neurons: drop --layers/--hidden "
                        "(use --max-neurons)", EXIT_USAGE)

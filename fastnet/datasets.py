@@ -12,6 +12,8 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import numpy as np
 import numpy.typing as npt
 
+from ._format import open_regular, read_exactly, read_regular, write_atomic
+
 __all__ = ["load_idx", "load_mnist", "load_fann_data", "save_fann_data", "find_mnist"]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -30,8 +32,6 @@ def load_idx(path: PathLike) -> np.ndarray:
     The header's shape is checked against the file's size (for a gzipped file, against what its compressed
     size can hold) before the payload is read, and no more than the shape needs is read; devices and FIFOs,
     which may never end, are refused."""
-    from ._format import open_regular, read_exactly
-
     path = os.fspath(path)
     raw, size = open_regular(path, "IDX file")
     with raw:
@@ -154,8 +154,6 @@ def load_fann_data(path: PathLike) -> Tuple[np.ndarray, np.ndarray]:
     non-numeric or non-finite value, a value outside float32's range, too few values (the message says which
     sample/input/output is missing) or too many. The declared sizes are checked against the number of tokens
     before anything is allocated, so a header claiming 10**12 samples fails at once."""
-    from ._format import read_regular
-
     path = os.fspath(path)
     raw = read_regular(path, "FANN data file")  # (devices and FIFOs, which may never end, are refused)
     try:
@@ -260,8 +258,6 @@ def save_fann_data(path: PathLike, X: Any, Y: Any) -> None:
 
     Raises ValueError unless X and Y are 2-D real arrays with the same number of rows, X has at least one
     column, and every value is finite and within float32's range."""
-    from ._format import write_atomic
-
     X = _as_table(X, "X")
     Y = _as_table(Y, "Y")
     if X.shape[0] != Y.shape[0]:

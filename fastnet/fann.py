@@ -31,16 +31,16 @@ from __future__ import annotations
 import math
 import os
 import re
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from . import optimizers as O
 from ._format import ModelFormatError, open_regular, write_atomic
+from .cascade import CASCADE_ACTIVATIONS, CascadeNetwork
+from .io import register_fann
 from .layers import Dense
 from .network import Network
-
-if TYPE_CHECKING:
-    from .cascade import CascadeNetwork
 
 __all__ = ["load_fann", "save_fann", "FANN_ACTIVATIONS"]
 
@@ -53,6 +53,11 @@ FANN_ACTIVATIONS: Tuple[str, ...] = (
     "FANN_GAUSSIAN_STEPWISE", "FANN_ELLIOT", "FANN_ELLIOT_SYMMETRIC", "FANN_LINEAR_PIECE",
     "FANN_LINEAR_PIECE_SYMMETRIC", "FANN_SIN_SYMMETRIC", "FANN_COS_SYMMETRIC", "FANN_SIN", "FANN_COS",
 )
+
+#: cascade (shortcut) network activation -> FANN code: FANN's function of the same name (FANN_SIGMOID_SYMMETRIC
+#: for "sigmoid_symmetric"); unlike a Network's layers, cascade neurons keep FANN's functions and steepness as they are
+_CASCADE_FANN_CODE = {name: FANN_ACTIVATIONS.index("FANN_" + name.upper()) for name in CASCADE_ACTIVATIONS}
+_CASCADE_OF_FANN_CODE = {code: name for name, code in _CASCADE_FANN_CODE.items()}
 
 # FANN code -> (fastnet activation, factor f: fastnet's z = f * steepness * FANN's weighted sum)
 _EXACT = {0: ("linear", 1.0), 3: ("sigmoid", 2.0), 5: ("tanh", 1.0),
@@ -268,19 +273,17 @@ def _describe(indices: np.ndarray, verb: str, noun: str = "neuron") -> str:
 # 3 Quickprop, 4 SARPROP; fann_create_from_file reads them back)
 def _optimizer_values(opt: Any) -> Dict[str, str]:
     """The .net training fields for a fastnet optimizer (Adam and None: FANN's defaults)."""
-    from .optimizers import RPROP, SARPROP, SGD, Quickprop
-
     values: Dict[str, str] = {}
-    if isinstance(opt, SGD):  # FANN has no per-network batch size: SGD reads back as incremental
+    if isinstance(opt, O.SGD):  # FANN has no per-network batch size: SGD reads back as incremental
         values.update(training_algorithm="0", learning_rate="%f" % opt.lr, learning_momentum="%f" % opt.momentum)
-    elif isinstance(opt, RPROP):
+    elif isinstance(opt, O.RPROP):
         values.update(training_algorithm="2", rprop_increase_factor="%f" % opt.increase_factor,
                       rprop_decrease_factor="%f" % opt.decrease_factor, rprop_delta_min="%f" % opt.delta_min,
                       rprop_delta_max="%f" % opt.delta_max, rprop_delta_zero="%f" % opt.delta_zero)
-    elif isinstance(opt, Quickprop):
+    elif isinstance(opt, O.Quickprop):
         values.update(training_algorithm="3", learning_rate="%f" % opt.lr, quickprop_decay="%f" % opt.decay,
                       quickprop_mu="%f" % opt.mu)
-    elif isinstance(opt, SARPROP):
+    elif isinstance(opt, O.SARPROP):
         values.update(training_algorithm="4", rprop_increase_factor="%f" % opt.increase_factor,
                       rprop_decrease_factor="%f" % opt.decrease_factor, rprop_delta_max="%f" % opt.delta_max)
     return values
@@ -288,8 +291,6 @@ def _optimizer_values(opt: Any) -> Dict[str, str]:
 
 def _optimizer_of(f: _File) -> Any:
     """The optimizer a .net file's training fields describe, or None where they are absent or not valid."""
-    from . import optimizers as O
-
     def num(key: str, default: float) -> float:
         try:
             v = float(f.fields[key][1]) if key in f.fields else default
@@ -587,8 +588,6 @@ def _shortcut(f: _File, sizes: List[int], offsets: np.ndarray, layer_of: np.ndar
               funcs: np.ndarray, steep: np.ndarray, weight: np.ndarray, connection_rate: float, line_cr: int,
               approximate_stepwise: bool) -> CascadeNetwork:
     """A FANN shortcut network as a CascadeNetwork: FANN's neurons, steepnesses and weights, as they are."""
-    from .cascade import _from_fann
-
     problems: List[str] = []
     if connection_rate < 1:
         problems.append(f"connection_rate={connection_rate:g}: a sparse shortcut network (fastnet's shortcut "
@@ -628,15 +627,14 @@ def _shortcut(f: _File, sizes: List[int], offsets: np.ndarray, layer_of: np.ndar
     if not np.all(np.isfinite(w32)):
         raise ModelFormatError(f"{f.source}: weights overflow float32")
     hidden = [int(s) for s in sizes[1:-1]]
-    net = _from_fann(sizes[0] - 1, sizes[-1], hidden, [int(c) for c in codes[computing]],
-                     [float(s) for s in steep[computing]], w32)
+    acts = [_CASCADE_OF_FANN_CODE[int(c)] for c in codes[computing]]
+    net = CascadeNetwork.from_arrays(sizes[0] - 1, sizes[-1], hidden, acts, [float(s) for s in steep[computing]],
+                                     w32)
     return net
 
 
 def save_shortcut(net: CascadeNetwork, path: PathLike) -> None:
     """Write a CascadeNetwork as a FANN 2.2 shortcut network file (see CascadeNetwork.save_fann)."""
-    from .cascade import _fann_code
-
     I, O, sizes = net.num_inputs, net.num_outputs, net.layer_sizes
     acts, steep, fan = net.activations, net.steepness.tolist(), net.fan_ins
     weights = net.weights.astype(np.float64).tolist()
@@ -644,7 +642,7 @@ def save_shortcut(net: CascadeNetwork, path: PathLike) -> None:
     conn_parts: List[str] = []
     pos = 0
     for a, s, k in zip(acts, steep, fan):
-        neuron_parts.append("(%d, %d, %s) " % (k, _fann_code(a), _fmt(s)))
+        neuron_parts.append("(%d, %d, %s) " % (k, _CASCADE_FANN_CODE[a], _fmt(s)))
         conn_parts.extend("(%d, %s) " % (j, _fmt(weights[pos + j])) for j in range(k))
         pos += k
     values = dict(_TRAINING_DEFAULTS)
@@ -666,7 +664,7 @@ def save_shortcut(net: CascadeNetwork, path: PathLike) -> None:
             "bit_fail_limit": _fmt(o.bit_fail_limit), "cascade_candidate_limit": _fmt(o.candidate_limit),
             "cascade_weight_multiplier": _fmt(o.weight_multiplier),
             "cascade_activation_functions_count": str(len(o.candidate_activations)),
-            "cascade_activation_functions": "".join(f"{_fann_code(a)} " for a in o.candidate_activations),
+            "cascade_activation_functions": "".join(f"{_CASCADE_FANN_CODE[a]} " for a in o.candidate_activations),
             "cascade_activation_steepnesses_count": str(len(o.candidate_steepnesses)),
             "cascade_activation_steepnesses": "".join(f"{_fmt(s)} " for s in o.candidate_steepnesses),
         })
@@ -729,8 +727,6 @@ def save_fann(net: Union[Network, CascadeNetwork], path: PathLike) -> None:
     ValueError
         If a layer uses an activation FANN 2.2 has no equivalent for (relu, leaky_relu, softmax).
     """
-    from .cascade import CascadeNetwork
-
     if isinstance(net, CascadeNetwork):
         return save_shortcut(net, path)
     if not isinstance(net, Network):
@@ -786,3 +782,7 @@ def save_fann(net: Union[Network, CascadeNetwork], path: PathLike) -> None:
         _CONNECTIONS_KEY + "=" + "".join(conn_parts) + "\n",
     ])
     write_atomic(os.fspath(path), text.encode("ascii"))
+
+
+# fastnet.io's load_model / save_model dispatch .net file names here
+register_fann(load_fann, save_fann)

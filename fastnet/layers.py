@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union
+from typing import Any, Dict, Optional, Protocol, Tuple, Union
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .network import Network
-
-__all__ = ["Dense", "Sparse", "SET", "Layer", "ACTIVATIONS", "INITS"]
+__all__ = ["Dense", "Sparse", "SET", "Layer", "ACTIVATIONS", "INITS", "SYMMETRIC_ACTIVATIONS", "class_threshold"]
 
 # names -> codes shared with csrc/kernels/kernels.h (enum Act) and csrc/layers/layer.h (enum Init)
 ACTIVATIONS = {"linear": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4, "softmax": 5,
@@ -31,10 +28,19 @@ ACTIVATIONS = {"linear": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4,
                # first: a saturated unit keeps a small slope, FANN's "flat spot" elimination; not the exact gradient)
                "fann_sigmoid": 18,
                "fann_sigmoid_symmetric": 19}
-#: activations whose outputs are centred on 0 (a single output's class threshold is 0, else 0.5)
+#: activations whose outputs are centred on 0 (a single output's class threshold is 0, else 0.5): the one Python
+#: copy of csrc/kernels/kernels.h's symmetric(), which the core's accuracy uses (tests/test_structure.py checks
+#: the two agree); Network, CascadeNetwork, metrics thresholds and the command line all read it from here
 SYMMETRIC_ACTIVATIONS = frozenset({"linear", "tanh", "threshold_symmetric", "gaussian_symmetric", "elliot_symmetric",
                                    "linear_piece_symmetric", "sin_symmetric", "cos_symmetric",
                                    "fann_sigmoid_symmetric"})
+#: the same set as the core's codes (cascade networks name the core's tanh "sigmoid_symmetric", as FANN does)
+SYMMETRIC_CODES = frozenset(ACTIVATIONS[name] for name in SYMMETRIC_ACTIVATIONS)
+
+
+def class_threshold(activation: str) -> float:
+    """The class threshold of a single output with this activation: 0 for symmetric outputs, else 0.5."""
+    return 0.0 if activation in SYMMETRIC_ACTIVATIONS else 0.5
 INITS = {
     None: 0,
     "glorot_uniform": 1,
@@ -232,6 +238,17 @@ class SET:
             raise ValueError(f"SET zeta must be in [0, 1), got {self.zeta!r}")
 
 
+class _ParamHost(Protocol):
+    """What a Layer view needs of the network it belongs to: the compiled core holding the parameters, and their
+    dtype. (A protocol rather than the Network class: this module is below network.py and must not import it.)"""
+
+    @property
+    def _core(self) -> Any: ...
+
+    @property
+    def dtype(self) -> np.dtype: ...
+
+
 class Layer:
     """A built layer of a Network: its spec plus its parameters.
 
@@ -239,7 +256,7 @@ class Layer:
     assign a whole array to change them (``layer.weights = w``).
     """
 
-    def __init__(self, net: Network, index: int, spec: Union[Dense, Sparse]) -> None:
+    def __init__(self, net: _ParamHost, index: int, spec: Union[Dense, Sparse]) -> None:
         self._net = net
         self._index = index
         self.spec = spec
@@ -257,7 +274,7 @@ class Layer:
         return self.spec.activation
 
     def _get(self, bias: bool) -> np.ndarray:
-        a = self._net._core.get_param(self._index, bias, False)
+        a: np.ndarray = self._net._core.get_param(self._index, bias, False)
         a.flags.writeable = False
         return a
 

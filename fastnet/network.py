@@ -6,18 +6,21 @@ This module validates and presents; every loop over data runs in the compiled co
 
 from __future__ import annotations
 
-import math
 import os
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from . import _core
-from ._arrays import as_features, as_targets, check_int, check_positive, check_range
-from ._format import ModelFormatError, _entries, decode, encode, read_model, write_atomic
+from . import metrics as _metrics
+from ._arrays import as_features, as_targets, check_int
+from ._format import ModelFormatError, decode, encode, write_atomic
 from ._progress import ProgressBar
-from .layers import ACTIVATIONS, SET, SYMMETRIC_ACTIVATIONS, Dense, Layer, Sparse
-from .optimizers import SGD, Optimizer, optimizer_from_dict
+from .history import Callback, History, _history, _run_callbacks
+from .io import load, model_info, register_model_kind
+from .layers import ACTIVATIONS, SET, Dense, Layer, Sparse, class_threshold
+from .optimizers import SGD, Optimizer, OptimizerKind, optimizer_from_dict
+from .training import FitPlan, fit_plan, resolve_batch_size
 
 __all__ = ["Network", "History", "load", "model_info", "LOSSES"]
 
@@ -26,66 +29,6 @@ _DTYPES = {"float32": np.float32, "float64": np.float64}
 _MAX_FEATURES = 2**31 - 1  # the core's layer sizes are int32
 #: inputs a loaded sparse first layer may have regardless of its connections (4 MiB of column pointers)
 _SPARSE_FREE_INPUTS = 1 << 20
-
-Callback = Callable[[Dict[str, Any]], Optional[bool]]
-
-
-class History(dict[str, Any]):  # (builtin generic: the class stays a plain dict subclass at run time)
-    """Per-epoch metrics of a ``fit`` call: ``history["loss"][i]`` is epoch i+1's mean training loss.
-
-    Keys: loss, accuracy (classification), val_loss and val_accuracy (with validation data), seconds,
-    samples_per_second, lr and momentum (as each epoch ran).
-    """
-
-    @property
-    def epochs(self) -> int:
-        """Number of completed epochs recorded."""
-        return len(self.get("loss", []))
-
-    def to_dict(self) -> Dict[str, List[Any]]:
-        """The metrics as a plain dict of lists (JSON-ready)."""
-        return {k: list(v) for k, v in self.items()}
-
-    def plot(self, path: Union[str, os.PathLike[str]]) -> None:
-        """Write a PNG of the loss and accuracy curves (and per-layer gradient norms when tracked).
-        Needs matplotlib."""
-        try:
-            import matplotlib
-
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-        except ImportError:
-            raise ImportError("History.plot needs matplotlib: pip install matplotlib") from None
-        panels: List[Tuple[str, ...]] = [k for k in (("loss", "val_loss"), ("accuracy", "val_accuracy"))
-                                         if k[0] in self]
-        if "grad_norms" in self:
-            panels.append(("grad_norms",))
-        fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.5), squeeze=False)
-        epochs = range(1, self.epochs + 1)
-        for ax, keys in zip(axes[0], panels):
-            if keys == ("grad_norms",):
-                norms = np.array(self["grad_norms"])
-                for layer in range(norms.shape[1]):
-                    ax.semilogy(epochs, norms[:, layer], label=f"layer {layer}")
-                ax.set_title("gradient norm per layer")
-            else:
-                for k in keys:
-                    if k in self:
-                        ax.plot(epochs, self[k], label=k)
-                ax.set_title(keys[0])
-            ax.set_xlabel("epoch")
-            ax.legend()
-        fig.tight_layout()
-        fig.savefig(os.fspath(path), dpi=100)
-        plt.close(fig)
-
-    def to_csv(self, path: Union[str, os.PathLike[str]]) -> None:
-        """One row per epoch, one column per metric (with a header), written atomically."""
-        keys = [k for k in self if k != "grad_norms"]
-        lines = [",".join(["epoch"] + keys)]
-        lines += [",".join([str(i + 1)] + [repr(self[k][i]) for k in keys]) for i in range(self.epochs)]
-        write_atomic(os.fspath(path), ("\n".join(lines) + "\n").encode())
-
 
 class Network:
     """A feed-forward network with a C++ core.
@@ -363,6 +306,7 @@ class Network:
             KeyboardInterrupt, whose ``history`` attribute holds the completed epochs.
         """
         if comm is not None:
+            # delegation: distributed.py builds on this module (fit_plan, History), so it is imported on use
             from .distributed import fit as fit_distributed
 
             if on_nonfinite != "raise" or callback_every is not None:
@@ -375,22 +319,13 @@ class Network:
             return hist
         if on_nonfinite not in ("raise", "skip"):
             raise ValueError(f"on_nonfinite must be 'raise' or 'skip', got {on_nonfinite!r}")
-        p = _fit_arguments(self, X, y, epochs, batch_size, lr, momentum, nesterov, weight_decay, shuffle,
-                           validation_data, verbose, callbacks, rewire, validation_split, l1, max_norm,
-                           track_gradients, optimizer)
-        Xa, labels, targets, Xv, lv, tv = p["X"], p["labels"], p["targets"], p["Xv"], p["lv"], p["tv"]
-        epochs, verbose, l1, mn = p["epochs"], p["verbose"], p["l1"], p["max_norm"]
-        optimizer, callbacks, zeta = p["optimizer"], p["callbacks"], p["zeta"]
-        n_train = Xa.shape[0]
-        if optimizer.full_batch:
-            if p["batch_size"] is not None and p["batch_size"] < n_train:
-                raise ValueError(f"{type(optimizer).__name__} is a full-batch algorithm (as in FANN): it adapts "
-                                 "each weight's step from the gradient over the whole training set, so a "
-                                 f"mini-batch (batch_size={batch_size} < {n_train} samples) makes no sense; leave "
-                                 "batch_size unset")
-            batch_size = n_train
-        else:
-            batch_size = 32 if p["batch_size"] is None else p["batch_size"]
+        p = fit_plan(self, X, y, epochs, batch_size, lr, momentum, nesterov, weight_decay, shuffle,
+                     validation_data, verbose, callbacks, rewire, validation_split, l1, max_norm,
+                     track_gradients, optimizer)
+        Xa, labels, targets, Xv, lv, tv = p.X, p.labels, p.targets, p.Xv, p.lv, p.tv
+        epochs, verbose, l1, mn = p.epochs, p.verbose, p.l1, p.max_norm
+        optimizer, callbacks, zeta = p.optimizer, p.callbacks, p.zeta
+        batch_size = resolve_batch_size(optimizer, p.batch_size, Xa.shape[0])
         classifier = self._is_classifier(labels)
         bar = ProgressBar(epochs) if verbose else None
         n_batches = -(-Xa.shape[0] // batch_size)
@@ -479,8 +414,7 @@ class Network:
         """Class index per sample: argmax of the outputs (or output > 0.5 for a single sigmoid output)."""
         P = self.predict(X)
         if P.shape[1] == 1:
-            thr = 0.0 if self.specs[-1].activation in SYMMETRIC_ACTIVATIONS else 0.5
-            return (P[:, 0] > thr).astype(np.int64)
+            return (P[:, 0] > class_threshold(self.specs[-1].activation)).astype(np.int64)
         classes: np.ndarray = np.argmax(P, axis=1)
         return classes
 
@@ -496,13 +430,11 @@ class Network:
         if self._is_classifier(labels):
             out["accuracy"] = float(acc)
         if metrics is not None:
-            from . import metrics as _metrics
-
             if isinstance(metrics, str):
                 metrics = [metrics]
-            thr = 0.0 if self.specs[-1].activation in ("tanh", "linear") else 0.5
             out.update(_metrics.compute(list(metrics), labels if labels is not None else targets,
-                                        self._core.predict(Xa, False), threshold=thr))
+                                        self._core.predict(Xa, False),
+                                        threshold=class_threshold(self.specs[-1].activation)))
         return out
 
     def gradients(self, X: Any, y: Any) -> List[Dict[str, np.ndarray]]:
@@ -638,8 +570,8 @@ class Network:
             opt_state = header.get("optimizer_state", [SGD.kind, 0])
             if not (isinstance(opt_state, list) and len(opt_state) == 2
                     and all(isinstance(v, int) and not isinstance(v, bool) for v in opt_state)
-                    and 0 <= opt_state[0] <= 4 and 0 <= opt_state[1] < 2**62):
-                raise ValueError(f"optimizer_state {opt_state!r} is not [kind 0..4, steps >= 0]")
+                    and opt_state[0] in OptimizerKind.__members__.values() and 0 <= opt_state[1] < 2**62):
+                raise ValueError(f"optimizer_state {opt_state!r} is not [kind 0..{max(OptimizerKind)}, steps >= 0]")
             if opt_state[0] != SGD.kind:
                 for i, s in enumerate(specs):
                     for name, bias in (("weights.state2", False), ("bias.state2", True)):
@@ -682,12 +614,14 @@ class Network:
 
     def to_onnx(self, path: Union[str, os.PathLike[str]]) -> None:
         """Export to an ONNX model file (onnxruntime runs it); see :mod:`fastnet.onnx` for the graph."""
+        # delegation: onnx.py builds on this module (it reads a Network), so it is imported on use
         from .onnx import export
 
         export(self, path)
 
     def save_fann(self, path: Union[str, os.PathLike[str]]) -> None:
         """Save as a FANN 2.2 network file that FANN's fann_create_from_file loads (see fastnet.save_fann)."""
+        # delegation: fann.py builds on this module (it builds Networks from .net files), so it is imported on use
         from .fann import save_fann
 
         save_fann(self, path)
@@ -713,117 +647,19 @@ class Network:
         self.layers = [Layer(self, i, s) for i, s in enumerate(self.specs)]
 
 
-def model_info(path: Union[str, os.PathLike[str]]) -> Dict[str, Any]:
-    """What a .fnet file holds, without building the network: its header (fastnet version that wrote it, dtype,
-    loss, seed, layers) plus ``format_version``, ``file_size`` and ``parameters``.
-
-    Reads the header only: its magic, version, checksum and array table are validated (every array must lie
-    within the file) as ``load`` does, but the arrays themselves are not read, so their checksums and values
-    are checked by ``load`` alone."""
-    path = os.fspath(path)
-    head, header, size = read_model(path, arrays=False)
-    info = {k: v for k, v in header.items() if k not in ("arrays", "rng_state")}
-    info["format_version"] = int.from_bytes(head[8:12], "little")
-    info["file_size"] = size
-    table = _entries(header, size, path)  # (validated by read_model against the real data length)
-    info["parameters"] = int(sum(math.prod(shape) for name, _, shape, _, _, _ in table
-                                 if name.endswith((".weights", ".bias"))))
-    return info
+# load and model_info live in fastnet/io.py (re-exported here); it rebuilds .fnet files of plain networks with
+# Network.from_bytes, registered here so that io.py needs no import of this module
+register_model_kind("network", Network.from_bytes)
 
 
-def load(path: Union[str, os.PathLike[str]]) -> Any:
-    """Load a network saved with ``Network.save`` (or ``CascadeNetwork.save``, which gives a CascadeNetwork).
-
-    Raises FileNotFoundError if there is no such file, and ValueError (ModelFormatError) naming the problem
-    for a file that is not a valid fastnet model; devices and FIFOs (which may never end) are refused with a
-    ValueError. No more than the header announces is read, and the header is checked against the file's size
-    first.
-    """
-    path = os.fspath(path)
-    data, header, _ = read_model(path)
-    if header.get("model") == "cascade":
-        from .cascade import CascadeNetwork
-
-        return CascadeNetwork.from_bytes(data, source=path)
-    return Network.from_bytes(data, source=path)
-
-
-def _run_callbacks(callbacks: Iterable[Callback], log: Dict[str, Any]) -> Tuple[bool, Dict[str, float]]:
-    """The epoch-end callbacks on a copy of the logs each: (go on?, {"lr": .., "momentum": ..} a schedule asked
-    for from the next epoch on). The first False stops; the ones after it are not called."""
-    change: Dict[str, float] = {}
-    for cb in callbacks:
-        r = cb(dict(log))
-        if r is False:
-            return False, change
-        if isinstance(r, dict):
-            if "lr" in r:
-                change["lr"] = check_positive(r["lr"], "lr returned by a callback")
-            if "momentum" in r:
-                change["momentum"] = check_range(r["momentum"], "momentum returned by a callback", 0.0, 1.0)
-    return True, change
-
-
-def _fit_arguments(net: Network, X: Any, y: Any, epochs: Any, batch_size: Any, lr: Any, momentum: Any, nesterov: Any,
-                   weight_decay: Any, shuffle: Any, validation_data: Any, verbose: Any, callbacks: Any, rewire: Any,
-                   validation_split: Any, l1: Any, max_norm: Any, track_gradients: Any, optimizer: Any,
-                   samples_of: str = "") -> Dict[str, Any]:
-    """fit's argument checks and conversions (shared by Network.fit and fastnet.distributed.fit): the training and
-    validation arrays, the optimizer (SGD from lr/momentum/... when none is given), and the other settings. The
-    batch size is checked but not resolved: a full-batch optimizer's depends on the whole training set."""
-    Xa, labels, targets = net._xy(X, y)
-    epochs = check_int(epochs, "epochs", 0)
-    sgd_args = [k for k, v in (("lr", lr), ("momentum", momentum), ("nesterov", nesterov),
-                               ("weight_decay", weight_decay)) if v is not None]
-    if optimizer is None:
-        optimizer = SGD(lr=check_positive(0.01 if lr is None else lr, "lr"),
-                        momentum=check_range(0.0 if momentum is None else momentum, "momentum", 0.0, 1.0),
-                        nesterov=bool(nesterov),
-                        weight_decay=check_range(0.0 if weight_decay is None else weight_decay,
-                                                 "weight_decay", 0.0, float("inf")))
-    elif not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be a fastnet optimizer (fn.SGD, fn.Adam, fn.RPROP, fn.Quickprop, "
-                        f"fn.SARPROP), got {type(optimizer).__name__}")
-    elif sgd_args:
-        raise ValueError(f"give {', '.join(sgd_args)} to the optimizer ({type(optimizer).__name__}(...)), "
-                         "not to fit")
-    verbose = check_int(verbose, "verbose", 0)
-    l1 = check_range(l1, "l1", 0.0, float("inf"))
-    mn = 0.0 if max_norm is None else check_positive(max_norm, "max_norm")
-    split = check_range(validation_split, "validation_split", 0.0, 1.0)
-    Xv = lv = tv = None
-    if split > 0.0:
-        if validation_data is not None:
-            raise ValueError("give validation_data or validation_split, not both")
-        n_val = int(round(split * Xa.shape[0]))
-        if n_val < 1 or n_val >= Xa.shape[0]:
-            raise ValueError(f"validation_split={validation_split} leaves {n_val} of {samples_of}{Xa.shape[0]} "
-                             "samples for validation; it must leave at least one sample on each side")
-        cut = Xa.shape[0] - n_val  # row slices of C-contiguous arrays: views, no copies
-        Xv, Xa = Xa[cut:], Xa[:cut]
-        if labels is not None:
-            lv, labels = labels[cut:], labels[:cut]
-        if targets is not None:
-            tv, targets = targets[cut:], targets[:cut]
-    if validation_data is not None:
-        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-            raise TypeError("validation_data must be a tuple (X_val, y_val)")
-        Xv, lv, tv = net._xy(validation_data[0], validation_data[1], "validation X", "validation y")
-    if batch_size is not None:
-        batch_size = check_int(batch_size, "batch_size", 1)
-    if optimizer.full_batch and l1 > 0:
-        raise ValueError(f"l1 is a proximal step scaled by the learning rate; {type(optimizer).__name__} "
-                         "has none (use SGD or Adam, or weight_decay-like decay=... of Quickprop)")
-    callbacks = list(callbacks or [])
-    for cb in callbacks:
-        if not callable(cb):
-            raise TypeError(f"callbacks must be callables, got {type(cb).__name__}")
-    if rewire is not None and not isinstance(rewire, SET):
-        raise TypeError(f"rewire must be a fastnet.SET, got {type(rewire).__name__}")
-    return dict(X=Xa, labels=labels, targets=targets, Xv=Xv, lv=lv, tv=tv, epochs=epochs, batch_size=batch_size,
-                optimizer=optimizer, verbose=verbose, l1=l1, max_norm=mn, callbacks=callbacks,
-                zeta=float(rewire.zeta) if rewire is not None else 0.0, shuffle=bool(shuffle),
-                track_gradients=bool(track_gradients), split=split)
+def _fit_arguments(net: Network, X: Any, y: Any, epochs: Any, batch_size: Any, lr: Any, momentum: Any,
+                   nesterov: Any, weight_decay: Any, shuffle: Any, validation_data: Any, verbose: Any,
+                   callbacks: Any, rewire: Any, validation_split: Any, l1: Any, max_norm: Any, track_gradients: Any,
+                   optimizer: Any, samples_of: str = "") -> FitPlan:
+    """The old name of fastnet.training.fit_plan, kept for its callers (fastnet.distributed)."""
+    return fit_plan(net, X, y, epochs, batch_size, lr, momentum, nesterov, weight_decay, shuffle, validation_data,
+                    verbose, callbacks, rewire, validation_split, l1, max_norm, track_gradients, optimizer,
+                    samples_of)
 
 
 def _scaling_params(A: np.ndarray, method: str, feature_range: Any, dtype: np.dtype,
@@ -865,16 +701,3 @@ def _layer_specs(layers: Any, activation: str, output: str, init: Optional[str])
         return [Dense(a, b, output if i == len(sizes) - 2 else activation, init)
                 for i, (a, b) in enumerate(zip(sizes, sizes[1:]))]
     raise TypeError("layers must be all ints (sizes) or all Dense/Sparse layer specs, not a mix")
-
-
-def _history(raw: List[Dict[str, Any]], classifier: bool) -> History:
-    h = History()
-    keys = ["loss"] + (["accuracy"] if classifier else [])
-    if raw and "val_loss" in raw[0]:
-        keys += ["val_loss"] + (["val_accuracy"] if classifier else [])
-    for k in keys + ["seconds", "lr", "momentum"]:
-        h[k] = [float(r[k]) for r in raw]
-    h["samples_per_second"] = [r["samples_done"] / r["seconds"] if r["seconds"] > 0 else 0.0 for r in raw]
-    if any("skipped_batches" in r for r in raw):
-        h["skipped_batches"] = [int(r.get("skipped_batches", 0)) for r in raw]
-    return h

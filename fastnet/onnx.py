@@ -31,14 +31,13 @@ from __future__ import annotations
 import errno
 import os
 import struct
-from typing import TYPE_CHECKING, Callable, Dict, List, Sequence, Union
+from typing import Callable, Dict, List, Sequence, Union
 
 import numpy as np
 
+from . import __version__
 from ._format import write_atomic
-
-if TYPE_CHECKING:
-    from .network import Network
+from .network import Network
 
 __all__ = ["export", "to_bytes", "OPSET", "IR_VERSION", "INPUT_NAME", "OUTPUT_NAME"]
 
@@ -253,9 +252,6 @@ def to_bytes(net: Network) -> bytes:
     ValueError
         If the model would exceed protobuf's 2 GiB limit (large sparse layers, which are stored dense).
     """
-    from . import __version__
-    from .network import Network
-
     if not isinstance(net, Network):
         raise TypeError(f"to_onnx exports a fastnet.Network, got {type(net).__name__}")
     dense_values = sum(L.in_features * L.out_features + L.out_features for L in net.layers)

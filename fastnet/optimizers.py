@@ -17,11 +17,24 @@ _QUICKPROP, _SARPROP) onto an optimizer and batch size.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import asdict, dataclass, fields
+from enum import IntEnum
 from typing import Any, ClassVar, Dict, Optional, Tuple, Type
 
-__all__ = ["Optimizer", "SGD", "Adam", "RPROP", "Quickprop", "SARPROP", "fann_training", "optimizer_from_dict"]
+from ._arrays import check_real
+
+__all__ = ["Optimizer", "SGD", "Adam", "RPROP", "Quickprop", "SARPROP", "fann_training", "optimizer_from_dict",
+           "OptimizerKind"]
+
+
+class OptimizerKind(IntEnum):
+    """The optimizer codes the compiled core takes (csrc/optimizer.h) and .fnet files store (optimizer_state)."""
+
+    SGD = 0
+    ADAM = 1
+    RPROP = 2
+    QUICKPROP = 3
+    SARPROP = 4
 
 
 def _check_bool(name: str, value: Any) -> None:
@@ -31,28 +44,20 @@ def _check_bool(name: str, value: Any) -> None:
 
 def _check(name: str, value: Any, lo: float, hi: float = math.inf, lo_open: bool = False,
            hi_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if v < lo or (lo_open and v == lo) or v > hi or (hi_open and v == hi):
-        left, right = "(" if lo_open else "[", ")" if hi_open else "]"
-        raise ValueError(f"{name} must be in {left}{lo:g}, {hi:g}{right}, got {value!r}")
-    return v
+    return check_real(value, name, lo, hi, lo_open=lo_open, hi_open=hi_open)
 
 
 @dataclass(frozen=True)
 class Optimizer:
     """Base class: ``full_batch`` says whether the optimizer takes the whole training set per update."""
 
-    kind: ClassVar[int] = -1
+    kind: ClassVar[int] = -1  # (each optimizer's OptimizerKind)
     full_batch: ClassVar[bool] = False
 
     def _spec(self) -> Dict[str, Any]:
         """The hyper-parameters for the compiled core."""
         d: Dict[str, Any] = asdict(self)
-        d["kind"] = self.kind
+        d["kind"] = int(self.kind)
         return d
 
     def to_dict(self) -> Dict[str, Any]:
@@ -68,7 +73,7 @@ class SGD(Optimizer):
     this is FANN's incremental training, with ``batch_size=len(X)`` FANN's batch training (FANN's
     ``learning_rate`` is ``lr``, its ``learning_momentum`` is ``momentum``)."""
 
-    kind: ClassVar[int] = 0
+    kind: ClassVar[int] = OptimizerKind.SGD
     lr: float = 0.01
     momentum: float = 0.0
     nesterov: bool = False
@@ -88,7 +93,7 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba), PyTorch's form with bias correction; ``weight_decay`` is L2 added to the gradient of
     the weights (not biases). Updates after every mini-batch."""
 
-    kind: ClassVar[int] = 1
+    kind: ClassVar[int] = OptimizerKind.ADAM
     lr: float = 0.001
     beta1: float = 0.9
     beta2: float = 0.999
@@ -125,7 +130,7 @@ class RPROP(Optimizer):
     and FANN's initial weights (``net.randomize_weights(-0.1, 0.1)``), fastnet trains the same algorithm as
     FANN; bench/compare_fann.py ``--fann-exact`` measures that."""
 
-    kind: ClassVar[int] = 2
+    kind: ClassVar[int] = OptimizerKind.RPROP
     full_batch: ClassVar[bool] = True
     increase_factor: float = 1.2
     decrease_factor: float = 0.5
@@ -152,7 +157,7 @@ class Quickprop(Optimizer):
     step, plus a gradient step of ``lr / len(X)`` times the summed gradient; ``decay`` (negative, FANN's
     convention) shrinks the weights. Full batch: one update per epoch."""
 
-    kind: ClassVar[int] = 3
+    kind: ClassVar[int] = OptimizerKind.QUICKPROP
     full_batch: ClassVar[bool] = True
     lr: float = 0.7
     decay: float = -0.0001
@@ -171,7 +176,7 @@ class SARPROP(Optimizer):
     ``sarprop_*`` (and its rprop increase/decrease factors and delta_max). Full batch: one update per epoch.
     The epoch count is part of the optimizer state (saved with the network)."""
 
-    kind: ClassVar[int] = 4
+    kind: ClassVar[int] = OptimizerKind.SARPROP
     full_batch: ClassVar[bool] = True
     increase_factor: float = 1.2
     decrease_factor: float = 0.5
