@@ -7,7 +7,7 @@ import math
 import os
 import re
 import zlib
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -26,12 +26,31 @@ _IDX_TYPES: Dict[int, npt.DTypeLike] = {
 _GZIP_MAX_RATIO = 1032
 
 
-def load_idx(path: PathLike) -> np.ndarray:
+#: which rows a reader keeps: a slice (step >= 1), or a function of the file's row count giving one (a
+#: distributed shard's rows depend on the row count, which only the file's header tells)
+Rows = Union[slice, Callable[[int], slice]]
+
+
+def _row_range(rows: Rows, n: int) -> Tuple[int, int, int]:
+    sl = rows(n) if callable(rows) else rows
+    if not isinstance(sl, slice):
+        raise TypeError(f"rows must be a slice (or a function of the row count giving one), got {type(sl).__name__}")
+    first, stop, step = sl.indices(n)
+    if step < 1:
+        raise ValueError(f"rows must be a slice with a step >= 1, got {sl}")
+    return first, max(first, stop), step
+
+
+def load_idx(path: PathLike, rows: Optional[Rows] = None) -> np.ndarray:
     """Read an IDX file (optionally gzipped), as used by MNIST. Raises ValueError on a malformed file.
 
     The header's shape is checked against the file's size (for a gzipped file, against what its compressed
     size can hold) before the payload is read, and no more than the shape needs is read; devices and FIFOs,
-    which may never end, are refused."""
+    which may never end, are refused.
+
+    ``rows`` (a slice of the first dimension) keeps only those rows, without holding the others in memory: a
+    plain file is read by offset (step 1: one read; else through a memory map), a gzipped one decompressed as a
+    stream (all of it: its size is checked too). The result equals ``load_idx(path)[rows]``."""
     path = os.fspath(path)
     raw, size = open_regular(path, "IDX file")
     with raw:
@@ -61,6 +80,13 @@ def load_idx(path: PathLike) -> np.ndarray:
             def short(have: int) -> ValueError:
                 return ValueError(f"{path}: IDX payload is {have} bytes, shape {shape} needs {needs}")
 
+            if rows is not None:
+                out = _idx_rows(f, path, gz, rows, shape, dtype, start, short)
+                if gz and f.read(1):
+                    raise ValueError(f"{path}: IDX payload is more than {need} bytes, shape {shape} needs {needs}")
+                if gz:
+                    f.close()
+                return out.astype(dtype.newbyteorder("="))
             data = read_exactly(f, need, short)
             if gz and f.read(1):
                 raise ValueError(f"{path}: IDX payload is more than {need} bytes, shape {shape} needs {needs}")
@@ -69,6 +95,39 @@ def load_idx(path: PathLike) -> np.ndarray:
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise ValueError(f"{path}: not a valid gzip file ({exc})") from None
     return np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def _idx_rows(f: Any, path: str, gz: bool, rows: Rows, shape: Tuple[int, ...], dtype: np.dtype, start: int,
+              short: Callable[[int], ValueError]) -> np.ndarray:
+    """The rows `rows` of an IDX payload whose header (and, for a plain file, size) load_idx has checked."""
+    n, row_items = shape[0], math.prod(shape[1:])
+    row_bytes = row_items * dtype.itemsize
+    first, stop, step = _row_range(rows, n)
+    count = len(range(first, stop, step))
+    if not gz:
+        if step == 1 or count == 0:
+            f.seek(start + first * row_bytes)
+            out = np.frombuffer(f.read(count * row_bytes), dtype=dtype)
+        else:
+            mm = np.memmap(path, dtype=dtype, mode="r", offset=start, shape=(n, row_items))
+            out = np.array(mm[first:stop:step])
+            del mm
+        return out.reshape((count,) + shape[1:])
+    keep: List[np.ndarray] = []  # a stream: decompress all of it (its size is checked), keep only the rows asked
+    rows_per_read = max(1, (1 << 22) // max(1, row_bytes))
+    done = 0
+    while done < n:
+        k = min(rows_per_read, n - done)
+        block = f.read(k * row_bytes)
+        if len(block) != k * row_bytes:
+            raise short(done * row_bytes + len(block))
+        lo = first if done <= first else done + (first - done) % step  # the first wanted row >= done
+        if lo < min(stop, done + k):
+            block_rows = np.frombuffer(block, dtype=dtype).reshape(k, row_items)
+            keep.append(block_rows[lo - done:min(stop, done + k) - done:step])
+        done += k
+    out = np.concatenate(keep) if keep else np.empty((0, row_items), dtype)
+    return out.reshape((count,) + shape[1:])
 
 
 def _bytes_text(n: int) -> str:
@@ -146,14 +205,20 @@ def _describe_position(k: int, n: int, ni: int, no: int) -> str:
     return f"{part} of sample {sample + 1} of {n}"
 
 
-def load_fann_data(path: PathLike) -> Tuple[np.ndarray, np.ndarray]:
+def load_fann_data(path: PathLike, rows: Optional[Rows] = None) -> Tuple[np.ndarray, np.ndarray]:
     """Read FANN's training-data text format: a line ``num_data num_input num_output``, then per sample the
     inputs and the outputs (whitespace-separated). Returns (X, Y) as float32 (num_data, num_input/num_output).
 
     Raises ValueError (naming the line of the first offending token) on a malformed file: a bad header, a
     non-numeric or non-finite value, a value outside float32's range, too few values (the message says which
     sample/input/output is missing) or too many. The declared sizes are checked against the number of tokens
-    before anything is allocated, so a header claiming 10**12 samples fails at once."""
+    before anything is allocated, so a header claiming 10**12 samples fails at once.
+
+    ``rows`` (a slice of the samples) keeps only those: the file is then read line by line and checked as a
+    whole all the same (the same errors, naming the line), holding only those rows in memory. The result equals
+    ``load_fann_data(path)`` indexed by ``rows``."""
+    if rows is not None:
+        return _load_fann_data_rows(path, rows)
     path = os.fspath(path)
     raw = read_regular(path, "FANN data file")  # (devices and FIFOs, which may never end, are refused)
     try:
@@ -210,6 +275,114 @@ def load_fann_data(path: PathLike) -> Tuple[np.ndarray, np.ndarray]:
     values = values.reshape(n, ni + no)
     return (np.ascontiguousarray(values[:, :ni], dtype=np.float32),
             np.ascontiguousarray(values[:, ni:], dtype=np.float32))
+
+
+def _load_fann_data_rows(path: PathLike, rows: Rows) -> Tuple[np.ndarray, np.ndarray]:
+    """load_fann_data's reader for some rows: line by line, every value checked as load_fann_data does, only the
+    rows asked for kept, so memory follows them, not the file."""
+    path = os.fspath(path)
+    block = 1 << 16  # values converted per numpy call
+    f, _ = open_regular(path, "FANN data file")  # (devices and FIFOs, which may never end, are refused)
+    with f:
+        header: List[Tuple[str, int]] = []  # (token, line)
+        line_no = 0
+        data_tokens: List[str] = []
+        token_lines: List[Tuple[int, int]] = []  # (index in data of the line's first token, line number)
+        n = ni = no = per = 0
+        first = stop = step = 0
+        seen = 0  # data tokens read so far
+        kept: List[np.ndarray] = []
+
+        def flush() -> None:
+            nonlocal data_tokens, token_lines
+            if not data_tokens:
+                return
+            base = seen - len(data_tokens)
+
+            def line_of(k: int) -> int:  # k: index into data_tokens
+                pos = 0
+                for start, ln in token_lines:
+                    if start <= k:
+                        pos = ln
+                    else:
+                        break
+                return pos
+
+            try:
+                values = np.array(data_tokens, dtype=np.float64)
+                bad, why = None, ""
+            except (ValueError, OverflowError):
+                values = None
+                bad = next(k for k, t in enumerate(data_tokens) if not _is_float(t))
+                why = "is a non-numeric value"
+            if values is not None:
+                ok = np.isfinite(values) & (np.abs(values) < _F32_OVERFLOW)
+                if not ok.all():
+                    bad = int(np.argmin(ok))
+                    why = "is not finite" if not np.isfinite(values[bad]) else "is out of float32 range"
+            if bad is not None:
+                raise ValueError(f"{path}:{line_of(bad)}: value {_show(data_tokens[bad])} "
+                                 f"({_describe_position(base + bad, n, ni, no)}) {why}")
+            assert values is not None  # a non-numeric token raised above
+            sample = (base + np.arange(len(values))) // per
+            want = (sample >= first) & (sample < stop) & ((sample - first) % step == 0)
+            if want.any():
+                kept.append(values[want].astype(np.float32))
+            data_tokens, token_lines = [], []
+
+        for raw in f:
+            line_no += 1
+            try:
+                text = raw.decode("ascii")
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"{path}:{line_no}: not a text file, so not a FANN data file (cannot decode as "
+                                 f"ascii: byte 0x{raw[exc.start]:02x})") from None
+            toks = text.split()
+            if not toks:
+                continue
+            if len(header) < 3:
+                take = toks[:3 - len(header)]
+                header += [(t, line_no) for t in take]
+                toks = toks[len(take):]
+                if len(header) < 3:
+                    continue
+                for t, ln in header:
+                    if not _INT.match(t):
+                        raise ValueError(f"{path}:{ln}: the first line must be three integers, got "
+                                         f"{' '.join(h for h, _ in header)!r} (expected 'num_data num_input "
+                                         "num_output')")
+                n, ni, no = (int(t) for t, _ in header)
+                if n < 0 or ni < 1 or no < 0:
+                    raise ValueError(f"{path}:{header[0][1]}: invalid sizes num_data={n} num_input={ni} "
+                                     f"num_output={no} (need num_data >= 0, num_input >= 1, num_output >= 0)")
+                if n * (ni + no) > _MAX_FANN_VALUES:
+                    raise ValueError(f"{path}:{header[0][1]}: the header's sizes do not match the file (wrong "
+                                     "header or badly truncated file)")
+                per = ni + no
+                first, stop, step = _row_range(rows, n)
+                if not toks:
+                    continue
+            if seen + len(toks) > n * per:
+                extra = toks[n * per - seen]
+                raise ValueError(f"{path}:{line_no}: expected {n * per} numbers for {n} samples of {ni}+{no} "
+                                 f"values, found more: unexpected extra data after the {n} declared samples, "
+                                 f"starting with {_show(extra)}")
+            token_lines.append((len(data_tokens), line_no))
+            data_tokens += toks
+            seen += len(toks)
+            if len(data_tokens) >= block:
+                flush()
+        if len(header) < 3:
+            raise ValueError(f"{path}: not a FANN data file (needs 'num_data num_input num_output' first, "
+                             f"found {len(header)} token(s))")
+        flush()
+    if seen < n * per:
+        raise ValueError(f"{path}: truncated file: expected {n * per} numbers for {n} samples of {ni}+{no} values, "
+                         f"found {seen}: the file ends (line {line_no}) before "
+                         f"{_describe_position(seen, n, ni, no)}")
+    values = np.concatenate(kept) if kept else np.empty(0, np.float32)
+    values = values.reshape(-1, per)
+    return np.ascontiguousarray(values[:, :ni]), np.ascontiguousarray(values[:, ni:])
 
 
 def _is_float(t: str) -> bool:

@@ -41,8 +41,6 @@ The shard helpers need no MPI: they take ``comm`` or explicit ``rank=`` and ``si
 
 from __future__ import annotations
 
-import gzip
-import math
 import os
 import sys
 import time
@@ -54,18 +52,8 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 import numpy as np
 
 from ._arrays import check_int
-from ._format import open_regular
 from ._progress import ProgressBar
-from .datasets import (
-    _F32_OVERFLOW,
-    _GZIP_MAX_RATIO,
-    _IDX_TYPES,
-    _INT,
-    _MAX_FANN_VALUES,
-    _describe_position,
-    _show,
-    find_mnist,
-)
+from .datasets import find_mnist, load_fann_data, load_idx
 from .history import _history, _run_callbacks
 from .layers import SET, Sparse
 from .optimizers import Optimizer
@@ -143,14 +131,6 @@ def shard(X: Any, y: Any = None, comm: Any = None, *, rank: Optional[int] = None
     return parts[0] if y is None else tuple(parts)
 
 
-def _wanted_mask(n: int, rank: int, size: int, mode: str) -> Tuple[int, int, int]:
-    """(first, stop, step) of the shard's sample indices: range(first, stop, step)."""
-    if mode == "strided":
-        return rank, n, size
-    lo, hi = _contiguous_range(n, rank, size)
-    return lo, hi, 1
-
-
 def load_idx_shard(path: PathLike, comm: Any = None, *, rank: Optional[int] = None, size: Optional[int] = None,
                    mode: str = "contiguous") -> np.ndarray:
     """This rank's rows (along the first dimension) of an IDX file, without reading the others into memory.
@@ -159,67 +139,22 @@ def load_idx_shard(path: PathLike, comm: Any = None, *, rank: Optional[int] = No
     decompressed as a stream, keeping only this rank's rows. The header and the file's size are checked as
     ``fastnet.datasets.load_idx`` does, by every rank, so a bad file fails the same way everywhere. The result
     equals ``load_idx(path)[shard_indices(n, rank, size, mode)]``."""
+    return load_idx(path, rows=_shard_rows(comm, rank, size, mode))
+
+
+def _shard_rows(comm: Any, rank: Optional[int], size: Optional[int], mode: str) -> Callable[[int], slice]:
+    """The rows of this rank's shard of a file, as datasets' readers take them: a function of the row count
+    (which only the file's header tells), giving the slice of shard_indices(n, rank, size, mode)."""
     rank, size = _rank_size(comm, rank, size)
     mode = _check_mode(mode)
-    path = os.fspath(path)
-    gz = path.endswith(".gz")
-    raw, file_size = open_regular(path, "IDX file")  # (devices and FIFOs, which may never end, are refused)
-    f: Any = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
-    with raw, f:
-        try:
-            head = f.read(4)
-            if len(head) < 4 or head[0] != 0 or head[1] != 0:
-                raise ValueError(f"{path}: not an IDX file (bad magic)")
-            code, ndim = head[2], head[3]
-            if code not in _IDX_TYPES or ndim == 0:
-                raise ValueError(f"{path}: unsupported IDX type 0x{code:02x} or no dimensions")
-            dims = f.read(4 * ndim)
-            if len(dims) < 4 * ndim:
-                raise ValueError(f"{path}: truncated IDX header")
-            shape = tuple(int.from_bytes(dims[4 * i:4 * i + 4], "big") for i in range(ndim))
-            dtype = np.dtype(_IDX_TYPES[code])
-            n = shape[0]
-            row_items = math.prod(shape[1:])  # Python integers: a hostile shape cannot wrap around
-            row_bytes = row_items * dtype.itemsize
-            start = 4 + 4 * ndim
-            if gz and n * row_bytes + start > _GZIP_MAX_RATIO * file_size + 1024:
-                raise ValueError(f"{path}: IDX header's shape {shape} needs {n * row_bytes} bytes, more than a "
-                                 f"{file_size}-byte gzip file can hold: corrupted")
-            first, stop, step = _wanted_mask(n, rank, size, mode)
-            count = len(range(first, stop, step))
-            if not gz:
-                payload = file_size - start
-                if payload != n * row_bytes:
-                    raise ValueError(f"{path}: IDX payload is {payload} bytes, shape {shape} needs {n * row_bytes}")
-                if step == 1 or count == 0:
-                    f.seek(start + first * row_bytes)
-                    out = np.frombuffer(f.read(count * row_bytes), dtype=dtype)
-                else:
-                    mm = np.memmap(path, dtype=dtype, mode="r", offset=start, shape=(n, row_items))
-                    out = np.array(mm[first:stop:step])
-                    del mm
-            else:  # a stream: decompress everything (the size check needs it), keep only this rank's rows
-                keep: List[np.ndarray] = []
-                rows_per_read = max(1, (1 << 22) // max(1, row_bytes))
-                done = 0
-                while done < n:
-                    k = min(rows_per_read, n - done)
-                    block = f.read(k * row_bytes)
-                    if len(block) != k * row_bytes:
-                        have = done * row_bytes + len(block)
-                        raise ValueError(f"{path}: IDX payload is {have} bytes, shape {shape} needs {n * row_bytes}")
-                    lo = first if done <= first else done + (first - done) % step  # first wanted row >= done
-                    if lo < min(stop, done + k):
-                        rows = np.frombuffer(block, dtype=dtype).reshape(k, row_items)
-                        keep.append(rows[lo - done:min(stop, done + k) - done:step])
-                    done += k
-                extra = f.read(1)
-                if extra:
-                    raise ValueError(f"{path}: IDX payload is longer than shape {shape} needs ({n * row_bytes} bytes)")
-                out = np.concatenate(keep) if keep else np.empty((0, row_items), dtype)
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            raise ValueError(f"{path}: not a valid gzip file ({exc})") from None
-    return out.reshape((count,) + shape[1:]).astype(dtype.newbyteorder("="))
+
+    def rows(n: int) -> slice:
+        if mode == "strided":
+            return slice(rank, n, size)
+        lo, hi = _contiguous_range(n, rank, size)
+        return slice(lo, hi)
+
+    return rows
 
 
 def load_mnist_shard(comm: Any = None, *, rank: Optional[int] = None, size: Optional[int] = None,
@@ -233,8 +168,8 @@ def load_mnist_shard(comm: Any = None, *, rank: Optional[int] = None, size: Opti
 
     def read(name: str) -> np.ndarray:
         p = os.path.join(folder, name + ".gz")
-        return load_idx_shard(p if os.path.exists(p) else os.path.join(folder, name), rank=rank, size=size,
-                              mode=mode)
+        return load_idx(p if os.path.exists(p) else os.path.join(folder, name), rows=_shard_rows(None, rank, size,
+                                                                                                 mode))
 
     def images(name: str) -> np.ndarray:
         a = read(name)
@@ -256,119 +191,7 @@ def load_fann_data_shard(path: PathLike, comm: Any = None, *, rank: Optional[int
     float32's range; errors name the line) and keeps only its own samples: memory follows the shard, not the
     file, and a bad file fails the same way on every rank. The result equals
     ``load_fann_data(path)`` indexed by ``shard_indices(num_data, rank, size, mode)``."""
-    rank, size = _rank_size(comm, rank, size)
-    mode = _check_mode(mode)
-    path = os.fspath(path)
-    block = 1 << 16  # values converted per numpy call
-    f, _ = open_regular(path, "FANN data file")  # (devices and FIFOs, which may never end, are refused)
-    with f:
-        header: List[Tuple[str, int]] = []  # (token, line)
-        line_no = 0
-        data_tokens: List[str] = []
-        token_lines: List[Tuple[int, int]] = []  # (index in data of the line's first token, line number)
-        n = ni = no = per = 0
-        first = stop = step = 0
-        seen = 0  # data tokens read so far
-        kept: List[np.ndarray] = []
-
-        def flush() -> None:
-            nonlocal data_tokens, token_lines
-            if not data_tokens:
-                return
-            base = seen - len(data_tokens)
-
-            def line_of(k: int) -> int:  # k: index into data_tokens
-                pos = 0
-                for start, ln in token_lines:
-                    if start <= k:
-                        pos = ln
-                    else:
-                        break
-                return pos
-
-            try:
-                values = np.array(data_tokens, dtype=np.float64)
-                bad, why = None, ""
-            except (ValueError, OverflowError):
-                values = None
-                bad = next(k for k, t in enumerate(data_tokens) if not _is_float(t))
-                why = "is a non-numeric value"
-            if values is not None:
-                ok = np.isfinite(values) & (np.abs(values) < _F32_OVERFLOW)
-                if not ok.all():
-                    bad = int(np.argmin(ok))
-                    why = "is not finite" if not np.isfinite(values[bad]) else "is out of float32 range"
-            if bad is not None:
-                raise ValueError(f"{path}:{line_of(bad)}: value {_show(data_tokens[bad])} "
-                                 f"({_describe_position(base + bad, n, ni, no)}) {why}")
-            assert values is not None  # a non-numeric token raised above
-            sample = (base + np.arange(len(values))) // per
-            want = (sample >= first) & (sample < stop) & ((sample - first) % step == 0)
-            if want.any():
-                kept.append(values[want].astype(np.float32))
-            data_tokens, token_lines = [], []
-
-        for raw in f:
-            line_no += 1
-            try:
-                text = raw.decode("ascii")
-            except UnicodeDecodeError as exc:
-                raise ValueError(f"{path}:{line_no}: not a text file, so not a FANN data file (cannot decode as "
-                                 f"ascii: byte 0x{raw[exc.start]:02x})") from None
-            toks = text.split()
-            if not toks:
-                continue
-            if len(header) < 3:
-                take = toks[:3 - len(header)]
-                header += [(t, line_no) for t in take]
-                toks = toks[len(take):]
-                if len(header) < 3:
-                    continue
-                for t, ln in header:
-                    if not _INT.match(t):
-                        raise ValueError(f"{path}:{ln}: the first line must be three integers, got "
-                                         f"{' '.join(h for h, _ in header)!r} (expected 'num_data num_input "
-                                         "num_output')")
-                n, ni, no = (int(t) for t, _ in header)
-                if n < 0 or ni < 1 or no < 0:
-                    raise ValueError(f"{path}:{header[0][1]}: invalid sizes num_data={n} num_input={ni} "
-                                     f"num_output={no} (need num_data >= 0, num_input >= 1, num_output >= 0)")
-                if n * (ni + no) > _MAX_FANN_VALUES:
-                    raise ValueError(f"{path}:{header[0][1]}: the header's sizes do not match the file (wrong "
-                                     "header or badly truncated file)")
-                per = ni + no
-                first, stop, step = _wanted_mask(n, rank, size, mode)
-                if not toks:
-                    continue
-            if seen + len(toks) > n * per:
-                extra = toks[n * per - seen]
-                raise ValueError(f"{path}:{line_no}: expected {n * per} numbers for {n} samples of {ni}+{no} "
-                                 f"values, found more: unexpected extra data after the {n} declared samples, "
-                                 f"starting with {_show(extra)}")
-            token_lines.append((len(data_tokens), line_no))
-            data_tokens += toks
-            seen += len(toks)
-            if len(data_tokens) >= block:
-                flush()
-        if len(header) < 3:
-            raise ValueError(f"{path}: not a FANN data file (needs 'num_data num_input num_output' first, "
-                             f"found {len(header)} token(s))")
-        flush()
-    if seen < n * per:
-        raise ValueError(f"{path}: truncated file: expected {n * per} numbers for {n} samples of {ni}+{no} values, "
-                         f"found {seen}: the file ends (line {line_no}) before "
-                         f"{_describe_position(seen, n, ni, no)}")
-    values = np.concatenate(kept) if kept else np.empty(0, np.float32)
-    values = values.reshape(-1, per)
-    return np.ascontiguousarray(values[:, :ni]), np.ascontiguousarray(values[:, ni:])
-
-
-def _is_float(t: str) -> bool:
-    try:
-        np.float64(t)
-        return True
-    except (ValueError, OverflowError):
-        return False
+    return load_fann_data(path, rows=_shard_rows(comm, rank, size, mode))
 
 
 # ====================================================================== the step schedule
