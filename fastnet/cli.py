@@ -53,6 +53,7 @@ import argparse
 import functools
 import importlib
 import io
+import math
 import os
 import struct
 import subprocess
@@ -64,24 +65,27 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import __version__, datasets, optimizers, set_num_threads
+from . import __version__, datasets, metrics, optimizers, set_num_threads
+from ._arrays import check_real
 from ._format import MAGIC, check_replaceable, decode, read_model, write_atomic
 from .cascade import CascadeNetwork, cascade_train
-from .layers import ACTIVATIONS, SYMMETRIC_ACTIVATIONS
+from .layers import ACTIVATIONS, class_threshold
 from .network import LOSSES, Network
 from .network import load as load_fnet
+from .training import resolve_batch_size
 
 __all__ = ["main", "build_parser", "Dataset", "read_data", "CLIError"]
 
 PROG = "fastnet"
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-FANN_DATA_EXTENSIONS = (".data", ".train", ".test", ".dat")
+FANN_DATA_EXTENSIONS = datasets.FANN_DATA_EXTENSIONS
 DEFAULT_HIDDEN = 64
 ALGORITHMS = ("sgd", "adam", "rprop", "quickprop", "sarprop", "cascade")
 NOT_YET: Dict[str, str] = {}
 # default learning rate per algorithm (FANN's 0.7 for Quickprop); RPROP and SARPROP have none
 DEFAULT_LR = {"sgd": 0.1, "adam": 0.001, "quickprop": 0.7}
 MAX_CONFUSION_CLASSES = 30
+CLI_BATCH_SIZE = 128  # the command line's default mini-batch (Network.fit's is 32)
 
 
 # a model the command line handles: a Network, or a CascadeNetwork (shortcut network)
@@ -289,15 +293,15 @@ def read_data(path: str, part: str = "train", need_targets: bool = True, allow_n
     ``part`` picks the pair of an MNIST folder: "train" or "test" (t10k).
     """
     _require_exists(path, "file or folder")
-    if os.path.isdir(path):
+    kind = datasets.data_format(path)
+    if kind == "mnist":
         return _read_mnist(path, part)
-    ext = os.path.splitext(path)[1].lower()
-    if ext == ".npz":
+    if kind == "npz":
         data = _read_npz(path, need_targets)
-    elif ext == ".npy" and not allow_npy:
+    elif kind == "npy" and not allow_npy:
         raise CLIError(f"{path}: an .npy file holds inputs only, and this command needs targets: use an .npz file "
                        "with arrays X and y")
-    elif ext == ".npy":
+    elif kind == "npy":
         try:
             X = np.load(path, allow_pickle=False)
         except MemoryError:  # a header that lies about the shape, or a file too large
@@ -307,7 +311,7 @@ def read_data(path: str, part: str = "train", need_targets: bool = True, allow_n
             raise CLIError(f"{path}: not a readable .npy file ({_npz_reason(path, exc)})") from None
         data = _make_dataset(X, None, path)
     else:
-        data = _read_fann(path, strict=ext in FANN_DATA_EXTENSIONS)
+        data = _read_fann(path, strict=kind == "fann")
     if need_targets and data.y is None:
         raise CLIError(f"{path}: the data has no targets (0 outputs per sample)")
     return data
@@ -539,8 +543,6 @@ def _optimizer(args: argparse.Namespace) -> optimizers.Optimizer:
     if args.batch_size is not None and full_batch:
         raise CLIError(f"--batch-size: {algo} is a full-batch algorithm (as in FANN); it uses the whole training "
                        "set per update", EXIT_USAGE)
-    if args.batch_size is None and not full_batch:
-        args.batch_size = 128
     lr = DEFAULT_LR.get(algo, 0.0) if args.lr is None else args.lr
     if algo == "cascade":  # Cascade2 trains its outputs and candidates with FANN's default, RPROP
         return optimizers.RPROP()
@@ -620,6 +622,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                            f"{train.source} has {train.n_outputs}")
     if args.algorithm == "cascade":
         return _train_cascade(args, train, test)
+    batch_size = resolve_batch_size(optimizer, args.batch_size, train.n, default=CLI_BATCH_SIZE)
     sizes = _resolve_sizes(args, train)
     output = _output_activation(args, train, sizes[-1])
     try:
@@ -634,11 +637,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         if test is not None:
             print(f"test:    {test.describe()}")
         print(f"network: {_describe_net(net)}")
-        batch = "full batch" if optimizer.full_batch else f"batch size {args.batch_size}"
+        batch = "full batch" if optimizer.full_batch else f"batch size {batch_size}"
         print(f"training: {optimizer}, {args.epochs} epochs, {batch}, seed {args.seed}")
     interrupted = False
     try:
-        net.fit(train.X, train.y, epochs=args.epochs, batch_size=None if optimizer.full_batch else args.batch_size,
+        net.fit(train.X, train.y, epochs=args.epochs, batch_size=batch_size,
                 optimizer=optimizer, validation_data=(test.X, test.y) if test is not None else None,
                 verbose=0 if args.quiet else 1)
     except KeyboardInterrupt as exc:
@@ -677,15 +680,14 @@ def _true_classes(net: Model, y: np.ndarray) -> np.ndarray:
     if _is_cascade(net):
         thr = float(net._threshold())
     else:
-        thr = 0.0 if net.specs[-1].activation in SYMMETRIC_ACTIVATIONS else 0.5
+        thr = class_threshold(net.specs[-1].activation)
     return (y[:, 0] > thr).astype(np.int64)
 
 
 def confusion_matrix(true: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
-    """counts[i, j]: samples of true class i predicted as class j."""
-    counts = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(counts, (true, pred), 1)
-    return counts
+    """counts[i, j]: samples of true class i predicted as class j (fastnet.metrics.confusion_matrix of the
+    labels, the predictions given as one-hot outputs)."""
+    return metrics.confusion_matrix(true, np.eye(n_classes)[pred], n_classes)
 
 
 def format_confusion(counts: np.ndarray) -> str:
@@ -896,34 +898,30 @@ _positive_int = _int_at_least(1, "a positive integer")
 _nonneg_int = _int_at_least(0, "an integer >= 0")
 
 
-def _positive_float(text: str) -> float:
+def _real_arg(text: str, expected: str, lo: float, hi: float = math.inf, *, lo_open: bool = False,
+              hi_open: bool = False) -> float:
+    """An argparse number checked by fastnet._arrays.check_real (the library's range rule), with the message
+    naming what is expected."""
     try:
         v = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (v > 0 and np.isfinite(v)):
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
-    return v
+    try:
+        return check_real(v, "value", lo, hi, lo_open=lo_open, hi_open=hi_open)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{expected}, got {text}") from None
+
+
+def _positive_float(text: str) -> float:
+    return _real_arg(text, "expected a finite number > 0", 0.0, lo_open=True)
 
 
 def _nonneg_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (v >= 0 and np.isfinite(v)):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
-    return v
+    return _real_arg(text, "expected a finite number >= 0", 0.0)
 
 
 def _momentum(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0.0 <= v < 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
-    return v
+    return _real_arg(text, "must be in [0, 1)", 0.0, 1.0, hi_open=True)
 
 
 def _sizes(text: str, allow_empty: bool = False) -> List[int]:

@@ -14,7 +14,23 @@ import numpy.typing as npt
 
 from ._format import open_regular, read_exactly, read_regular, write_atomic
 
-__all__ = ["load_idx", "load_mnist", "load_fann_data", "save_fann_data", "find_mnist"]
+__all__ = ["load_idx", "load_mnist", "load_fann_data", "save_fann_data", "find_mnist", "data_format",
+           "FANN_DATA_EXTENSIONS"]
+
+#: file name extensions of FANN training data (other files may still parse as FANN data)
+FANN_DATA_EXTENSIONS = (".data", ".train", ".test", ".dat")
+
+
+def data_format(path: Union[str, os.PathLike[str]]) -> str:
+    """What a data path holds, judged by its kind and name (the command line's DATA): "mnist" (a folder: MNIST's
+    IDX files), "npz", "npy", "fann" (a FANN data extension) or "unknown" (try it as FANN data)."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        return "mnist"
+    ext = os.path.splitext(path)[1].lower()
+    if ext in (".npz", ".npy"):
+        return ext[1:]
+    return "fann" if ext in FANN_DATA_EXTENSIONS else "unknown"
 
 PathLike = Union[str, "os.PathLike[str]"]
 _IDX_TYPES: Dict[int, npt.DTypeLike] = {
