@@ -21,7 +21,8 @@ Launch one process per rank (``mpiexec -n 4 python train.py``); each loads only 
 - ``shuffle=True`` permutes each rank's shard every epoch (samples do not move between ranks).
 - Validation: each rank evaluates its own ``validation_data`` (or the last ``validation_split`` of its shard);
   loss and accuracy are reduced across ranks weighted by sample counts, so they are those of the union.
-- SET rewiring (``rewire=fn.SET(...)``) is done on rank 0 and the new topology broadcast.
+- SET rewiring (``rewire=fn.SET(...)``): every rank rewires from the same weights and generator state, so all
+  draw the same topology; the epoch-end check below compares the ranks.
 - Random streams: the network's generator stays identical on every rank (it drives SET rewiring and
   SARPROP's noise). Dropout masks and shuffles use a private stream per rank, derived from that state, the
   optimizer's step count and the rank; so with dropout or shuffling a run is reproducible for a given number
@@ -34,7 +35,9 @@ Launch one process per rank (``mpiexec -n 4 python train.py``); each loads only 
   the whole job is stopped with ``MPI_Abort``, rather than leaving the other ranks waiting forever in a
   collective. A diverging loss raises FloatingPointError on every rank.
 
-With one rank, ``fit(comm=...)`` is the ordinary single-process ``Network.fit``.
+The training loop is trainer.cpp's, the one a single-process fit runs, handed an Allreduce of the gradient arena
+and the step's statistics between backward and update. With one rank, ``fit(comm=...)`` is the ordinary
+single-process ``Network.fit``.
 
 The shard helpers need no MPI: they take ``comm`` or explicit ``rank=`` and ``size=``.
 """
