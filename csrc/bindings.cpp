@@ -363,8 +363,8 @@ void bind_network(py::module_& m, const char* name) {
       }, py::arg("X"), py::arg("labels"), py::arg("targets"), py::arg("want_input"))
       .def("fit", [](Net& n, const Array<T>& X, std::optional<Labels> labels, std::optional<Array<T>> targets,
                      std::optional<Array<T>> Xv, std::optional<Labels> labels_v, std::optional<Array<T>> targets_v,
-                     int epochs, int batch_size, const py::dict& optimizer, bool shuffle, long progress_every, std::optional<py::function> callback, double rewire_zeta,
-                     double l1, double max_norm, bool skip_nonfinite) {
+                     const FitOptions& options, std::optional<py::function> callback,
+                     std::optional<py::function> allreduce) {
         check_2d(X, "X", n.num_inputs());
         Dataset<T> train{X.data(), static_cast<long>(X.shape(0)), {}};
         train.y = targets_of(n, labels, targets, train.N);
@@ -374,16 +374,7 @@ void bind_network(py::module_& m, const char* name) {
           val = Dataset<T>{Xv->data(), static_cast<long>(Xv->shape(0)), {}};
           val.y = targets_of(n, labels_v, targets_v, val.N);
         }
-        FitOptions o;
-        o.epochs = epochs;
-        o.batch_size = batch_size;
-        o.optim = optimizer_of(optimizer);
-        o.shuffle = shuffle;
-        o.progress_every = progress_every;
-        o.rewire_zeta = rewire_zeta;
-        o.l1 = l1;
-        o.max_norm = max_norm;
-        o.skip_nonfinite = skip_nonfinite;
+        FitOptions o = options;
         // The hook runs on the training thread: take the GIL, honour Ctrl-C, call Python. A Python error is
         // kept and re-raised once the loop has stopped cleanly at a batch boundary.
         std::unique_ptr<py::error_already_set> pending;
@@ -401,6 +392,23 @@ void bind_network(py::module_& m, const char* name) {
             return r.is_none() || r.cast<bool>();
           });
         };
+        // Distributed: allreduce(stats, grad) sums both in place over the ranks (fastnet.distributed hands in a
+        // closure over the communicator). A Python callable rather than a C function pointer to MPI: fastnet
+        // then needs no MPI headers or library at build time and works with whichever MPI mpi4py was built
+        // for; the GIL round trip it costs per step (microseconds) is small next to an Allreduce of the
+        // gradient arena. The arrays are views of the loop's buffers, valid only during the call.
+        if (allreduce) {
+          o.collective.allreduce = [&](double* stats, void* grad, std::size_t count) -> bool {
+            return python_hook(pending, [&]() -> bool {
+              py::capsule borrowed(stats, [](void*) {});  // a base that owns nothing: a view, not a copy
+              py::array_t<double> s({static_cast<py::ssize_t>(FitOptions::Collective::kStats)}, stats, borrowed);
+              py::object g = py::none();
+              if (grad) g = Array<T>({static_cast<py::ssize_t>(count)}, static_cast<T*>(grad), borrowed);
+              (*allreduce)(s, g);
+              return true;
+            });
+          };
+        }
         std::vector<EpochLog> history;
         {
           auto lock = lock_network(n);
@@ -414,7 +422,60 @@ void bind_network(py::module_& m, const char* name) {
           throw *pending;
         }
         return out;
-      });
+      }, py::arg("X"), py::arg("labels"), py::arg("targets"), py::arg("Xv"), py::arg("labels_v"),
+         py::arg("targets_v"), py::arg("options"), py::arg("callback") = py::none(),
+         py::arg("allreduce") = py::none());
+}
+
+// fit's options as one object (trainer.h's FitOptions), built once from keywords; the distributed schedule
+// and private streams are set as attributes by fastnet.distributed.
+void bind_fit_options(py::module_& m) {
+  auto words = [](const uint64_t* w) { return std::vector<uint64_t>(w, w + 4); };
+  auto set_words = [](uint64_t* w, const std::vector<uint64_t>& v) {
+    FASTNET_CHECK(v.size() == 4, "a generator state has 4 words, got ", v.size());
+    FASTNET_CHECK(v[0] || v[1] || v[2] || v[3], "a generator state must not be all zero");
+    std::copy(v.begin(), v.end(), w);
+  };
+  py::class_<FitOptions>(m, "FitOptions")
+      .def(py::init([](int epochs, int batch_size, const py::dict& optimizer, bool shuffle, long progress_every,
+                       double rewire_zeta, double l1, double max_norm, bool skip_nonfinite) {
+             FitOptions o;
+             o.epochs = epochs;
+             o.batch_size = batch_size;
+             o.optim = optimizer_of(optimizer);
+             o.shuffle = shuffle;
+             o.progress_every = progress_every;
+             o.rewire_zeta = rewire_zeta;
+             o.l1 = l1;
+             o.max_norm = max_norm;
+             o.skip_nonfinite = skip_nonfinite;
+             return o;
+           }),
+           py::kw_only(), py::arg("epochs"), py::arg("batch_size"), py::arg("optimizer"), py::arg("shuffle") = true,
+           py::arg("progress_every") = 0, py::arg("rewire_zeta") = 0.0, py::arg("l1") = 0.0,
+           py::arg("max_norm") = 0.0, py::arg("skip_nonfinite") = false)
+      .def_readwrite("epochs", &FitOptions::epochs)
+      .def_readwrite("batch_size", &FitOptions::batch_size)
+      .def_readwrite("shuffle", &FitOptions::shuffle)
+      .def_readwrite("progress_every", &FitOptions::progress_every)
+      .def_readwrite("rewire_zeta", &FitOptions::rewire_zeta)
+      .def_readwrite("l1", &FitOptions::l1)
+      .def_readwrite("max_norm", &FitOptions::max_norm)
+      .def_readwrite("skip_nonfinite", &FitOptions::skip_nonfinite)
+      .def_property("step_bounds", [](const FitOptions& o) { return o.collective.bounds; },
+                    [](FitOptions& o, const std::vector<long>& v) { o.collective.bounds = v; })
+      .def_property("step_counts", [](const FitOptions& o) { return o.collective.counts; },
+                    [](FitOptions& o, const std::vector<long>& v) { o.collective.counts = v; })
+      .def_property("total_samples", [](const FitOptions& o) { return o.collective.total; },
+                    [](FitOptions& o, long v) { o.collective.total = v; })
+      .def_property("shuffle_state", [words](const FitOptions& o) { return words(o.collective.shuffle_state); },
+                    [set_words](FitOptions& o, const std::vector<uint64_t>& v) {
+                      set_words(o.collective.shuffle_state, v);
+                    })
+      .def_property("dropout_state", [words](const FitOptions& o) { return words(o.collective.dropout_state); },
+                    [set_words](FitOptions& o, const std::vector<uint64_t>& v) {
+                      set_words(o.collective.dropout_state, v);
+                    });
 }
 
 // float32 kernels of the active ISA, for the kernel tests
@@ -632,6 +693,7 @@ PYBIND11_MODULE(_core, m) {
       if (!PyErr_Occurred()) PyErr_SetNone(PyExc_KeyboardInterrupt);
     }
   });
+  bind_fit_options(m);
   bind_network<float>(m, "Network32");
   bind_network<double>(m, "Network64");
   bind_cascade(m);

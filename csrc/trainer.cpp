@@ -12,6 +12,7 @@
 #include "core/errors.h"
 #include "core/parallel.h"
 #include "core/threads.h"
+#include "core/rng.h"
 #include "kernels/update_rules.h"
 
 namespace fastnet {
@@ -36,14 +37,34 @@ double fann_mse(Loss loss, double mean_loss, int outputs) {
 template <typename T>
 std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Dataset<T>* validation,
                           const FitOptions& opts, const FitHook& hook) {
+  using Collective = FitOptions::Collective;
+  const bool dist = opts.distributed();
+  const Collective& comm = opts.collective;
   FASTNET_CHECK(opts.batch_size >= 1, "batch_size must be >= 1, got ", opts.batch_size);
   FASTNET_CHECK(opts.epochs >= 0, "epochs must be >= 0, got ", opts.epochs);
-  FASTNET_CHECK(train.N >= 1, "cannot fit on an empty data set");
+  FASTNET_CHECK((dist ? comm.total : train.N) >= 1, "cannot fit on an empty data set");
   net.check_trainable();
   const bool full = opts.optim.full_batch();
+  // Distributed mini-batch steps follow the global schedule (comm.bounds), not a stride of B rows
+  const bool scheduled = dist && !full;
+  long max_rows = 1;
+  if (scheduled) {
+    const std::size_t steps = comm.counts.size();
+    FASTNET_CHECK(steps >= 1 && comm.bounds.size() == steps + 1 && comm.bounds.front() == 0 &&
+                      comm.bounds.back() == train.N,
+                  "distributed fit: the step bounds do not match this rank's ", train.N, " samples");
+    for (std::size_t k = 0; k < steps; ++k) {
+      const long c = comm.bounds[k + 1] - comm.bounds[k];
+      FASTNET_CHECK(c >= 0 && c <= comm.counts[k] && comm.counts[k] >= 1, "distributed fit: bad step ", k);
+      max_rows = std::max(max_rows, c);
+    }
+  }
   // full batch: chunks as large as a workspace comfortably holds (the sum over chunks is the same gradient)
   constexpr long kFullBatchChunk = 2048;
-  const int B = static_cast<int>(std::min<long>(full ? kFullBatchChunk : opts.batch_size, train.N));
+  const int B = static_cast<int>(scheduled ? max_rows
+                                           : std::max<long>(1, std::min<long>(full ? kFullBatchChunk : opts.batch_size,
+                                                                                train.N)));
+  const long steps = scheduled ? static_cast<long>(comm.counts.size()) : (train.N + B - 1) / B;
   const int I = net.num_inputs();
   OptimizerConfig optim = opts.optim;
   FitControl control{optim.lr, optim.momentum};  // hooks may reschedule these between batches
@@ -58,6 +79,26 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
   std::iota(order.begin(), order.end(), 0L);
   std::vector<EpochLog> history;
   using clock = std::chrono::steady_clock;
+  // this rank's private streams (see FitOptions::Collective)
+  Rng shuffle_rng, dropout_rng;
+  shuffle_rng.set_state(comm.shuffle_state);
+  dropout_rng.set_state(comm.dropout_state);
+  // a forward + backward pass; distributed, with this rank's dropout stream in place of the network's
+  auto local_backward = [&](const T* xb, const T* tb, int nb, bool xb_t, long& correct) {
+    uint64_t shared[4];
+    if (dist) {
+      std::copy(net.rng().state(), net.rng().state() + 4, shared);
+      net.rng().set_state(dropout_rng.state());
+    }
+    const T* out = net.forward(xb, nb, /*train=*/true, xb_t);
+    correct += net.count_correct(out, tb, nb);
+    const double loss = net.backward(xb, tb, nb, nullptr);
+    if (dist) {
+      dropout_rng.set_state(net.rng().state());
+      net.rng().set_state(shared);
+    }
+    return loss;
+  };
 
   for (int epoch = 1; epoch <= opts.epochs; ++epoch) {
     const auto start = clock::now();
@@ -65,29 +106,33 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
     // does not depend on the order, so those keep the data's (contiguous chunks, no gather)
     // Each epoch's order depends only on the generator's state (not on the previous epoch's order), so a fit
     // resumed from a saved network shuffles exactly as an uninterrupted one would.
+    // Distributed, each rank permutes its own shard with its private stream (samples do not move between ranks).
     std::iota(order.begin(), order.end(), 0L);
+    Rng& shuffler = dist ? shuffle_rng : net.rng();
     if (opts.shuffle && !full)
       for (long i = train.N - 1; i > 0; --i)
-        std::swap(order[i], order[static_cast<long>(net.rng().below(static_cast<uint64_t>(i + 1)))]);
+        std::swap(order[i], order[static_cast<long>(shuffler.below(static_cast<uint64_t>(i + 1)))]);
     EpochLog log;
     log.epoch = epoch;
     log.lr = control.lr;
     log.momentum = control.momentum;
-    log.samples_total = train.N;
+    log.samples_total = dist ? comm.total : train.N;
     optim.lr = optim.quickprop.lr = control.lr;
     optim.momentum = control.momentum;
     double loss_sum = 0.0;
     long correct = 0, batch_index = 0, loss_samples = 0;
-    bool stop = false;
+    bool stop = false, failed = false;  // failed: a collective reported a pending error (this rank stops now)
     if (full) std::fill(acc, acc + net.arena_size(), T(0));
-    for (long s = 0; s < train.N; s += B, ++batch_index) {
-      const int nb = static_cast<int>(std::min<long>(B, train.N - s));
+    for (; batch_index < steps; ++batch_index) {
+      const long s = scheduled ? comm.bounds[static_cast<std::size_t>(batch_index)] : batch_index * B;
+      const int nb = static_cast<int>(scheduled ? comm.bounds[static_cast<std::size_t>(batch_index) + 1] - s
+                                                : std::min<long>(B, train.N - s));
       const long* idx = order.data() + s;
       // fetched per batch: a callback may have evaluated with this network and grown its workspace
       T* tb = net.target_buffer();
       const T* xb = train.X + s * I;
       bool xb_t = false;  // xb is (I, nb): gathered straight into a sparse first layer's layout
-      if (!full) {
+      if (!full && nb > 0) {
         if (T* xt = net.transposed_input_buffer(nb)) {
           kernels::gather_transpose(xt, train.X, idx, nb, static_cast<int>(I));
           xb = xt;
@@ -100,61 +145,126 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
           xb = xg;
         }
       }
-      net.gather_targets(tb, train.y, idx, nb);
-      const T* out = net.forward(xb, nb, /*train=*/true, xb_t);
-      correct += net.count_correct(out, tb, nb);
-      double loss;
-      // SGD: the gradient goes straight into the update, fused in the kernels (which never decay biases; decaying
-      // them too takes the unfused path below)
-      if (optim.kind == OptKind::SGD && !optim.decay_bias) {
-        loss = net.sgd_step(xb, tb, nb, static_cast<T>(optim.lr), static_cast<T>(optim.momentum),
-                            static_cast<T>(optim.weight_decay), optim.nesterov);
-        if (!std::isfinite(loss)) {  // the weights were left as they were
-          if (!opts.skip_nonfinite) diverged(loss, epoch, batch_index, false);
-          ++log.skipped_batches;
+      if (nb > 0) net.gather_targets(tb, train.y, idx, nb);
+      if (scheduled) {
+        // One step of the global batch: this rank's mean-loss gradient over its nb rows, scaled by nb / count so
+        // that the sum over the ranks is the mean gradient of the global batch; then every rank applies the
+        // same update. A non-finite loss shows in the reduced sum, so every rank raises the same error.
+        const long count = comm.counts[static_cast<std::size_t>(batch_index)];
+        double stats[Collective::kStats] = {0.0, 0.0, 0.0};
+        if (nb > 0) {
+          long ok = 0;
+          const double loss = local_backward(xb, tb, nb, xb_t, ok);
+          if (nb != count) {
+            const T f = static_cast<T>(static_cast<double>(nb) / static_cast<double>(count));
+            T* g = net.grads();
+            for (std::size_t i = 0, n = net.arena_size(); i < n; ++i) g[i] *= f;
+          }
+          stats[0] = loss * nb;
+          stats[1] = static_cast<double>(ok);
+          stats[2] = static_cast<double>(nb);
+        } else {
+          std::fill(net.grads(), net.grads() + net.arena_size(), T(0));
         }
-      } else {
-        loss = net.backward(xb, tb, nb, nullptr);
-        if (!std::isfinite(loss)) {  // nothing updated yet
-          if (!opts.skip_nonfinite) diverged(loss, epoch, batch_index, full);
-          ++log.skipped_batches;
-        } else if (full)
-          kernels::axpy(acc, net.grads(), static_cast<T>(nb), net.arena_size());  // Σ over samples
-        else
-          net.optimizer_step(optim, net.grads(), nb, 0.0);
-      }
-      if (!full) net.constrain(static_cast<T>(optim.lr * opts.l1), static_cast<T>(opts.max_norm));
-      if (std::isfinite(loss)) {  // a skipped batch counts in neither the loss nor the accuracy
+        if (!comm.allreduce(stats, net.grads(), net.arena_size())) {
+          failed = stop = true;
+          break;
+        }
+        if (!std::isfinite(stats[0])) diverged(stats[0] / count, epoch, batch_index, false);
+        net.optimizer_step(optim, net.grads(), count, 0.0);
+        net.constrain(static_cast<T>(optim.lr * opts.l1), static_cast<T>(opts.max_norm));
+        loss_sum += stats[0];
+        loss_samples += count;
+        correct += static_cast<long>(stats[1]);
+        log.samples_done += count;
+      } else if (dist) {  // full batch, one chunk of this rank's shard: summed locally, reduced after the loop
+        const double loss = local_backward(xb, tb, nb, false, correct);
+        kernels::axpy(acc, net.grads(), static_cast<T>(nb), net.arena_size());
         loss_sum += loss * nb;
-        loss_samples += nb;
       } else {
-        correct -= net.count_correct(out, tb, nb);
+        const T* out = net.forward(xb, nb, /*train=*/true, xb_t);
+        correct += net.count_correct(out, tb, nb);
+        double loss;
+        // SGD: the gradient goes straight into the update, fused in the kernels (which never decay biases;
+        // decaying them too takes the unfused path below)
+        if (optim.kind == OptKind::SGD && !optim.decay_bias) {
+          loss = net.sgd_step(xb, tb, nb, static_cast<T>(optim.lr), static_cast<T>(optim.momentum),
+                              static_cast<T>(optim.weight_decay), optim.nesterov);
+          if (!std::isfinite(loss)) {  // the weights were left as they were
+            if (!opts.skip_nonfinite) diverged(loss, epoch, batch_index, false);
+            ++log.skipped_batches;
+          }
+        } else {
+          loss = net.backward(xb, tb, nb, nullptr);
+          if (!std::isfinite(loss)) {  // nothing updated yet
+            if (!opts.skip_nonfinite) diverged(loss, epoch, batch_index, full);
+            ++log.skipped_batches;
+          } else if (full)
+            kernels::axpy(acc, net.grads(), static_cast<T>(nb), net.arena_size());  // Σ over samples
+          else
+            net.optimizer_step(optim, net.grads(), nb, 0.0);
+        }
+        if (!full) net.constrain(static_cast<T>(optim.lr * opts.l1), static_cast<T>(opts.max_norm));
+        if (std::isfinite(loss)) {  // a skipped batch counts in neither the loss nor the accuracy
+          loss_sum += loss * nb;
+          loss_samples += nb;
+        } else {
+          correct -= net.count_correct(out, tb, nb);
+        }
+        log.samples_done = s + nb;
       }
-      log.samples_done = s + nb;
+      // (distributed full batch: no progress until the epoch's statistics are reduced)
       if (hook && opts.progress_every > 0 && (batch_index + 1) % opts.progress_every == 0 &&
-          s + nb < train.N) {
+          batch_index + 1 < steps && !(dist && full)) {
         log.loss = loss_samples ? loss_sum / loss_samples : std::nan("");
         log.accuracy = loss_samples ? static_cast<double>(correct) / loss_samples : 0.0;
         log.seconds = std::chrono::duration<double>(clock::now() - start).count();
         if (!hook(log, control)) {
           stop = true;
+          failed = dist;  // distributed, only an error stops mid-epoch (the other ranks are aborted)
           break;
         }
       }
     }
+    if (failed) break;
+    if (dist && full) {  // the epoch's gradient summed over every rank's shard: one reduction, one update
+      double stats[Collective::kStats] = {loss_sum, static_cast<double>(correct), static_cast<double>(train.N)};
+      if (!comm.allreduce(stats, acc, net.arena_size())) break;
+      loss_sum = stats[0];
+      correct = static_cast<long>(stats[1]);
+      loss_samples = comm.total;
+      log.samples_done = comm.total;
+      if (!std::isfinite(loss_sum)) diverged(loss_sum / comm.total, epoch, 0, true);
+    }
     log.loss = loss_samples ? loss_sum / loss_samples : std::nan("");
     log.accuracy = loss_samples ? static_cast<double>(correct) / loss_samples : 0.0;
     if (full && !stop && loss_samples > 0) {  // the epoch's one update (a stop mid-epoch leaves the weights untouched)
-      net.optimizer_step(optim, acc, train.N, fann_mse(net.loss(), log.loss, net.num_outputs()));
+      // (distributed: the sum over all ranks, so FANN's MSE and the step are those of one process on all the data)
+      net.optimizer_step(optim, acc, dist ? comm.total : train.N, fann_mse(net.loss(), log.loss, net.num_outputs()));
       net.constrain(T(0), static_cast<T>(opts.max_norm));
     }
-    if (validation && validation->N > 0) {
+    if (dist && validation) {  // sample-weighted over the ranks: the metrics of the union of their sets
+      double v[Collective::kStats] = {0.0, 0.0, 0.0};
+      if (validation->N > 0) {
+        const Metrics m = net.evaluate(validation->X, validation->N, validation->y);
+        const double nv = static_cast<double>(validation->N);
+        v[0] = m.loss * nv;
+        v[1] = std::round(m.accuracy * nv);
+        v[2] = nv;
+      }
+      if (!comm.allreduce(v, nullptr, 0)) break;
+      log.has_validation = true;
+      log.val_loss = v[0] / v[2];
+      log.val_accuracy = v[1] / v[2];
+    } else if (validation && validation->N > 0) {
       const Metrics m = net.evaluate(validation->X, validation->N, validation->y);
       log.has_validation = true;
       log.val_loss = m.loss;
       log.val_accuracy = m.accuracy;
     }
-    // SET: rewire after the epoch was measured, never after the last (the result is a trained network)
+    // SET: rewire after the epoch was measured, never after the last (the result is a trained network).
+    // Distributed, every rank rewires from the same weights and the same generator state, so every rank draws
+    // the same topology (the epoch-end hook of fastnet.distributed checks that the ranks still agree).
     if (!stop && opts.rewire_zeta > 0.0 && epoch < opts.epochs) net.rewire(opts.rewire_zeta);
     log.seconds = std::chrono::duration<double>(clock::now() - start).count();
     log.epoch_end = !stop;

@@ -2,7 +2,11 @@
 // gather, forward, loss, backward and one update; validation at epoch end. The full-batch optimizers (RPROP,
 // Quickprop, SARPROP) instead sum the gradient over the whole set, in chunks, and update once per epoch. It calls back (the hook) only at
 // epoch end and every `progress_every` batches, which is where bindings.cpp takes the GIL for Python.
+// Data-parallel training (fastnet.distributed) runs this same loop on every rank, with a Collective: between
+// backward and update the gradient and the step's statistics are summed over the ranks.
 #pragma once
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -20,6 +24,26 @@ struct FitOptions {
   double l1 = 0.0;           // L1 strength (applied as a proximal step after each update; biases never)
   double max_norm = 0.0;     // > 0: each neuron's incoming weight vector kept at norm <= max_norm
   bool skip_nonfinite = false;  // a batch whose loss is NaN/Inf is skipped (no update) instead of stopping
+
+  // Data-parallel training: set (allreduce non-empty) when this process is one rank of several. The training
+  // set given to fit is this rank's shard; step k takes local rows [bounds[k], bounds[k + 1]) (of the shard,
+  // or of its per-epoch permutation) out of a global batch of counts[k] samples (fastnet.distributed's
+  // step_bounds). Full-batch optimizers ignore the bounds: one reduction of the summed gradient per epoch.
+  struct Collective {
+    // Sums over the ranks, in place: `stats` (kStats doubles: loss sum, correct count, sample count) and, when
+    // `grad` is not null, the n-value gradient arena (of the network's dtype). Returns false when this rank must
+    // stop (an error is pending in the caller, which re-raises it; the other ranks are left to be aborted).
+    std::function<bool(double* stats, void* grad, std::size_t n)> allreduce;
+    std::vector<long> bounds;  // steps + 1 entries, bounds[0] == 0, bounds[steps] == this rank's samples
+    std::vector<long> counts;  // steps entries, each >= 1
+    long total = 0;            // samples over all ranks
+    // private streams of this rank (shuffle of its shard; dropout masks), so that the network's own generator
+    // (SET rewiring, SARPROP's noise) stays identical on every rank
+    uint64_t shuffle_state[4] = {1, 0, 0, 0};
+    uint64_t dropout_state[4] = {1, 0, 0, 0};
+    static constexpr int kStats = 3;
+  } collective;
+  bool distributed() const { return static_cast<bool>(collective.allreduce); }
 };
 
 struct EpochLog {

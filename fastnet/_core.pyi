@@ -18,6 +18,39 @@ _LayerSpec = Tuple[Any, ...]
 _EpochLog = Dict[str, Any]
 _Hook = Callable[[_EpochLog], Any]  # returns None/True (go on), False (stop) or {"lr": .., "momentum": ..}
 _OptSpec = Dict[str, Any]  # {"kind": 0..4, hyper-parameters}
+# distributed fit: sums (stats: 3 float64; grad: the gradient arena or None) over the ranks, in place
+_AllReduce = Callable[[npt.NDArray[np.float64], Optional[npt.NDArray[Any]]], None]
+
+class FitOptions:
+    """fit's options (C++ FitOptions), one object across the binding; the step_* / *_state / total_samples
+    fields are the distributed schedule and this rank's private generator states."""
+
+    epochs: int
+    batch_size: int
+    shuffle: bool
+    progress_every: int
+    rewire_zeta: float
+    l1: float
+    max_norm: float
+    skip_nonfinite: bool
+    step_bounds: List[int]
+    step_counts: List[int]
+    total_samples: int
+    shuffle_state: List[int]
+    dropout_state: List[int]
+    def __init__(
+        self,
+        *,
+        epochs: int,
+        batch_size: int,
+        optimizer: _OptSpec,
+        shuffle: bool = True,
+        progress_every: int = 0,
+        rewire_zeta: float = 0.0,
+        l1: float = 0.0,
+        max_norm: float = 0.0,
+        skip_nonfinite: bool = False,
+    ) -> None: ...
 _A = TypeVar("_A", _F32, _F64)
 
 class _Network(Generic[_A]):
@@ -63,23 +96,15 @@ class _Network(Generic[_A]):
     ) -> Tuple[float, List[Dict[str, _A]], None]: ...
     def fit(
         self,
-        arg0: _A,  # X
-        arg1: Optional[_Labels],  # labels
-        arg2: Optional[_A],  # targets
-        arg3: Optional[_A],  # validation X
-        arg4: Optional[_Labels],  # validation labels
-        arg5: Optional[_A],  # validation targets
-        arg6: int,  # epochs
-        arg7: int,  # batch_size
-        arg8: _OptSpec,  # optimizer (fastnet.optimizers.Optimizer._spec())
-        arg9: bool,  # shuffle
-        arg10: int,  # progress_every (batches)
-        arg11: Optional[_Hook],  # callback
-        arg12: float,  # rewire_zeta
-        arg13: float,  # l1
-        arg14: float,  # max_norm (0: off)
-        arg15: bool,  # skip batches with a non-finite loss
-        /,
+        X: _A,
+        labels: Optional[_Labels],
+        targets: Optional[_A],
+        Xv: Optional[_A],
+        labels_v: Optional[_Labels],
+        targets_v: Optional[_A],
+        options: FitOptions,
+        callback: Optional[_Hook] = None,
+        allreduce: Optional[_AllReduce] = None,
     ) -> List[_EpochLog]: ...
 
 class Network32(_Network[_F32]):

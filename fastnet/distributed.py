@@ -21,7 +21,8 @@ Launch one process per rank (``mpiexec -n 4 python train.py``); each loads only 
 - ``shuffle=True`` permutes each rank's shard every epoch (samples do not move between ranks).
 - Validation: each rank evaluates its own ``validation_data`` (or the last ``validation_split`` of its shard);
   loss and accuracy are reduced across ranks weighted by sample counts, so they are those of the union.
-- SET rewiring (``rewire=fn.SET(...)``) is done on rank 0 and the new topology broadcast.
+- SET rewiring (``rewire=fn.SET(...)``): every rank rewires from the same weights and generator state, so all
+  draw the same topology; the epoch-end check below compares the ranks.
 - Random streams: the network's generator stays identical on every rank (it drives SET rewiring and
   SARPROP's noise). Dropout masks and shuffles use a private stream per rank, derived from that state, the
   optimizer's step count and the rank; so with dropout or shuffling a run is reproducible for a given number
@@ -34,7 +35,9 @@ Launch one process per rank (``mpiexec -n 4 python train.py``); each loads only 
   the whole job is stopped with ``MPI_Abort``, rather than leaving the other ranks waiting forever in a
   collective. A diverging loss raises FloatingPointError on every rank.
 
-With one rank, ``fit(comm=...)`` is the ordinary single-process ``Network.fit``.
+The training loop is trainer.cpp's, the one a single-process fit runs, handed an Allreduce of the gradient arena
+and the step's statistics between backward and update. With one rank, ``fit(comm=...)`` is the ordinary
+single-process ``Network.fit``.
 
 The shard helpers need no MPI: they take ``comm`` or explicit ``rank=`` and ``size=``.
 """
@@ -64,10 +67,8 @@ __all__ = ["fit", "shard_indices", "shard", "load_idx_shard", "load_fann_data_sh
 
 PathLike = Union[str, "os.PathLike[str]"]
 _MODES = ("contiguous", "strided")
-_FULL_BATCH_CHUNK = 2048  # rows per compute_gradients call of a full-batch epoch (as trainer.cpp)
-# Transitional: the training loop below still reads fit's plan as a dict (p["X"], typed Dict[str, Any]); a FitPlan
-# answers p["X"] through FitPlan.__getitem__, and this untyped alias keeps mypy out of the way until the loop
-# (being rewritten) reads its attributes and calls fit_plan directly.
+# Transitional: fit's plan is read as a dict (p["X"], typed Dict[str, Any]); a FitPlan answers p["X"] through
+# FitPlan.__getitem__, and this untyped alias keeps mypy out of the way until _fit reads its attributes.
 _fit_arguments: Callable[..., Any] = fit_plan
 
 
@@ -310,11 +311,12 @@ def save_on_rank0(net: Any, path: PathLike, comm: Any) -> None:
 
 
 # ====================================================================== fit
-#: Where the last distributed fit of this process spent its training steps (a diagnostic): ``steps``, and seconds
-#: in ``gradient_seconds`` (forward + backward of this rank's share), ``wait_seconds`` (the small Allreduce of
-#: loss and accuracy, where a rank also waits for slower ones), ``allreduce_seconds`` (the in-place Allreduce of
-#: the ``gradient_bytes``-byte gradient arena) and ``update_seconds`` (the optimizer step). Validation, callbacks
-#: and SET are not included.
+#: Where the last distributed fit of this process spent its training (a diagnostic): ``steps`` (gradient
+#: reductions), and seconds in ``gradient_seconds`` (the local work between two reductions: forward + backward of
+#: this rank's share and the previous update, since the loop runs in trainer.cpp), ``wait_seconds`` (the small
+#: Allreduce of the step's statistics, where a rank also waits for slower ones), ``allreduce_seconds`` (the
+#: in-place Allreduce of the ``gradient_bytes``-byte gradient arena); ``update_seconds`` is 0 (counted in
+#: gradient_seconds).
 last_fit_profile: Dict[str, float] = {}
 
 def _architecture(net: Any) -> str:
@@ -355,21 +357,19 @@ def fit(net: Any, X: Any, y: Any, comm: Any, epochs: int = 10, batch_size: Optio
     return _fit(net, X, y, comm, **kwargs)
 
 
-def _fann_mse(net: Any, mean_loss: float) -> float:
-    # as trainer.cpp: FANN's MSE from the MSE loss (½·Σ(y−t)² per sample); cross-entropy stands in for it
-    return 2.0 * mean_loss / net.num_outputs if net.loss == "mse" else mean_loss
-
-
-def _private_streams(net: Any, rank: int) -> Tuple[np.random.Generator, List[int]]:
-    """This rank's shuffle generator and dropout generator state, from the shared state, step count and rank."""
+def _private_streams(net: Any, rank: int) -> Tuple[List[int], List[int]]:
+    """This rank's shuffle and dropout generator states (4 words each), from the shared state, step count and
+    rank: private to the rank, so that the network's own generator stays identical on every rank."""
     kind, steps = net._core.get_optimizer_state()
     words = [int(w) for w in net._core.get_rng_state()]
     ss = np.random.SeedSequence([*words, int(steps), int(kind), rank, 0x6D7069])
-    shuffle_ss, dropout_ss = ss.spawn(2)
-    state = [int(w) for w in dropout_ss.generate_state(4, np.uint64)]
-    if not any(state):
-        state[0] = 1
-    return np.random.default_rng(shuffle_ss), state
+    states = []
+    for child in ss.spawn(2):
+        state = [int(w) for w in child.generate_state(4, np.uint64)]
+        if not any(state):
+            state[0] = 1
+        states.append(state)
+    return states[0], states[1]
 
 
 def _fit(net: Any, X: Any, y: Any, comm: Any, **kw: Any) -> Any:
@@ -408,7 +408,7 @@ def _fit(net: Any, X: Any, y: Any, comm: Any, **kw: Any) -> Any:
     try:
         _broadcast_network(net, comm)  # ---- 2. rank 0's network everywhere
         net.optimizer = opt
-        return _train(net, comm, MPI, p, sizes, batch, _history, ProgressBar)
+        return _train(net, comm, MPI, p, sizes, batch)
     except BaseException as exc:  # noqa: BLE001
         if getattr(exc, "_fastnet_collective", False):
             raise
@@ -416,211 +416,108 @@ def _fit(net: Any, X: Any, y: Any, comm: Any, **kw: Any) -> Any:
         raise  # pragma: no cover - Abort does not return
 
 
-def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], batch: int, _history: Any,
-           ProgressBar: Any) -> Any:
+def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], batch: int) -> Any:
+    """---- 3. trainer.cpp's loop on every rank (the same loop as a single-process fit), handed the collectives:
+    the per-step Allreduce of the statistics and the gradient arena, and an epoch-end hook (seconds, gradient
+    norms, a check that the ranks agree, callbacks with rank 0's verdict, progress on rank 0)."""
+    from . import _core
+
     rank = comm.Get_rank()
-    opt: Optimizer = p["optimizer"]
     X, labels, targets = p["X"], p["labels"], p["targets"]
-    Xv, lv, tv = p["Xv"], p["lv"], p["tv"]
-    epochs, callbacks = p["epochs"], p["callbacks"]
-    n_local, total = int(X.shape[0]), int(sum(sizes))
+    callbacks = p["callbacks"]
     classifier = net._is_classifier(labels)
-    full = opt.full_batch
-    spec = opt._spec()
-    lr0 = float(spec.get("lr", 0.01))
-    mom0 = float(spec.get("momentum", 0.0))
-    control = {"lr": lr0, "momentum": mom0}
     bounds = step_bounds(sizes, batch)
     steps = bounds.shape[0] - 1
-    lo_hi = bounds[:, rank]
-    counts = np.diff(bounds.sum(axis=1))  # global samples per step
-    has_dropout = any(s.dropout > 0 for s in net.specs)
-    gen, drop_state = _private_streams(net, rank)
-    bar = ProgressBar(epochs) if (p["verbose"] and rank == 0) else None
-    progress_every = max(1, steps // 50)
-    stats = np.zeros(2)
-    order = np.arange(n_local)
+    core = net._core  # (after the broadcast, which may have replaced it)
+    bar = ProgressBar(p["epochs"]) if (p["verbose"] and rank == 0) else None
+    options = _core.FitOptions(epochs=p["epochs"], batch_size=batch, optimizer=p["optimizer"]._spec(),
+                               shuffle=bool(p["shuffle"]),
+                               # mid-epoch calls only move rank 0's bar; they are not collective
+                               progress_every=max(1, steps // 50) if bar is not None else 0,
+                               rewire_zeta=p["zeta"], l1=p["l1"], max_norm=p["max_norm"])
+    options.step_bounds = bounds[:, rank].tolist()
+    options.step_counts = np.diff(bounds.sum(axis=1)).tolist()
+    options.total_samples = int(sum(sizes))
+    options.shuffle_state, options.dropout_state = _private_streams(net, rank)
+
+    clock = time.perf_counter
+    prof = [0.0, 0.0, 0.0, 0, clock()]  # seconds: local work, statistics (+ waiting), gradient; steps; last end
+
+    def allreduce(stats: np.ndarray, grad: Optional[np.ndarray]) -> None:
+        # called by trainer.cpp between backward and update (and for the validation metrics, grad None)
+        t0 = clock()
+        comm.Allreduce(MPI.IN_PLACE, stats)  # (also where a rank waits for a slower one)
+        t1 = clock()
+        if grad is not None:
+            comm.Allreduce(MPI.IN_PLACE, grad)
+            prof[3] += 1
+        t2 = clock()
+        prof[0] += t0 - prof[4]
+        prof[1] += t1 - t0
+        prof[2] += t2 - t1
+        prof[4] = t2
+
     raw: List[Dict[str, Any]] = []
     grad_norms: List[List[float]] = []
+
+    def hook(log: Dict[str, Any]) -> Any:
+        if not classifier:
+            log.pop("accuracy", None)
+            log.pop("val_accuracy", None)
+        if not log["epoch_end"]:
+            if bar is not None:
+                bar.update(log)
+            return True
+        if p["track_gradients"]:
+            grad_norms.append(_grad_norms(net, comm, MPI, X, labels, targets))
+        # a rank whose weights differ (an MPI whose Allreduce is not bitwise identical on every rank, ranks on
+        # different kernels) is put back in line with rank 0: weights, generator and step count, in place (the
+        # loop holds this network)
+        if not in_sync(net, comm):
+            comm.Bcast(core.param_arena(), root=0)
+            rng, opt_state = comm.bcast((core.get_rng_state(), core.get_optimizer_state()), root=0)
+            core.set_rng_state(rng)
+            core.set_optimizer_state(*opt_state)
+            if rank == 0:
+                warnings.warn("fastnet.distributed: the ranks' weights drifted apart (different kernels or a "
+                              "non-reproducible MPI_Allreduce?); rank 0's were broadcast again", RuntimeWarning,
+                              stacklevel=2)
+        log["seconds"] = comm.allreduce(log["seconds"], op=MPI.MAX)
+        raw.append(dict(log))
+        if bar is not None:
+            bar.update(log)
+        # callbacks run on every rank with the same logs; a failure anywhere raises everywhere, and rank 0's
+        # answer is everyone's (a callback may depend on the clock, like StopAfter)
+        verdict: Any = True
+        change: Dict[str, float] = {}
+        error: Optional[BaseException] = None
+        try:
+            verdict, change = _run_callbacks(callbacks, log)
+        except Exception as exc:  # noqa: BLE001 - raised on every rank by _agree
+            error = exc
+        _agree(comm, error, f"a callback failed at the end of epoch {log['epoch']}")
+        verdict, change = comm.bcast((verdict, change) if rank == 0 else None, root=0)
+        return (change or True) if verdict is not False else False
+
     for cb in callbacks:
         if hasattr(cb, "set_network"):
             cb.set_network(net)
-
-    def compute(xb: np.ndarray, lb: Optional[np.ndarray], tb: Optional[np.ndarray]) -> Tuple[float, int]:
-        nonlocal drop_state
-        core = net._core
-        if not has_dropout:
-            result: Tuple[float, int] = core.compute_gradients(xb, lb, tb)
-            return result
-        shared = core.get_rng_state()
-        core.set_rng_state(drop_state)
-        try:
-            result = core.compute_gradients(xb, lb, tb)
-            return result
-        finally:
-            drop_state = core.get_rng_state()
-            core.set_rng_state(shared)
-
-    def diverged(loss: float, epoch: int, k: int) -> FloatingPointError:
-        where = " (full batch)" if full else f", batch {k + 1}"
-        return _collective(FloatingPointError(
-            f"training diverged: the loss became {loss} at epoch {epoch}{where} (the weights are those from before "
-            f"that {'epoch' if full else 'batch'}); lower the learning rate or check the data"))
-
-    clock = time.perf_counter
-    prof = [0.0, 0.0, 0.0, 0.0, 0]  # seconds: gradients, wait + statistics, gradient Allreduce, update; steps
     try:
-        for epoch in range(1, epochs + 1):
-            start = time.perf_counter()
-            core = net._core
-            grad = core.grad_arena()
-            spec["lr"] = control["lr"]
-            if "momentum" in spec or control["momentum"] != mom0:
-                spec["momentum"] = control["momentum"]
-            loss_sum, correct, done = 0.0, 0.0, 0
-            if full:  # the gradient summed over the shard (in chunks), summed over the ranks: one update
-                t0 = clock()
-                chunks = range(0, n_local, _FULL_BATCH_CHUNK)
-                acc = np.zeros_like(grad) if len(chunks) > 1 else grad
-                for s in chunks:
-                    e = min(n_local, s + _FULL_BATCH_CHUNK)
-                    loss, ok = compute(X[s:e], None if labels is None else labels[s:e],
-                                       None if targets is None else targets[s:e])
-                    np.multiply(grad, grad.dtype.type(e - s), out=grad)
-                    if acc is not grad:
-                        acc += grad
-                    loss_sum += loss * (e - s)
-                    correct += ok
-                if acc is not grad:
-                    grad[:] = acc
-                    del acc
-                stats[:] = (loss_sum, correct)
-                t1 = clock()
-                comm.Allreduce(MPI.IN_PLACE, stats)
-                t2 = clock()
-                comm.Allreduce(MPI.IN_PLACE, grad)
-                t3 = clock()
-                loss_sum, correct, done = float(stats[0]), float(stats[1]), total
-                if not np.isfinite(loss_sum):
-                    raise diverged(loss_sum / total, epoch, 0)
-                core.apply_gradients(spec, total, _fann_mse(net, loss_sum / total))
-                if p["max_norm"] > 0:
-                    core.constrain(0.0, p["max_norm"])
-                t4 = clock()
-                for i, dt in enumerate((t1 - t0, t2 - t1, t3 - t2, t4 - t3, 1)):
-                    prof[i] += dt
-            else:
-                if p["shuffle"]:
-                    order = gen.permutation(n_local)
-                for k in range(steps):
-                    t0 = clock()
-                    lo, hi = int(lo_hi[k]), int(lo_hi[k + 1])
-                    c, C = hi - lo, int(counts[k])
-                    if c > 0:
-                        if p["shuffle"]:
-                            rows = order[lo:hi]
-                            xb = X[rows]
-                            lb = None if labels is None else labels[rows]
-                            tb = None if targets is None else targets[rows]
-                        else:
-                            xb = X[lo:hi]
-                            lb = None if labels is None else labels[lo:hi]
-                            tb = None if targets is None else targets[lo:hi]
-                        loss, ok = compute(xb, lb, tb)
-                        if c != C:  # this rank's share of the global mean
-                            np.multiply(grad, grad.dtype.type(c / C), out=grad)
-                        stats[0], stats[1] = loss * c, ok
-                    else:
-                        grad.fill(0)
-                        stats[:] = 0.0
-                    t1 = clock()
-                    comm.Allreduce(MPI.IN_PLACE, stats)  # (also where a rank waits for a slower one)
-                    t2 = clock()
-                    comm.Allreduce(MPI.IN_PLACE, grad)
-                    t3 = clock()
-                    if not np.isfinite(stats[0]):
-                        raise diverged(stats[0] / C, epoch, k)
-                    core.apply_gradients(spec, C)
-                    if p["l1"] > 0 or p["max_norm"] > 0:
-                        core.constrain(control["lr"] * p["l1"], p["max_norm"])
-                    t4 = clock()
-                    prof[0] += t1 - t0
-                    prof[1] += t2 - t1
-                    prof[2] += t3 - t2
-                    prof[3] += t4 - t3
-                    prof[4] += 1
-                    loss_sum += float(stats[0])
-                    correct += float(stats[1])
-                    done += C
-                    if bar is not None and (k + 1) % progress_every == 0 and k + 1 < steps:
-                        log = _log(epoch, False, done, total, loss_sum, correct, time.perf_counter() - start,
-                                   control, classifier)
-                        bar.update(log)
-            log = _log(epoch, True, done, total, loss_sum, correct, 0.0, control, classifier)
-            if Xv is not None:
-                vloss, vacc = core.evaluate(Xv, lv, tv)
-                nv = Xv.shape[0]
-                v = np.array([vloss * nv, round(vacc * nv), nv], dtype=np.float64)
-                comm.Allreduce(MPI.IN_PLACE, v)
-                log["val_loss"] = float(v[0] / v[2])
-                if classifier:
-                    log["val_accuracy"] = float(v[1] / v[2])
-            if p["zeta"] > 0.0 and epoch < epochs:  # SET: decided on rank 0, broadcast
-                if rank == 0:
-                    for i, s in enumerate(net.specs):
-                        if isinstance(s, Sparse):
-                            net._core.rewire(i, p["zeta"])
-                _broadcast_network(net, comm)
-            if p["track_gradients"]:
-                grad_norms.append(_grad_norms(net, comm, MPI, X, labels, targets))
-            # a rank whose weights differ (an MPI whose Allreduce is not bitwise identical on every rank,
-            # ranks on different kernels) is put back in line with rank 0
-            if not in_sync(net, comm):
-                _broadcast_network(net, comm)
-                if rank == 0:
-                    warnings.warn("fastnet.distributed: the ranks' weights drifted apart (different kernels or a "
-                                  "non-reproducible MPI_Allreduce?); rank 0's were broadcast again", RuntimeWarning,
-                                  stacklevel=2)
-            log["seconds"] = comm.allreduce(time.perf_counter() - start, op=MPI.MAX)
-            raw.append(dict(log))
-            if bar is not None:
-                bar.update(log)
-            # callbacks run on every rank with the same logs; a failure anywhere raises everywhere, and rank 0's
-            # answer is everyone's (a callback may depend on the clock, like StopAfter)
-            verdict: Any = True
-            change: Dict[str, float] = {}
-            error: Optional[BaseException] = None
-            try:
-                verdict, change = _run_callbacks(callbacks, log)
-            except Exception as exc:  # noqa: BLE001 - raised on every rank by _agree
-                error = exc
-            _agree(comm, error, f"a callback failed at the end of epoch {epoch}")
-            verdict, change = comm.bcast((verdict, change) if rank == 0 else None, root=0)
-            control.update(change)
-            if verdict is False:
-                break
+        done = core.fit(X, labels, targets, p["Xv"], p["lv"], p["tv"], options, hook, allreduce)
+    except FloatingPointError as exc:  # divergence, decided on the reduced loss: raised by every rank
+        raise _collective(exc) from None
     finally:
         last_fit_profile.clear()
-        last_fit_profile.update(steps=prof[4], gradient_seconds=prof[0], wait_seconds=prof[1],
-                                allreduce_seconds=prof[2], update_seconds=prof[3],
-                                gradient_bytes=int(net._core.grad_arena().nbytes))
+        last_fit_profile.update(steps=prof[3], gradient_seconds=prof[0], wait_seconds=prof[1],
+                                allreduce_seconds=prof[2], update_seconds=0.0,
+                                gradient_bytes=int(core.grad_arena().nbytes))
         for cb in callbacks:
             if hasattr(cb, "on_train_end"):
                 cb.on_train_end()
-    h = _history(raw, classifier)
+    h = _history(raw[: len(done)], classifier)
     if p["track_gradients"]:
         h["grad_norms"] = grad_norms[: h.epochs]
     return h
-
-
-def _log(epoch: int, end: bool, done: int, total: int, loss_sum: float, correct: float, seconds: float,
-         control: Dict[str, float], classifier: bool) -> Dict[str, Any]:
-    log = {"epoch": epoch, "epoch_end": end, "samples_done": done, "samples_total": total,
-           "loss": loss_sum / done if done else 0.0, "seconds": seconds, "lr": control["lr"],
-           "momentum": control["momentum"]}
-    if classifier:
-        log["accuracy"] = correct / done if done else 0.0
-    return log
 
 
 def _grad_norms(net: Any, comm: Any, MPI: Any, X: np.ndarray, labels: Any, targets: Any) -> List[float]:

@@ -359,8 +359,10 @@ class Network:
                 cb.set_network(self)
         try:
             self.optimizer = optimizer
-            raw = self._core.fit(Xa, labels, targets, Xv, lv, tv, epochs, batch_size, optimizer._spec(),
-                                 bool(shuffle), progress_every, hook, zeta, l1, mn, on_nonfinite == "skip")
+            options = _core.FitOptions(epochs=epochs, batch_size=batch_size, optimizer=optimizer._spec(),
+                                       shuffle=bool(shuffle), progress_every=progress_every, rewire_zeta=zeta,
+                                       l1=l1, max_norm=mn, skip_nonfinite=on_nonfinite == "skip")
+            raw = self._core.fit(Xa, labels, targets, Xv, lv, tv, options, hook)
         except KeyboardInterrupt as exc:  # stopped at a batch boundary: hand back what was completed
             exc.history = _history(getattr(exc, "history", []), classifier)  # type: ignore[attr-defined]
             raise

@@ -322,3 +322,31 @@ def test_load_fann_data_shard_errors_name_the_line(tmp_path, text, match):
     for r in range(2):  # every rank fails the same way, whichever rows it keeps
         with pytest.raises(ValueError, match=match):
             load_fann_data_shard(p, rank=r, size=2)
+
+
+@needs_mpi
+def test_sarprop_on_fann_tanh_error_trains_like_one_process(tmp_path):
+    """SARPROP's step uses FANN's MSE, which the fann_tanh loss converts differently from mse: a distributed epoch
+    (gradient and loss summed over the ranks, one update in trainer.cpp) must compute the same MSE as one process,
+    so the loss history and the weights after 50 epochs equal the single-process run's."""
+    from scenarios import SARPROP_TANH_EPOCHS, sarprop_tanh_data, sarprop_tanh_net
+
+    rc, stdout, stderr, _ = run_mpi("sarprop_tanh.py", tmp_path)
+    assert rc == 0, f"mpiexec failed ({rc})\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    r = []
+    for rank in range(2):
+        with open(tmp_path / f"sarprop_tanh.rank{rank}.pkl", "rb") as f:
+            r.append(pickle.load(f))
+    assert r[0]["size"] == 2
+    assert np.array_equal(r[0]["arena"], r[1]["arena"]) and r[0]["in_sync"] and r[1]["in_sync"]
+    assert r[0]["history"] == r[1]["history"]
+
+    X, T = sarprop_tanh_data()
+    net = sarprop_tanh_net()
+    h = net.fit(X, T, epochs=SARPROP_TANH_EPOCHS, optimizer=fn.SARPROP(), shuffle=False, verbose=0)
+    assert len(h["loss"]) == len(r[0]["history"]["loss"]) == SARPROP_TANH_EPOCHS
+    assert len(set(h["loss"])) > 1  # it trains (the loss moves), so equality below is not vacuous
+    np.testing.assert_allclose(r[0]["history"]["loss"], h["loss"], rtol=1e-5, atol=1e-6, err_msg="loss")
+    ref = snapshot(net)
+    for i, (a, b) in enumerate(zip(ref["weights"] + ref["bias"], r[0]["weights"] + r[0]["bias"])):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5, err_msg=f"parameter array {i}")

@@ -58,3 +58,17 @@ def snapshot(net):
     return {"weights": [L.weights for L in net.layers], "bias": [L.bias for L in net.layers],
             "topology": [net._core.topology(i) if L.is_sparse else None for i, L in enumerate(net.layers)],
             "arena": np.array(net._core.param_arena())}
+
+
+# SARPROP with FANN's tanh error function: a 12-16-3 tanh network, ±1 targets, full batch (sarprop_tanh.py)
+SARPROP_TANH_EPOCHS = 50
+
+
+def sarprop_tanh_data():
+    X, y, _, _ = data()
+    T = np.where(np.eye(CLASSES, dtype=bool)[y], 1.0, -1.0).astype(np.float32)
+    return X, T
+
+
+def sarprop_tanh_net():
+    return fn.Network([FEATURES, 16, CLASSES], activation="tanh", output="tanh", loss="fann_tanh", seed=11)
