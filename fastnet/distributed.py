@@ -54,6 +54,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 import numpy as np
 
+from . import _core
 from ._arrays import check_int
 from ._progress import ProgressBar
 from .datasets import find_mnist, load_fann_data, load_idx
@@ -420,8 +421,6 @@ def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], b
     """---- 3. trainer.cpp's loop on every rank (the same loop as a single-process fit), handed the collectives:
     the per-step Allreduce of the statistics and the gradient arena, and an epoch-end hook (seconds, gradient
     norms, a check that the ranks agree, callbacks with rank 0's verdict, progress on rank 0)."""
-    from . import _core
-
     rank = comm.Get_rank()
     X, labels, targets = p["X"], p["labels"], p["targets"]
     callbacks = p["callbacks"]
