@@ -118,7 +118,7 @@ def test_sparse_in_features_1e9_in_a_memory_capped_process(tmp_path: Path) -> No
             sys.exit(0)
         sys.exit("loaded a 10**9-input sparse layer from a 2 KB file")
     """)
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert r.returncode == 0 and "REFUSED" in r.stdout and "in_features=1000000000" in r.stdout, r.stdout + r.stderr
 
 
@@ -201,7 +201,7 @@ LOADERS: Dict[str, Callable[[str], object]] = {
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
-def test_dev_zero_in_a_capped_process() -> None:
+def test_dev_zero_in_a_capped_process(tmp_path: Path) -> None:
     """Every loader on /dev/zero, in a child process capped at 2 GiB of address space and 60 s: each used to read
     until MemoryError; each now refuses the device at once with a ValueError naming it."""
     code = textwrap.dedent("""
@@ -222,7 +222,7 @@ def test_dev_zero_in_a_capped_process() -> None:
             except BaseException as exc:
                 print(name, repr(exc))
     """)
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     lines = r.stdout.split("\n")
     for name in LOADERS:
         assert f"{name} REFUSED" in lines, r.stdout + r.stderr

@@ -130,7 +130,7 @@ def test_thread_count_is_process_wide() -> None:
 
 
 @pytest.mark.parametrize("env_threads, set_threads", [("64", None), ("2", 1000)])
-def test_many_threads_from_the_environment_and_at_exit(env_threads: str, set_threads: Any) -> None:
+def test_many_threads_from_the_environment_and_at_exit(env_threads: str, set_threads: Any, tmp_path: Any) -> None:
     """The audit's reproductions, in a fresh process: OMP_NUM_THREADS=64 then a 300 x 784 predict and a fit
     crashed (segfault / heap corruption), and 1000 threads aborted at exit with a double free."""
     code = (
@@ -143,6 +143,8 @@ def test_many_threads_from_the_environment_and_at_exit(env_threads: str, set_thr
         "print(fn.get_num_threads())\n"
     )
     env = dict(os.environ, OMP_NUM_THREADS=env_threads)
-    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    # (in tmp_path: from the repository root, "-c" would import the source tree, not the installed package)
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300,
+                       cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.split() == [str(set_threads or env_threads)]
