@@ -9,6 +9,11 @@
 
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "cascade/cascade_train.h"
 #include "core/errors.h"
@@ -181,31 +186,64 @@ py::array_t<T> arena_view(py::object self, T* data, std::size_t n) {
   return py::array_t<T>({static_cast<py::ssize_t>(n)}, {static_cast<py::ssize_t>(sizeof(T))}, data, self);
 }
 
+// One layer of a network as fastnet/network.py describes it: LayerConfig with its fields by name (keyword-only,
+// defaults as in layer.h); activation and init are the codes of fastnet/layers.py. The Network constructor
+// validates the values.
+void bind_layer_spec(py::module_& m) {
+  py::class_<LayerConfig>(m, "LayerSpec")
+      .def(py::init([](std::string kind, int in_features, int out_features, int activation, double alpha, int init,
+                       double dropout, double density, std::optional<std::vector<int32_t>> row_ptr,
+                       std::optional<std::vector<int32_t>> col) {
+             FASTNET_CHECK(row_ptr.has_value() == col.has_value(), "a given topology needs both row_ptr and col");
+             LayerConfig c;
+             c.kind = std::move(kind);
+             c.in_features = in_features;
+             c.out_features = out_features;
+             c.activation = static_cast<Act>(activation);
+             c.alpha = alpha;
+             c.init = static_cast<Init>(init);
+             c.dropout = dropout;
+             c.density = density;
+             if (row_ptr) {
+               c.row_ptr = std::move(*row_ptr);
+               c.col = std::move(*col);
+             }
+             return c;
+           }),
+           py::kw_only(), py::arg("kind"), py::arg("in_features"), py::arg("out_features"), py::arg("activation") = 0,
+           py::arg("alpha") = 0.01, py::arg("init") = 0, py::arg("dropout") = 0.0, py::arg("density") = 1.0,
+           py::arg("row_ptr") = py::none(), py::arg("col") = py::none())
+      .def_readwrite("kind", &LayerConfig::kind)
+      .def_readwrite("in_features", &LayerConfig::in_features)
+      .def_readwrite("out_features", &LayerConfig::out_features)
+      .def_property(
+          "activation", [](const LayerConfig& c) { return static_cast<int>(c.activation); },
+          [](LayerConfig& c, int a) { c.activation = static_cast<Act>(a); })
+      .def_readwrite("alpha", &LayerConfig::alpha)
+      .def_property(
+          "init", [](const LayerConfig& c) { return static_cast<int>(c.init); },
+          [](LayerConfig& c, int i) { c.init = static_cast<Init>(i); })
+      .def_readwrite("dropout", &LayerConfig::dropout)
+      .def_readwrite("density", &LayerConfig::density)
+      .def_readwrite("row_ptr", &LayerConfig::row_ptr)  // empty: a random topology of `density` (sparse)
+      .def_readwrite("col", &LayerConfig::col)
+      .def("__repr__", [](const LayerConfig& c) {
+        std::ostringstream s;
+        s << "LayerSpec(kind='" << c.kind << "', in_features=" << c.in_features << ", out_features="
+          << c.out_features << ", activation=" << static_cast<int>(c.activation) << ", alpha=" << c.alpha
+          << ", init=" << static_cast<int>(c.init) << ", dropout=" << c.dropout << ", density=" << c.density;
+        if (!c.col.empty()) s << ", connections=" << c.col.size();
+        s << ")";
+        return s.str();
+      });
+}
+
 template <typename T>
 void bind_network(py::module_& m, const char* name) {
   using Net = Network<T>;
   py::class_<Net>(m, name)
-      .def(py::init([](const std::vector<py::tuple>& specs, int loss, uint64_t seed) {
-             std::vector<LayerConfig> cfgs;
-             for (const auto& s : specs) {
-               LayerConfig c;
-               c.kind = s[0].cast<std::string>();
-               c.in_features = s[1].cast<int>();
-               c.out_features = s[2].cast<int>();
-               c.activation = static_cast<Act>(s[3].cast<int>());
-               c.alpha = s[4].cast<double>();
-               c.init = static_cast<Init>(s[5].cast<int>());
-               c.dropout = s[6].cast<double>();
-               if (c.kind == "sparse") {  // (..., dropout, density, row_ptr | None, col | None)
-                 c.density = s[7].cast<double>();
-                 if (!s[8].is_none()) {
-                   c.row_ptr = s[8].cast<std::vector<int32_t>>();
-                   c.col = s[9].cast<std::vector<int32_t>>();
-                 }
-               }
-               cfgs.push_back(c);
-             }
-             return std::make_unique<Net>(cfgs, static_cast<Loss>(loss), seed);
+      .def(py::init([](const std::vector<LayerConfig>& layers, int loss, uint64_t seed) {
+             return std::make_unique<Net>(layers, static_cast<Loss>(loss), seed);
            }),
            py::arg("layers"), py::arg("loss"), py::arg("seed"))
       .def_property_readonly("num_layers", &Net::num_layers)
@@ -214,20 +252,15 @@ void bind_network(py::module_& m, const char* name) {
       // slot 0: the values, 1: the optimizer's first state (SGD's velocity), 2: its second state
       .def("get_param", [](Net& n, int l, bool bias, int slot) {
         auto lock = lock_network(n);
-        const Layer<T>& layer = n.layer(l);
-        const ParamView<T>& v = bias ? layer.bias() : layer.weight();
-        FASTNET_CHECK(slot >= 0 && slot <= 2, "slot must be 0, 1 or 2");
-        const T* p = slot == 0 ? v.value : slot == 1 ? v.velocity : n.state2() + (v.value - n.params());
-        return copy_out<T>(p, param_shape(layer, bias));
+        const T* p = n.param_slot(l, bias, slot);
+        return copy_out<T>(p, param_shape(n.layer(l), bias));
       }, py::arg("layer"), py::arg("bias"), py::arg("slot") = 0)
       .def("set_param", [](Net& n, int l, bool bias, int slot, const Array<T>& a) {
         auto lock = lock_network(n);
-        const Layer<T>& layer = n.layer(l);
-        const ParamView<T>& v = bias ? layer.bias() : layer.weight();
-        FASTNET_CHECK(slot >= 0 && slot <= 2, "slot must be 0, 1 or 2");
-        FASTNET_CHECK(static_cast<std::size_t>(a.size()) == v.size, "expected ", v.size, " values, got ", a.size());
-        T* p = slot == 0 ? v.value : slot == 1 ? v.velocity : n.state2() + (v.value - n.params());
-        std::memcpy(p, a.data(), sizeof(T) * v.size);
+        T* p = n.param_slot(l, bias, slot);
+        const std::size_t size = (bias ? n.layer(l).bias() : n.layer(l).weight()).size;
+        FASTNET_CHECK(static_cast<std::size_t>(a.size()) == size, "expected ", size, " values, got ", a.size());
+        std::memcpy(p, a.data(), sizeof(T) * size);
       }, py::arg("layer"), py::arg("bias"), py::arg("slot"), py::arg("values"))
       .def("get_optimizer_state", [](Net& n) {
         return py::make_tuple(static_cast<int>(n.optimizer_kind()), n.optimizer_steps());
@@ -257,22 +290,15 @@ void bind_network(py::module_& m, const char* name) {
         auto lock = lock_network(n);
         ScopedInterruptPoll poll(python_interrupted);
         py::gil_scoped_release release;
-        n.reserve(B);
-        std::vector<long> idx(static_cast<std::size_t>(B));
-        for (int b = 0; b < B; ++b) idx[b] = b;
-        n.gather_targets(n.target_buffer(), t, idx.data(), B);
-        const T* out = n.forward(X.data(), B, /*train=*/true);
-        const long correct = n.count_correct(out, n.target_buffer(), B);
-        const double loss = n.backward(X.data(), n.target_buffer(), B, nullptr);
-        return std::make_pair(loss, correct);
+        const BatchGradients g = n.batch_gradients(X.data(), B, t, /*train=*/true, nullptr);
+        return std::make_pair(g.loss, g.correct);
       }, py::arg("X"), py::arg("labels"), py::arg("targets"))
       .def("apply_gradients", [](Net& n, const py::dict& optimizer, long num_data, double mse) {
         // one optimizer update from the grad arena (which the caller may have averaged across processes)
         const OptimizerConfig c = optimizer_of(optimizer);
         auto lock = lock_network(n);
         py::gil_scoped_release release;
-        ScopedFlushDenormals ftz;
-        n.optimizer_step(c, n.grads(), num_data, mse);
+        n.apply_gradients(c, num_data, mse);
       }, py::arg("optimizer"), py::arg("num_data"), py::arg("mse") = 0.0)
       .def("constrain", [](Net& n, double l1_step, double max_norm) {
         // fit's L1 proximal step (l1_step = lr·l1) and max-norm after an update (for apply_gradients callers)
@@ -338,18 +364,13 @@ void bind_network(py::module_& m, const char* name) {
         FASTNET_CHECK(B >= 1, "X must have at least one row");
         const Targets<T> t = targets_of(n, labels, targets, B);
         Array<T> dX({static_cast<py::ssize_t>(B), static_cast<py::ssize_t>(n.num_inputs())});
-        T* dx = dX.mutable_data();
+        T* dx = want_input ? dX.mutable_data() : nullptr;
         double loss;
         auto lock = lock_network(n);
         {
           ScopedInterruptPoll poll(python_interrupted);
           py::gil_scoped_release release;
-          n.reserve(B);
-          std::vector<long> idx(static_cast<std::size_t>(B));
-          for (int b = 0; b < B; ++b) idx[b] = b;
-          n.gather_targets(n.target_buffer(), t, idx.data(), B);
-          n.forward(X.data(), B);
-          loss = n.backward(X.data(), n.target_buffer(), B, want_input ? dx : nullptr);
+          loss = n.batch_gradients(X.data(), B, t, /*train=*/false, dx).loss;
         }
         py::list grads;
         for (int l = 0; l < n.num_layers(); ++l) {
@@ -694,6 +715,7 @@ PYBIND11_MODULE(_core, m) {
     }
   });
   bind_fit_options(m);
+  bind_layer_spec(m);
   bind_network<float>(m, "Network32");
   bind_network<double>(m, "Network64");
   bind_cascade(m);

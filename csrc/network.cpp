@@ -10,6 +10,7 @@
 
 #include "core/errors.h"
 #include "core/interrupt.h"
+#include "core/threads.h"
 #include "layers/dense.h"
 #include "layers/sparse.h"
 
@@ -168,6 +169,19 @@ void Network<T>::optimizer_step(const OptimizerConfig& cfg, const T* g, long num
       }
     }
   }
+}
+
+template <typename T>
+void Network<T>::apply_gradients(const OptimizerConfig& cfg, long num_data, double mse) {
+  ScopedFlushDenormals ftz;
+  optimizer_step(cfg, grads_.data(), num_data, mse);
+}
+
+template <typename T>
+T* Network<T>::param_slot(int l, bool bias, int slot) {
+  const ParamView<T>& v = bias ? layer(l).bias() : layer(l).weight();
+  FASTNET_CHECK(slot >= 0 && slot <= 2, "slot must be 0, 1 or 2");
+  return slot == 0 ? v.value : slot == 1 ? v.velocity : state2() + (v.value - params_.data());
 }
 
 template <typename T>
@@ -395,6 +409,19 @@ long Network<T>::count_correct(const T* y, const T* t, int B) const {
     correct += std::max_element(yr, yr + O) - yr == std::max_element(tr, tr + O) - tr;
   }
   return correct;
+}
+
+template <typename T>
+BatchGradients Network<T>::batch_gradients(const T* inp, int B, Targets<T> y, bool train, T* dinp) {
+  reserve(B);
+  std::vector<long> idx(static_cast<std::size_t>(B));
+  for (int b = 0; b < B; ++b) idx[b] = b;
+  gather_targets(tbuf_.data(), y, idx.data(), B);
+  const T* out = forward(inp, B, train);
+  BatchGradients r;
+  r.correct = count_correct(out, tbuf_.data(), B);
+  r.loss = backward(inp, tbuf_.data(), B, dinp);
+  return r;
 }
 
 template <typename T>

@@ -35,6 +35,11 @@ struct Metrics {
   double accuracy = 0.0;  // fraction correct (argmax; threshold for one output)
 };
 
+struct BatchGradients {
+  double loss = 0.0;  // the batch's mean loss
+  long correct = 0;   // correct predictions (argmax; threshold for one output) of the forward pass
+};
+
 template <typename T>
 class Network {
  public:
@@ -74,8 +79,15 @@ class Network {
   // Adam) or the loss gradient summed over the num_data samples of the training set (full-batch optimizers);
   // mse is the epoch's error (FANN's MSE, used by SARPROP).
   void optimizer_step(const OptimizerConfig& cfg, const T* g, long num_data, double mse);
+  // one optimizer update from the grads arena as it stands (filled by batch_gradients, perhaps averaged across
+  // processes by the caller since): optimizer_step with denormals flushed, as fit runs it
+  void apply_gradients(const OptimizerConfig& cfg, long num_data, double mse);
   // SET rewiring of every sparse layer (see Sparse::rewire), or of layer `only`; returns the connections replaced
   long rewire(double zeta, int only = -1);
+  // layer l's weights (or bias) in one of the three arena slots: 0 the values, 1 the optimizer's first state
+  // (SGD's velocity), 2 its second state (allocated on first use); the span is layer(l).weight().size long
+  // (bias().size). Throws std::invalid_argument for another slot.
+  T* param_slot(int l, bool bias, int slot);
 
   // ---- batch-level steps (the workspace must hold B rows: reserve(B) first)
   void reserve(int B);
@@ -106,6 +118,10 @@ class Network {
   // ---- whole-array helpers (chunked through the workspace)
   void predict(const T* X, long N, T* out);
   Metrics evaluate(const T* X, long N, Targets<T> y);
+  // One batch, inp (B, inputs) with the targets of its rows 0..B: forward, then every layer's mean-loss gradient
+  // into the grads arena and, when dinp is not null, dinp (B, inputs) = dLoss/d(inp). The weights are not
+  // changed. With train, the forward pass drops outputs as fit's does (masks drawn from the network's generator).
+  BatchGradients batch_gradients(const T* inp, int B, Targets<T> y, bool train, T* dinp);
 
   // target rows for samples idx[0..B) (one-hot for labels) into dst (B, outputs)
   void gather_targets(T* dst, Targets<T> y, const long* idx, int B) const;

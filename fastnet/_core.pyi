@@ -13,8 +13,6 @@ __version__: str
 _F32 = npt.NDArray[np.float32]
 _F64 = npt.NDArray[np.float64]
 _Labels = npt.NDArray[np.int32]
-# (kind, in_features, out_features, activation code, alpha, init code, dropout[, density, row_ptr | None, col | None])
-_LayerSpec = Tuple[Any, ...]
 _EpochLog = Dict[str, Any]
 _Hook = Callable[[_EpochLog], Any]  # returns None/True (go on), False (stop) or {"lr": .., "momentum": ..}
 _OptSpec = Dict[str, Any]  # {"kind": 0..4, hyper-parameters}
@@ -53,11 +51,40 @@ class FitOptions:
     ) -> None: ...
 _A = TypeVar("_A", _F32, _F64)
 
+class LayerSpec:
+    """One layer of a Network32/Network64 (C++ ``LayerConfig``), fields by name; activation and init are the codes
+    of fastnet.layers.ACTIVATIONS and INITS. The network's constructor validates the values."""
+
+    def __init__(
+        self,
+        *,
+        kind: str,  # "dense" or "sparse"
+        in_features: int,
+        out_features: int,
+        activation: int = 0,
+        alpha: float = 0.01,
+        init: int = 0,
+        dropout: float = 0.0,
+        density: float = 1.0,  # sparse: the fraction of connections of a random topology
+        row_ptr: Optional[Sequence[int]] = None,  # sparse: a given topology, CSR by output (both or neither)
+        col: Optional[Sequence[int]] = None,
+    ) -> None: ...
+    kind: str
+    in_features: int
+    out_features: int
+    activation: int
+    alpha: float
+    init: int
+    dropout: float
+    density: float
+    row_ptr: List[int]  # empty: a random topology
+    col: List[int]
+
 class _Network(Generic[_A]):
     """What Network32 and Network64 share (one pybind11 template, bound twice; no such base exists at run time):
     _A is the network's array type."""
 
-    def __init__(self, layers: Sequence[_LayerSpec], loss: int, seed: int) -> None: ...
+    def __init__(self, layers: Sequence[LayerSpec], loss: int, seed: int) -> None: ...
     @property
     def num_layers(self) -> int: ...
     @property

@@ -105,10 +105,6 @@ class Dense:
                 and np.isfinite(self.alpha)):
             raise ValueError(f"Dense alpha (leaky_relu slope) must be a finite number > 0, got {self.alpha!r}")
 
-    def _spec(self) -> Tuple[Any, ...]:
-        return ("dense", int(self.in_features), int(self.out_features), ACTIVATIONS[self.activation],
-                float(self.alpha), INITS[self.init], float(self.dropout))
-
 
 @dataclass(frozen=True, eq=False)
 class Sparse:
@@ -164,12 +160,6 @@ class Sparse:
         rows = np.repeat(np.arange(out_features), np.diff(row_ptr))
         return cls(in_features, out_features, float(len(col)) / (in_features * out_features), activation, init,
                    alpha, indices=(rows, col), dropout=dropout)
-
-    def _spec(self) -> Tuple[Any, ...]:
-        csr = getattr(self, "_csr")  # noqa: B009  # set in __post_init__, not a dataclass field (mypy)
-        rp, col = (None, None) if csr is None else (csr[0].tolist(), csr[1].tolist())
-        return ("sparse", int(self.in_features), int(self.out_features), ACTIVATIONS[self.activation],
-                float(self.alpha), INITS[self.init], float(self.dropout), float(self.density), rp, col)
 
 
 def _csr_from_mask(mask: Any, O: int, I: int) -> Tuple[np.ndarray, np.ndarray]:

@@ -18,7 +18,7 @@ from ._format import ModelFormatError, decode, encode, write_atomic
 from ._progress import ProgressBar
 from .history import Callback, History, _history, _run_callbacks
 from .io import load, model_info, register_model_kind
-from .layers import ACTIVATIONS, SET, Dense, Layer, Sparse, class_threshold
+from .layers import ACTIVATIONS, INITS, SET, Dense, Layer, Sparse, class_threshold
 from .optimizers import SGD, Optimizer, OptimizerKind, optimizer_from_dict
 from .training import FitPlan, fit_plan, resolve_batch_size
 
@@ -81,7 +81,7 @@ class Network:
         self.dtype = np.dtype(_DTYPES[dtype])
         self._n_in = specs[0].in_features
         cls = _core.Network32 if dtype == "float32" else _core.Network64
-        self._core: Union[_core.Network32, _core.Network64] = cls([s._spec() for s in specs], LOSSES[loss], seed)
+        self._core: Union[_core.Network32, _core.Network64] = cls([_core_layer(s) for s in specs], LOSSES[loss], seed)
         self._predict_checked: Any = self._core.predict_checked  # None while scaling is set
         self.layers: List[Layer] = [Layer(self, i, s) for i, s in enumerate(specs)]
         #: the optimizer of the last fit (its state is kept in the network and saved with it)
@@ -703,3 +703,18 @@ def _layer_specs(layers: Any, activation: str, output: str, init: Optional[str])
         return [Dense(a, b, output if i == len(sizes) - 2 else activation, init)
                 for i, (a, b) in enumerate(zip(sizes, sizes[1:]))]
     raise TypeError("layers must be all ints (sizes) or all Dense/Sparse layer specs, not a mix")
+
+
+def _core_layer(spec: Union[Dense, Sparse]) -> _core.LayerSpec:
+    """What crosses the binding for one layer: its fields by name, activation and init as their codes, a given
+    sparse topology as CSR lists."""
+    core = _core.LayerSpec(kind="dense", in_features=int(spec.in_features), out_features=int(spec.out_features),
+                           activation=ACTIVATIONS[spec.activation], alpha=float(spec.alpha), init=INITS[spec.init],
+                           dropout=float(spec.dropout))
+    if isinstance(spec, Sparse):
+        core.kind = "sparse"
+        core.density = float(spec.density)
+        csr = getattr(spec, "_csr")  # noqa: B009  # set in Sparse.__post_init__, not a dataclass field (mypy)
+        if csr is not None:
+            core.row_ptr, core.col = csr[0].tolist(), csr[1].tolist()
+    return core

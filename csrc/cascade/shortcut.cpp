@@ -89,7 +89,7 @@ void ShortcutNet::add_hidden(Act a, float s, const float* w_in, const float* w_o
 }
 
 void weighted_sum(float* sum, const float* w, const float* V, long ld, int F, long B) {
-  kernels::kernel_table().rows_combine(sum, w, V, ld, F, B);  // the active ISA's (dense_simd.inc)
+  kernels::kernel_table().rows_combine(sum, w, V, ld, F, B);  // the active ISA's (cascade_simd.inc)
 }
 
 void forward_block(const ShortcutNet& net, float* V, float* U, float* Y, float* sum, int B) {

@@ -1,4 +1,5 @@
-// fastnet/kernels/kernels.h — every arithmetic kernel of the library, over flat row-major arrays.
+// fastnet/kernels/kernels.h — the layers' and losses' arithmetic kernels and SGD's update, over flat row-major
+// arrays. The other optimizers' element-wise rules (Adam, iRPROP−, Quickprop, SARPROP) are in update_rules.h.
 //
 // Legend:  B = batch rows, I = input features, O = output features (neurons), N = element count.
 //          inp is (B,I), out/dout/dz are (B,O), weight/dweight are (O,I) as in FANN and PyTorch, bias is (O).
@@ -7,8 +8,9 @@
 // Kernels allocate nothing visible to callers, throw nothing and know no classes; callers validate shapes.
 // The *_ref functions are the specification (plain loops, templated, also the float64 path used by the
 // gradient checks); the float32 path goes through a KernelTable table chosen once at run time among the
-// ISA translation units (dense_generic.cpp, dense_avx2.cpp, dense_avx512.cpp), which must agree with the
-// reference to float32 rounding (tests/test_kernels.py checks each one).
+// ISA translation units (simd_generic.cpp, simd_avx2.cpp, simd_avx512.cpp: one table each, the same code
+// compiled with each ISA's flags), which must agree with the reference to float32 rounding
+// (tests/test_kernels.py checks each one).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -85,7 +87,7 @@ struct KernelTable {
   void (*sgd_outer_update)(float* weight, float* velocity, float* bias, float* vbias, const float* dout,
                            const float* inp, int I, int O, float lr, float momentum, float weight_decay,
                            bool nesterov);
-  // sparse layers (sparse_impl.h): see the typed fronts below for shapes
+  // sparse layers (sparse_simd.inc; plain loops in sparse_impl.h): see the typed fronts below for shapes
   bool (*csr_forward)(float* zt, const float* xt, const float* w, const float* bias, const int32_t* row_ptr,
                       const int32_t* col, int B, int O, int act, float alpha);  // true: activation applied
   void (*csr_backward_weight)(float* dw, float* dbias, const float* dzt, const float* xt, const int32_t* row_ptr,
@@ -98,7 +100,7 @@ struct KernelTable {
                              const float* gate_y, float gate_alpha);
   void (*transpose)(float* dst, const float* src, int R, int C);
   void (*gather_transpose)(float* dst, const float* X, const long* idx, int nb, int I);
-  // cascade training (cascade/): V holds F rows of stride ld (each a unit's values over B samples);
+  // cascade training (cascade/; cascade_simd.inc): V holds F rows of stride ld (each a unit's values over B samples);
   // rows_combine: sum (B) = Σ_c w[c]·V[c] (overwrites); rows_dot: out[c] = Σ_b d[b]·V[c][b] for c < F
   void (*rows_combine)(float* sum, const float* w, const float* V, long ld, int F, long B);
   void (*rows_dot)(float* out, const float* d, const float* V, long ld, int F, long B);

@@ -1,6 +1,7 @@
 // fastnet/kernels/sparse_impl.h — the sparse-layer kernels, as templates over the element type. Included by
-// sparse.cpp (the reference instantiations: float64, and float32 for tests) and, like dense_simd.inc, inside
-// each ISA unit's namespace, where the same loops compile to that unit's vectors. Internal linkage only.
+// sparse.cpp (the reference instantiations: float64, and float32 for tests) and inside each ISA unit's
+// namespace (simd_<isa>.cpp), where the same loops compile to that unit's vectors and serve sparse_simd.inc as
+// fallbacks. Internal linkage only.
 //
 // Shapes (kernels.h): CSR row_ptr (O+1), col (nnz), w (nnz); CSC col_ptr (I+1), row (nnz), perm (nnz);
 // activations transposed: xt (I,B), zt/dzt (O,B), dxt (I,B).
@@ -9,9 +10,9 @@
 
 namespace {
 
-constexpr long kSparseParallelWork = 1L << 15;  // (connections + rows written) × batch below which one thread
-                                                // works alone (2^16 left the output layer and its 1000-row
-                                                // input gradient serial: 8% of a 5% step at 2 threads)
+// (connections + rows written) × batch below which one thread works alone: low enough that an output layer and
+// the input gradient of a wide sparse layer still run in parallel
+constexpr long kSparseParallelWork = 1L << 15;
 
 template <typename T>
 void csr_forward_impl(T* zt, const T* xt, const T* w, const T* bias, const int32_t* row_ptr, const int32_t* col,

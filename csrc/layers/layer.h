@@ -1,6 +1,6 @@
 // fastnet/layers/layer.h — the interface every layer kind implements, and the parameter views it receives.
-// A layer owns its shape, activation and (for sparse kinds, later) its topology; its parameters, gradients and
-// optimizer state are spans of the Network's three arenas, all laid out the same way.
+// A layer owns its shape, activation and, for the sparse kind (sparse.h), its topology; its parameters, gradients
+// and optimizer state are spans of the Network's three arenas, all laid out the same way.
 // One virtual call per layer per batch, never per element.
 #pragma once
 #include <cstddef>
