@@ -126,6 +126,10 @@ def encode(header: Dict[str, Any], arrays: List[Tuple[str, np.ndarray]]) -> byte
     blobs = []
     offset = 0
     for name, arr in arrays:
+        if arr.dtype.kind == "f" and arr.size and not (np.isfinite(arr.min()) and np.isfinite(arr.max())):
+            # decode() refuses such a file: better no file (and the old one kept) than one that cannot be loaded
+            raise ValueError(f"array {name!r} holds NaN or infinite values: refusing to write a model that "
+                             "could not be loaded back")
         data = np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
         table.append({"name": name, "dtype": np.dtype(arr.dtype).str.lstrip("<>=|"), "shape": list(arr.shape),
                       "offset": offset, "nbytes": len(data), "crc32": zlib.crc32(data)})

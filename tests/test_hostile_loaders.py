@@ -472,3 +472,20 @@ def test_fuzz_fann_net_header_sizes(rss_guard: None, tmp_path_factory: Any, key:
     p = base / "fuzz.net"
     p.write_text("\n".join(lines))
     _fuzz_case(lambda: fn.load_fann(p))
+
+
+def test_save_refuses_non_finite_weights_and_keeps_the_old_file(tmp_path: Path) -> None:
+    """Fails if a network whose weights went NaN (set behind the checked setters, as a diverged run could leave
+    them) is saved into a file that fn.load would then refuse, or if the previous file is lost."""
+    net = fn.Network([3, 4, 2], seed=0)
+    path = tmp_path / "m.fnet"
+    net.save(path)
+    before = path.read_bytes()
+    w = net.layers[0].weights.copy()
+    w[1, 2] = np.nan
+    net._core.set_param(0, False, 0, np.ascontiguousarray(w, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"'layers\.0\.weights' holds NaN or infinite values"):
+        net.save(path)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        net.to_bytes()
+    assert path.read_bytes() == before
