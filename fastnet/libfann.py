@@ -559,8 +559,13 @@ class neural_net:  # noqa: N801 -- fann2's name
                          delta_min=r["delta_min"] * f, delta_max=r["delta_max"] * f, delta_zero=r["delta_zero"] * f,
                          fann_zero_slope=True), None
         if algo == TRAIN_QUICKPROP:
-            return Quickprop(lr=self.learning_rate * c * f * f, decay=self.quickprop_decay / (c * f * f),
-                             mu=self.quickprop_mu), None
+            if f != 1.0:
+                raise NotImplementedError(
+                    f"{what}: FANN_TRAIN_QUICKPROP compares each previous step with fixed thresholds (+-0.001) in "
+                    f"FANN's weight units, which fastnet cannot rescale: it is exact only where fastnet's weights are "
+                    f"FANN's own (fold factor 1, here {f:g}); use steepness 0.5 with SIGMOID or 1 with the other "
+                    "functions")
+            return Quickprop(lr=self.learning_rate * c, decay=self.quickprop_decay / c, mu=self.quickprop_mu), None
         if f != 1.0 or c != 1.0:
             raise NotImplementedError(f"{what}: FANN_TRAIN_SARPROP's annealing terms are not scale-free, so it is "
                                       f"exact only where the weights are FANN's own (fold factor 1, here {f:g}): "
