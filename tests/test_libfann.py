@@ -212,39 +212,44 @@ def test_report_lines_are_fanns(fann, capfd):
 ])
 def test_training_follows_fann_epoch_by_epoch(fann, tmp_path, algorithm, hidden, output, steep):
     """The same network file trained by FANN's fann_train_epoch and by ours: the MSE each epoch reports agrees
-    (steepness 0.5 folded into the weights, step sizes rescaled)."""
+    (steepness folded into the weights, step sizes rescaled) to float32 drift: about 1e-6 relative over the first
+    ten epochs, growing after; a wrong rescaling is off by percents within ten epochs."""
     lib = _lib(fann)
     linear_error = algorithm < 0  # (negative: the algorithm -1 - a with FANN_ERRORFUNC_LINEAR)
     algorithm = -1 - algorithm if linear_error else algorithm
     data = fann_file("xor.data")
-    ann = _create(lib, [2, 4, 1])
-    d = lib.fann_read_train_from_file(str(data).encode())
+    start = libfann.neural_net(seed=5)
+    start.create_standard_array([2, 4, 1])
+    start.set_activation_function_hidden(hidden)
+    start.set_activation_function_output(output)
+    start.set_activation_steepness_hidden(steep)
+    start.set_activation_steepness_output(steep)
+    start.randomize_weights(-0.5, 0.5)
+    start.set_training_algorithm(algorithm)
+    if linear_error:
+        start.set_train_error_function(libfann.ERRORFUNC_LINEAR)
     net = tmp_path / "start.net"
+    start.save(str(net))  # FANN reads the algorithm and error function from the file
+    ours = libfann.neural_net(seed=0)
+    ours.create_from_file(str(net))
+    assert ours.get_training_algorithm() == algorithm and ours.get_activation_function(1, 0) == hidden
+    assert ours.get_train_error_function() == (0 if linear_error else 1)
+    train = libfann.training_data()
+    train.read_train_from_file(str(data))
+    ann = lib.fann_create_from_file(str(net).encode())
+    d = lib.fann_read_train_from_file(str(data).encode())
+    theirs_mse, ours_mse = [], []
     try:
-        lib.fann_set_activation_function_hidden(ann, hidden)
-        lib.fann_set_activation_function_output(ann, output)
-        lib.fann_set_activation_steepness_hidden(ann, steep)
-        lib.fann_set_activation_steepness_output(ann, steep)
-        lib.fann_randomize_weights(ann, -0.5, 0.5)
-        lib.fann_set_training_algorithm(ann, algorithm)
-        if linear_error:
-            lib.fann_set_train_error_function(ann, libfann.ERRORFUNC_LINEAR)
-        assert lib.fann_save(ann, str(net).encode()) == 0
-        ours = libfann.neural_net(seed=0)
-        ours.create_from_file(str(net))
-        assert ours.get_training_algorithm() == algorithm
-        assert ours.get_activation_function(1, 0) == hidden
-        train = libfann.training_data()
-        train.read_train_from_file(str(data))
-        theirs_mse, ours_mse = [], []
-        for _ in range(30):
+        assert lib.fann_get_training_algorithm(ann) == algorithm
+        for _ in range(25):
             theirs_mse.append(lib.fann_train_epoch(ann, d))
             ours_mse.append(ours.train_epoch(train))
     finally:
         lib.fann_destroy_train(d)
         lib.fann_destroy(ann)
-    np.testing.assert_allclose(ours_mse, theirs_mse, rtol=1e-3, atol=1e-6)
-    assert ours_mse[-1] != ours_mse[0]
+    np.testing.assert_allclose(ours_mse[:10], theirs_mse[:10], rtol=1e-5)
+    np.testing.assert_allclose(ours_mse, theirs_mse, rtol=1e-3, atol=2e-5)
+    assert ours_mse[-1] < ours_mse[0]  # it trained
 
 
 def test_create_from_file_keeps_fanns_functions_steepness_and_weights(fann, tmp_path):
