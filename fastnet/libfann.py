@@ -618,12 +618,12 @@ class neural_net:  # noqa: N801 -- fann2's name
         self._check_data(data)
         self._optimizer("train_on_data")  # fail before printing anything
         if every:
-            sys.stdout.write("Max epochs %8d. Desired error: %.10f.\n" % (max_epochs, desired_error))
+            sys.stdout.write(f"Max epochs {max_epochs:8d}. Desired error: {desired_error:.10f}.\n")
         for i in range(1, max_epochs + 1):
             error = self.train_epoch(data)
             reached = self._desired_error_reached(desired_error)
             if every and (i % every == 0 or i == max_epochs or i == 1 or reached):
-                sys.stdout.write("Epochs     %8d. Current error: %.10f. Bit fail %d.\n" % (i, error, self._bit_fail))
+                sys.stdout.write(f"Epochs     {i:8d}. Current error: {error:.10f}. Bit fail {self._bit_fail}.\n")
             if reached:
                 break
         sys.stdout.flush()
@@ -944,30 +944,30 @@ class neural_net:  # noqa: N801 -- fann2's name
         """FANN's parameter listing (fann_print_parameters)."""
         net = self._require()
         w = sys.stdout.write
-        w("Input layer                          :%4d neurons, 1 bias\n" % net.num_inputs)
+        w(f"Input layer                          :{net.num_inputs:4d} neurons, 1 bias\n")
         for n in net.sizes[1:-1]:
-            w("  Hidden layer                       :%4d neurons, 1 bias\n" % n)
-        w("Output layer                         :%4d neurons\n" % net.num_outputs)
-        w("Total neurons and biases             :%4d\n" % self.get_total_neurons())
-        w("Total connections                    :%4d\n" % self.get_total_connections())
-        w("Connection rate                      :%8.3f\n" % self._rate)
+            w(f"  Hidden layer                       :{n:4d} neurons, 1 bias\n")
+        w(f"Output layer                         :{net.num_outputs:4d} neurons\n")
+        w(f"Total neurons and biases             :{self.get_total_neurons():4d}\n")
+        w(f"Total connections                    :{self.get_total_connections():4d}\n")
+        w(f"Connection rate                      :{self._rate:8.3f}\n")
         w("Network type                         :   FANN_NETTYPE_LAYER\n")
-        w("Training algorithm                   :   %s\n" % TRAINING_ALGORITHM_NAMES[self.training_algorithm])
-        w("Training error function              :   %s\n" % ERRORFUNC_NAMES[self.train_error_function])
-        w("Training stop function               :   %s\n" % STOPFUNC_NAMES[self.train_stop_function])
-        w("Bit fail limit                       :%8.3f\n" % self.bit_fail_limit)
-        w("Learning rate                        :%8.3f\n" % self.learning_rate)
-        w("Learning momentum                    :%8.3f\n" % self.learning_momentum)
-        w("Quickprop decay                      :%11.6f\n" % self.quickprop_decay)
-        w("Quickprop mu                         :%8.3f\n" % self.quickprop_mu)
-        w("RPROP increase factor                :%8.3f\n" % self.rprop["increase_factor"])
-        w("RPROP decrease factor                :%8.3f\n" % self.rprop["decrease_factor"])
-        w("RPROP delta min                      :%8.3f\n" % self.rprop["delta_min"])
-        w("RPROP delta max                      :%8.3f\n" % self.rprop["delta_max"])
-        w("RPROP delta zero                     :%8.3f\n" % self.rprop["delta_zero"])
+        w(f"Training algorithm                   :   {TRAINING_ALGORITHM_NAMES[self.training_algorithm]}\n")
+        w(f"Training error function              :   {ERRORFUNC_NAMES[self.train_error_function]}\n")
+        w(f"Training stop function               :   {STOPFUNC_NAMES[self.train_stop_function]}\n")
+        w(f"Bit fail limit                       :{self.bit_fail_limit:8.3f}\n")
+        w(f"Learning rate                        :{self.learning_rate:8.3f}\n")
+        w(f"Learning momentum                    :{self.learning_momentum:8.3f}\n")
+        w(f"Quickprop decay                      :{self.quickprop_decay:11.6f}\n")
+        w(f"Quickprop mu                         :{self.quickprop_mu:8.3f}\n")
+        w("RPROP increase factor                :{:8.3f}\n".format(self.rprop["increase_factor"]))
+        w("RPROP decrease factor                :{:8.3f}\n".format(self.rprop["decrease_factor"]))
+        w("RPROP delta min                      :{:8.3f}\n".format(self.rprop["delta_min"]))
+        w("RPROP delta max                      :{:8.3f}\n".format(self.rprop["delta_max"]))
+        w("RPROP delta zero                     :{:8.3f}\n".format(self.rprop["delta_zero"]))
         for k, code in enumerate(self._codes):
-            w("Activation function layer %-10d :   %s (steepness %s)\n"
-              % (k + 1, ACTIVATIONFUNC_NAMES[code], " ".join(sorted({f"{s:g}" for s in self._steep[k]}))))
+            steep = " ".join(sorted({f"{s:g}" for s in self._steep[k]}))
+            w(f"Activation function layer {k + 1:<10d} :   {ACTIVATIONFUNC_NAMES[code]} (steepness {steep})\n")
         sys.stdout.flush()
 
     # ------------------------------------------------------------------ saving
@@ -979,14 +979,14 @@ class neural_net:  # noqa: N801 -- fann2's name
         off = self._offsets()
         values = dict(_TRAINING_DEFAULTS)
         values.update({
-            "learning_rate": "%f" % self.learning_rate, "learning_momentum": "%f" % self.learning_momentum,
+            "learning_rate": f"{self.learning_rate:f}", "learning_momentum": f"{self.learning_momentum:f}",
             "training_algorithm": str(self.training_algorithm),
             "train_error_function": str(self.train_error_function),
-            "train_stop_function": str(self.train_stop_function), "quickprop_decay": "%f" % self.quickprop_decay,
-            "quickprop_mu": "%f" % self.quickprop_mu, "bit_fail_limit": _fmt(self.bit_fail_limit)})
-        values.update({"rprop_" + k: "%f" % v for k, v in self.rprop.items()})
+            "train_stop_function": str(self.train_stop_function), "quickprop_decay": f"{self.quickprop_decay:f}",
+            "quickprop_mu": f"{self.quickprop_mu:f}", "bit_fail_limit": _fmt(self.bit_fail_limit)})
+        values.update({"rprop_" + k: f"{v:f}" for k, v in self.rprop.items()})
         total = possible = 0
-        neurons = ["(0, 0, %s) " % _fmt(0.0)] * (sizes[0] + 1)
+        neurons = [f"(0, 0, {_fmt(0.0)}) "] * (sizes[0] + 1)
         conns: List[str] = []
         for k, L in enumerate(net.layers):
             rows, cols, w, b = self._fann_params(k)
@@ -995,15 +995,15 @@ class neural_net:  # noqa: N801 -- fann2's name
             code, steep = self._codes[k], self._steep[k]
             bias_neuron = off[k] + L.in_features
             for j in range(L.out_features):
-                neurons.append("(%d, %d, %s) " % (per_row[j] + 1, code, _fmt(float(steep[j]))))
-                conns.extend("(%d, %s) " % (off[k] + int(c), _fmt(x))
+                neurons.append(f"({per_row[j] + 1}, {code}, {_fmt(float(steep[j]))}) ")
+                conns.extend(f"({off[k] + int(c)}, {_fmt(x)}) "
                              for c, x in zip(cols[starts[j]:starts[j + 1]], w[starts[j]:starts[j + 1]]))
-                conns.append("(%d, %s) " % (bias_neuron, _fmt(float(b[j]))))
-            neurons.append("(0, %d, %s) " % (code, _fmt(0.0)))
+                conns.append(f"({bias_neuron}, {_fmt(float(b[j]))}) ")
+            neurons.append(f"(0, {code}, {_fmt(0.0)}) ")
             total += int(per_row.sum()) + L.out_features
             possible += (L.in_features + 1) * L.out_features
         rate = 1.0 if total == possible else min(total / possible, 0.999999)
-        values["connection_rate"] = "%f" % rate
+        values["connection_rate"] = f"{rate:f}"
         text = "".join([
             "FANN_FLO_2.1\n", f"num_layers={len(sizes)}\n",
             "".join(f"{key}={values[key]}\n" for key, _ in _TRAINING_DEFAULTS),
@@ -1036,12 +1036,12 @@ class neural_net:  # noqa: N801 -- fann2's name
 
 
 def _fmt(x: float) -> str:
-    return "%.20e" % x
+    return f"{x:.20e}"
 
 
 def _fields(path: str) -> Dict[str, str]:
     out: Dict[str, str] = {}
-    with open(path, "r", encoding="ascii") as f:
+    with open(path, encoding="ascii") as f:
         for line in f.read().split("\n")[1:]:
             key, eq, value = line.partition("=")
             if eq:
