@@ -49,6 +49,7 @@ import numpy as np
 
 from . import datasets as _datasets
 from ._format import write_atomic
+from .cascade import CascadeNetwork, CascadeOptions
 from .fann import _CONNECTIONS_KEY, _NEURONS_KEY, _TRAINING_DEFAULTS, load_fann
 from .layers import Dense, Sparse
 from .network import Network
@@ -293,6 +294,15 @@ class neural_net:  # noqa: N801 -- fann2's name
                       "delta_zero": 0.1}
         self.sarprop = {"weight_decay_shift": -6.644, "step_error_threshold_factor": 0.1,
                         "step_error_shift": 1.385, "temperature": 0.015}
+        #: FANN's cascade parameters (fann_set_cascade_*), FANN 2.2's defaults
+        self.cascade: Dict[str, Any] = {
+            "output_change_fraction": 0.01, "output_stagnation_epochs": 12, "candidate_change_fraction": 0.01,
+            "candidate_stagnation_epochs": 12, "max_out_epochs": 150, "min_out_epochs": 50,
+            "max_cand_epochs": 150, "min_cand_epochs": 50, "weight_multiplier": 0.4, "candidate_limit": 1000.0,
+            "activation_functions": [SIGMOID, SIGMOID_SYMMETRIC, GAUSSIAN, GAUSSIAN_SYMMETRIC, ELLIOT,
+                                     ELLIOT_SYMMETRIC, SIN_SYMMETRIC, COS_SYMMETRIC, SIN, COS],
+            "activation_steepnesses": [0.25, 0.5, 0.75, 1.0], "num_candidate_groups": 2}
+        self._cascade: Optional[CascadeNetwork] = None  # a shortcut network (create_shortcut_array, cascade)
         self._mse_sum = 0.0
         self._mse_count = 0
         self._bit_fail = 0
@@ -300,6 +310,10 @@ class neural_net:  # noqa: N801 -- fann2's name
 
     # ------------------------------------------------------------------ creation
     def _require(self) -> Network:
+        if self._cascade is not None:
+            raise NotImplementedError("this is a shortcut network (create_shortcut_array, cascade training, a "
+                                      "shortcut .net file): libfann runs, tests, saves and cascade-trains it; "
+                                      "other operations on it are not provided")
         if self._net is None:
             raise FannError("the neural net has not been created: call create_standard_array, "
                             "create_sparse_array or create_from_file first")
@@ -325,6 +339,7 @@ class neural_net:  # noqa: N801 -- fann2's name
         if len(sizes) < 2:
             raise FannError(f"a network needs at least 2 layers (input and output), got {len(sizes)}")
         self._rate = rate
+        self._cascade = None
         self._codes = [SIGMOID] * (len(sizes) - 1)
         self._steep = [np.full(n, 0.5) for n in sizes[1:]]
         specs: List[Union[Dense, Sparse]] = []
@@ -338,8 +353,18 @@ class neural_net:  # noqa: N801 -- fann2's name
         return True
 
     def create_shortcut_array(self, layers: Sequence[int]) -> bool:
-        raise NotImplementedError("shortcut networks are not available through libfann; fastnet.cascade_train "
-                                  "grows FANN's shortcut networks (cascadetrain_on_data)")
+        """A shortcut network for cascade training: ``[inputs, outputs]`` (outputs fed by the inputs and a bias,
+        weights uniform in [-0.1, 0.1], FANN_SIGMOID at 0.5). Hidden layers are grown by cascadetrain_on_data."""
+        sizes = [_check_int(n, "layer size", 1) for n in layers]
+        if len(sizes) != 2:
+            raise NotImplementedError(f"libfann creates shortcut networks of 2 layers (inputs, outputs), got "
+                                      f"{len(sizes)}: hidden neurons are added by cascadetrain_on_data")
+        self._net = None
+        self._cascade = CascadeNetwork.create(sizes[0], sizes[1], "sigmoid", 0.5,
+                                              seed=int(self._rng.integers(2**63)))
+        self._rate = 1.0
+        self._codes, self._steep = [SIGMOID], [np.full(sizes[1], 0.5)]
+        return True
 
     def create_shortcut(self, *layers: int) -> bool:
         return self.create_shortcut_array(layers)
@@ -352,10 +377,11 @@ class neural_net:  # noqa: N801 -- fann2's name
         """Load a FANN network file (``fann_save``'s FANN_FLO_2.1, or FANN_FLO_2.0 / FANN_FIX_2.0)."""
         path = os.fspath(filename)
         loaded = load_fann(path)
-        if not isinstance(loaded, Network):
-            raise NotImplementedError(f"{path} is a shortcut network, which libfann does not load; use "
-                                      "fastnet.load_fann (it gives a fastnet.CascadeNetwork)")
         fields = _fields(path)
+        if isinstance(loaded, CascadeNetwork):
+            self._read_parameters(fields)
+            self._use_cascade(loaded)
+            return True
         neurons = _neuron_tuples(fields.get(_NEURONS_KEY, ""))
         sizes = loaded.sizes
         codes: List[int] = []
@@ -379,8 +405,15 @@ class neural_net:  # noqa: N801 -- fann2's name
         for L, src in zip(net.layers, loaded.layers):
             L.weights, L.bias = src.weights, src.bias  # already folded by load_fann, as this class holds them
         self._net = net
+        self._cascade = None
         self._trained_as = None
         return True
+
+    def _use_cascade(self, cnet: CascadeNetwork) -> None:
+        self._net, self._cascade, self._rate = None, cnet, 1.0
+        out = cnet.activations[-cnet.num_outputs:]
+        self._codes = [ACTIVATIONFUNC_NAMES.index("FANN_" + out[0].upper())]
+        self._steep = [np.asarray(cnet.steepness, np.float64)[-cnet.num_outputs:]]
 
     def _read_parameters(self, fields: Dict[str, str]) -> None:
         def num(key: str, default: float) -> float:
@@ -460,13 +493,24 @@ class neural_net:  # noqa: N801 -- fann2's name
         self._set_fann_params(k, w, b)
 
     # ------------------------------------------------------------------ running and testing
+    def _sizes_io(self) -> Tuple[int, int]:
+        if self._cascade is not None:
+            return self._cascade.num_inputs, self._cascade.num_outputs
+        net = self._require()
+        return net.num_inputs, net.num_outputs
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        if self._cascade is not None:
+            return self._cascade.predict(X)
+        return self._require().predict(X)
+
     def run(self, input: Sequence[float]) -> List[float]:
         """The outputs for one input vector (list in, list out), as fann_run."""
-        net = self._require()
+        ni, _ = self._sizes_io()
         x = np.asarray(input, dtype=np.float32)
-        if x.shape != (net.num_inputs,):
-            raise FannError(f"run needs {net.num_inputs} input values, got {x.size}")
-        return [float(v) for v in net.predict(x[None, :])[0]]
+        if x.shape != (ni,):
+            raise FannError(f"run needs {ni} input values, got {x.size}")
+        return [float(v) for v in self._predict(x[None, :])[0]]
 
     def _errors(self, P: np.ndarray, T: np.ndarray) -> np.ndarray:
         diff = T.astype(np.float64) - P.astype(np.float64)
@@ -481,29 +525,29 @@ class neural_net:  # noqa: N801 -- fann2's name
         self._bit_fail += int(np.count_nonzero(np.abs(e) >= np.float32(self.bit_fail_limit)))
 
     def _check_sample(self, input: Any, desired_output: Any) -> Tuple[np.ndarray, np.ndarray]:
-        net = self._require()
+        ni, no = self._sizes_io()
         x = np.asarray(input, dtype=np.float32).reshape(1, -1)
         t = np.asarray(desired_output, dtype=np.float32).reshape(1, -1)
-        if x.shape[1] != net.num_inputs or t.shape[1] != net.num_outputs:
-            raise FannError(f"the network has {net.num_inputs} inputs and {net.num_outputs} outputs; got "
-                            f"{x.shape[1]} inputs and {t.shape[1]} desired outputs")
+        if x.shape[1] != ni or t.shape[1] != no:
+            raise FannError(f"the network has {ni} inputs and {no} outputs; got {x.shape[1]} inputs and "
+                            f"{t.shape[1]} desired outputs")
         return x, t
 
     def _check_data(self, data: training_data) -> Tuple[np.ndarray, np.ndarray]:
-        net = self._require()
+        ni, no = self._sizes_io()
         if not isinstance(data, training_data):
             raise TypeError(f"expected a libfann.training_data, got {type(data).__name__}")
         X, Y = data._arrays()
-        if X.shape[1] != net.num_inputs or Y.shape[1] != net.num_outputs:
+        if X.shape[1] != ni or Y.shape[1] != no:
             # FANN: "Error 19: Training data must be of equivalent structure."
-            raise FannError(f"Training data must be of equivalent structure: the network has {net.num_inputs} "
-                            f"inputs and {net.num_outputs} outputs, the data {X.shape[1]} and {Y.shape[1]}")
+            raise FannError(f"Training data must be of equivalent structure: the network has {ni} inputs and "
+                            f"{no} outputs, the data {X.shape[1]} and {Y.shape[1]}")
         return X, Y
 
     def test(self, input: Sequence[float], desired_output: Sequence[float]) -> List[float]:
         """Run one sample and add its error to the MSE and bit fail (fann_test); returns the outputs."""
         x, t = self._check_sample(input, desired_output)
-        P = self._require().predict(x)
+        P = self._predict(x)
         self._accumulate(P, t)
         return [float(v) for v in P[0]]
 
@@ -511,7 +555,7 @@ class neural_net:  # noqa: N801 -- fann2's name
         """Reset the MSE, test every sample, return the MSE (fann_test_data)."""
         X, Y = self._check_data(data)
         self.reset_MSE()
-        self._accumulate(self._require().predict(X), Y)
+        self._accumulate(self._predict(X), Y)
         return self.get_MSE()
 
     def get_MSE(self) -> float:
@@ -519,7 +563,7 @@ class neural_net:  # noqa: N801 -- fann2's name
         (halved for symmetric output functions), as float32 like FANN's."""
         if self._mse_count == 0:
             return 0.0
-        return float(np.float32(self._mse_sum / (self._mse_count * self._require().num_outputs)))
+        return float(np.float32(self._mse_sum / (self._mse_count * self._sizes_io()[1])))
 
     def reset_MSE(self) -> None:
         self._mse_sum, self._mse_count, self._bit_fail = 0.0, 0, 0
@@ -711,10 +755,10 @@ class neural_net:  # noqa: N801 -- fann2's name
 
     # ------------------------------------------------------------------ sizes
     def get_num_input(self) -> int:
-        return self._require().num_inputs
+        return self._sizes_io()[0]
 
     def get_num_output(self) -> int:
-        return self._require().num_outputs
+        return self._sizes_io()[1]
 
     def get_num_layers(self) -> int:
         return len(self._require().sizes)
@@ -726,18 +770,26 @@ class neural_net:  # noqa: N801 -- fann2's name
         return [1] * (len(self._require().sizes) - 1) + [0]
 
     def get_total_neurons(self) -> int:
-        """Neurons including the bias neurons, less the output layer's unused one (fann_get_total_neurons)."""
+        """Neurons including the bias neurons, less the output layer's unused one (fann_get_total_neurons; a
+        shortcut network has one bias neuron, the input layer's)."""
+        if self._cascade is not None:
+            c = self._cascade
+            return c.num_inputs + 1 + c.num_hidden + c.num_outputs
         return sum(n + 1 for n in self._require().sizes) - 1
 
     def get_total_connections(self) -> int:
+        if self._cascade is not None:
+            return self._cascade.num_connections
         return sum(L.nnz + L.out_features for L in self._require().layers)
 
     def get_network_type(self) -> int:
+        if self._cascade is not None:
+            return NETTYPE_SHORTCUT
         self._require()
         return NETTYPE_LAYER
 
     def get_connection_rate(self) -> float:
-        self._require()
+        self._sizes_io()
         return self._rate
 
     # ------------------------------------------------------------------ activation functions and steepness
@@ -774,14 +826,36 @@ class neural_net:  # noqa: N801 -- fann2's name
         k = self._layer_index(layer)
         self._refold(k, _activation_code(activation_function), self._steep[k])
 
+    def _cascade_output(self, code: int, steep: Optional[float]) -> None:
+        """Set a shortcut network's output function/steepness, keeping its weights."""
+        c = self._cascade
+        assert c is not None
+        if code in (THRESHOLD, THRESHOLD_SYMMETRIC):
+            raise FannError(f"{ACTIVATIONFUNC_NAMES[code]} cannot be trained (cascade training refuses it)")
+        acts, st = list(c.activations), [float(x) for x in c.steepness]
+        n = c.num_outputs
+        acts[-n:] = [ACTIVATIONFUNC_NAMES[code][len("FANN_"):].lower()] * n
+        if steep is not None:
+            st[-n:] = [steep] * n
+        new = CascadeNetwork.from_arrays(c.num_inputs, n, c.layer_sizes, acts, st, c.weights)
+        new.seed = c.seed
+        self._use_cascade(new)
+
     def set_activation_function_hidden(self, activation_function: int) -> None:
         code = _activation_code(activation_function)
+        if self._cascade is not None:
+            if self._cascade.num_hidden:
+                raise NotImplementedError("a cascade-trained network's hidden neurons keep the functions their "
+                                          "candidates were chosen with")
+            return  # (no hidden neurons: nothing to set, as in FANN)
         self._require()
         for k in range(len(self._codes) - 1):
             self._refold(k, code, self._steep[k])
 
     def set_activation_function_output(self, activation_function: int) -> None:
         code = _activation_code(activation_function)
+        if self._cascade is not None:
+            return self._cascade_output(code, None)
         self._require()
         self._refold(len(self._codes) - 1, code, self._steep[-1])
 
@@ -807,6 +881,10 @@ class neural_net:  # noqa: N801 -- fann2's name
 
     def set_activation_steepness_output(self, steepness: float) -> None:
         s = _check_float(steepness, "steepness")
+        if self._cascade is not None:
+            if s <= 0:
+                raise FannError(f"steepness must be > 0, got {s}")
+            return self._cascade_output(self._codes[-1], s)
         self._require()
         self._refold(len(self._codes) - 1, self._codes[-1], np.full(self._steep[-1].size, s))
 
@@ -941,39 +1019,160 @@ class neural_net:  # noqa: N801 -- fann2's name
 
     # ------------------------------------------------------------------ output
     def print_parameters(self) -> None:
-        """FANN's parameter listing (fann_print_parameters)."""
-        net = self._require()
-        w = sys.stdout.write
-        w(f"Input layer                          :{net.num_inputs:4d} neurons, 1 bias\n")
-        for n in net.sizes[1:-1]:
-            w(f"  Hidden layer                       :{n:4d} neurons, 1 bias\n")
-        w(f"Output layer                         :{net.num_outputs:4d} neurons\n")
-        w(f"Total neurons and biases             :{self.get_total_neurons():4d}\n")
-        w(f"Total connections                    :{self.get_total_connections():4d}\n")
-        w(f"Connection rate                      :{self._rate:8.3f}\n")
-        w("Network type                         :   FANN_NETTYPE_LAYER\n")
-        w(f"Training algorithm                   :   {TRAINING_ALGORITHM_NAMES[self.training_algorithm]}\n")
-        w(f"Training error function              :   {ERRORFUNC_NAMES[self.train_error_function]}\n")
-        w(f"Training stop function               :   {STOPFUNC_NAMES[self.train_stop_function]}\n")
-        w(f"Bit fail limit                       :{self.bit_fail_limit:8.3f}\n")
-        w(f"Learning rate                        :{self.learning_rate:8.3f}\n")
-        w(f"Learning momentum                    :{self.learning_momentum:8.3f}\n")
-        w(f"Quickprop decay                      :{self.quickprop_decay:11.6f}\n")
-        w(f"Quickprop mu                         :{self.quickprop_mu:8.3f}\n")
-        w("RPROP increase factor                :{:8.3f}\n".format(self.rprop["increase_factor"]))
-        w("RPROP decrease factor                :{:8.3f}\n".format(self.rprop["decrease_factor"]))
-        w("RPROP delta min                      :{:8.3f}\n".format(self.rprop["delta_min"]))
-        w("RPROP delta max                      :{:8.3f}\n".format(self.rprop["delta_max"]))
-        w("RPROP delta zero                     :{:8.3f}\n".format(self.rprop["delta_zero"]))
-        for k, code in enumerate(self._codes):
-            steep = " ".join(sorted({f"{s:g}" for s in self._steep[k]}))
-            w(f"Activation function layer {k + 1:<10d} :   {ACTIVATIONFUNC_NAMES[code]} (steepness {steep})\n")
+        """FANN's parameter listing, line for line as fann_print_parameters prints it (float build)."""
+        ni, no = self._sizes_io()
+        if self._cascade is not None:
+            hidden, bias = list(self._cascade.layer_sizes), 0
+        else:
+            hidden, bias = self._require().sizes[1:-1], 1
+        c = self.cascade
+        lines = [f"Input layer                          :{ni:4d} neurons, 1 bias"]
+        lines += [f"  Hidden layer                       :{n:4d} neurons, {bias} bias" for n in hidden]
+        lines += [
+            f"Output layer                         :{no:4d} neurons",
+            f"Total neurons and biases             :{self.get_total_neurons():4d}",
+            f"Total connections                    :{self.get_total_connections():4d}",
+            f"Connection rate                      :{self._rate:8.3f}",
+            f"Network type                         :   {('FANN_NETTYPE_LAYER', 'FANN_NETTYPE_SHORTCUT')[bias ^ 1]}",
+            f"Training algorithm                   :   {TRAINING_ALGORITHM_NAMES[self.training_algorithm]}",
+            f"Training error function              :   {ERRORFUNC_NAMES[self.train_error_function]}",
+            f"Training stop function               :   {STOPFUNC_NAMES[self.train_stop_function]}",
+            f"Bit fail limit                       :{self.bit_fail_limit:8.3f}",
+            f"Learning rate                        :{self.learning_rate:8.3f}",
+            f"Learning momentum                    :{self.learning_momentum:8.3f}",
+            f"Quickprop decay                      :{self.quickprop_decay:11.6f}",
+            f"Quickprop mu                         :{self.quickprop_mu:8.3f}",
+            f"RPROP increase factor                :{self.rprop['increase_factor']:8.3f}",
+            f"RPROP decrease factor                :{self.rprop['decrease_factor']:8.3f}",
+            f"RPROP delta min                      :{self.rprop['delta_min']:8.3f}",
+            f"RPROP delta max                      :{self.rprop['delta_max']:8.3f}",
+            f"Cascade output change fraction       :{c['output_change_fraction']:11.6f}",
+            f"Cascade candidate change fraction    :{c['candidate_change_fraction']:11.6f}",
+            f"Cascade output stagnation epochs     :{c['output_stagnation_epochs']:4d}",
+            f"Cascade candidate stagnation epochs  :{c['candidate_stagnation_epochs']:4d}",
+            f"Cascade max output epochs            :{c['max_out_epochs']:4d}",
+            f"Cascade min output epochs            :{c['min_out_epochs']:4d}",
+            f"Cascade max candidate epochs         :{c['max_cand_epochs']:4d}",
+            f"Cascade min candidate epochs         :{c['min_cand_epochs']:4d}",
+            f"Cascade weight multiplier            :{c['weight_multiplier']:8.3f}",
+            f"Cascade candidate limit              :{c['candidate_limit']:8.3f}"]
+        lines += [f"Cascade activation functions[{i}]      :   {ACTIVATIONFUNC_NAMES[code]}"
+                  for i, code in enumerate(c["activation_functions"])]
+        lines += [f"Cascade activation steepnesses[{i}]    :{s:8.3f}"
+                  for i, s in enumerate(c["activation_steepnesses"])]
+        n_cand = len(c["activation_functions"]) * len(c["activation_steepnesses"]) * c["num_candidate_groups"]
+        lines += [f"Cascade candidate groups             :{c['num_candidate_groups']:4d}",
+                  f"Cascade no. of candidates            :{n_cand:4d}"]
+        sys.stdout.write("".join(line + "\n" for line in lines))
         sys.stdout.flush()
+
+    # ------------------------------------------------------------------ cascade parameters (fann_set_cascade_*)
+    def _cascade_param(self, key: str, value: Any, integer: bool = False) -> None:
+        self.cascade[key] = _check_int(value, key, 1 if "max" in key or "stagnation" in key else 0) if integer \
+            else _check_float(value, key)
+
+    def get_cascade_output_change_fraction(self) -> float:
+        return float(self.cascade["output_change_fraction"])
+
+    def set_cascade_output_change_fraction(self, value: float) -> None:
+        self._cascade_param("output_change_fraction", value)
+
+    def get_cascade_candidate_change_fraction(self) -> float:
+        return float(self.cascade["candidate_change_fraction"])
+
+    def set_cascade_candidate_change_fraction(self, value: float) -> None:
+        self._cascade_param("candidate_change_fraction", value)
+
+    def get_cascade_output_stagnation_epochs(self) -> int:
+        return int(self.cascade["output_stagnation_epochs"])
+
+    def set_cascade_output_stagnation_epochs(self, value: int) -> None:
+        self._cascade_param("output_stagnation_epochs", value, True)
+
+    def get_cascade_candidate_stagnation_epochs(self) -> int:
+        return int(self.cascade["candidate_stagnation_epochs"])
+
+    def set_cascade_candidate_stagnation_epochs(self, value: int) -> None:
+        self._cascade_param("candidate_stagnation_epochs", value, True)
+
+    def get_cascade_max_out_epochs(self) -> int:
+        return int(self.cascade["max_out_epochs"])
+
+    def set_cascade_max_out_epochs(self, value: int) -> None:
+        self._cascade_param("max_out_epochs", value, True)
+
+    def get_cascade_min_out_epochs(self) -> int:
+        return int(self.cascade["min_out_epochs"])
+
+    def set_cascade_min_out_epochs(self, value: int) -> None:
+        self._cascade_param("min_out_epochs", value, True)
+
+    def get_cascade_max_cand_epochs(self) -> int:
+        return int(self.cascade["max_cand_epochs"])
+
+    def set_cascade_max_cand_epochs(self, value: int) -> None:
+        self._cascade_param("max_cand_epochs", value, True)
+
+    def get_cascade_min_cand_epochs(self) -> int:
+        return int(self.cascade["min_cand_epochs"])
+
+    def set_cascade_min_cand_epochs(self, value: int) -> None:
+        self._cascade_param("min_cand_epochs", value, True)
+
+    def get_cascade_weight_multiplier(self) -> float:
+        return float(self.cascade["weight_multiplier"])
+
+    def set_cascade_weight_multiplier(self, value: float) -> None:
+        self._cascade_param("weight_multiplier", value)
+
+    def get_cascade_candidate_limit(self) -> float:
+        return float(self.cascade["candidate_limit"])
+
+    def set_cascade_candidate_limit(self, value: float) -> None:
+        self._cascade_param("candidate_limit", value)
+
+    def get_cascade_num_candidate_groups(self) -> int:
+        return int(self.cascade["num_candidate_groups"])
+
+    def set_cascade_num_candidate_groups(self, value: int) -> None:
+        self._cascade_param("num_candidate_groups", value, True)
+
+    def get_cascade_activation_functions(self) -> List[int]:
+        return list(self.cascade["activation_functions"])
+
+    def set_cascade_activation_functions(self, functions: Sequence[int]) -> None:
+        codes = [_activation_code(f) for f in functions]
+        if not codes:
+            raise FannError("cascade activation functions: at least one is needed")
+        self.cascade["activation_functions"] = codes
+
+    def get_cascade_activation_functions_count(self) -> int:
+        return len(self.cascade["activation_functions"])
+
+    def get_cascade_activation_steepnesses(self) -> List[float]:
+        return list(self.cascade["activation_steepnesses"])
+
+    def set_cascade_activation_steepnesses(self, steepnesses: Sequence[float]) -> None:
+        values = [_check_float(s, "steepness") for s in steepnesses]
+        if not values:
+            raise FannError("cascade activation steepnesses: at least one is needed")
+        self.cascade["activation_steepnesses"] = values
+
+    def get_cascade_activation_steepnesses_count(self) -> int:
+        return len(self.cascade["activation_steepnesses"])
+
+    def get_cascade_num_candidates(self) -> int:
+        c = self.cascade
+        return int(len(c["activation_functions"]) * len(c["activation_steepnesses"]) * c["num_candidate_groups"])
 
     # ------------------------------------------------------------------ saving
     def save(self, filename: PathLike) -> bool:
         """Write a FANN_FLO_2.1 network file (FANN's weights, functions, steepnesses and training parameters) that
-        FANN 2.2's fann_create_from_file loads; written atomically."""
+        FANN 2.2's fann_create_from_file loads; written atomically. A shortcut network is written by
+        ``fastnet.CascadeNetwork.save_fann`` (with FANN's default training parameters)."""
+        if self._cascade is not None:
+            self._cascade.save_fann(os.fspath(filename))
+            return True
         net = self._require()
         sizes = net.sizes
         off = self._offsets()
@@ -1018,12 +1217,78 @@ class neural_net:  # noqa: N801 -- fann2's name
     # ------------------------------------------------------------------ cascade
     def cascadetrain_on_data(self, data: training_data, max_neurons: int, neurons_between_reports: int,
                              desired_error: float) -> None:
-        raise NotImplementedError("cascade training needs a shortcut network, which libfann does not provide: "
-                                  "use fastnet.cascade_train(X, Y, max_neurons, desired_error)")
+        """Cascade2 (fann_cascadetrain_on_data) on a shortcut network, by fastnet's cascade training with this
+        network's settings: training algorithm (RPROP, Quickprop or SARPROP), error and stop functions, bit-fail
+        limit and the cascade parameters. Prints FANN's report lines every ``neurons_between_reports`` neurons."""
+        if self._cascade is None:
+            self._sizes_io()
+            raise FannError("cascade training needs a shortcut network: create it with create_shortcut_array"
+                            "([inputs, outputs])")
+        X, Y = self._check_data(data)
+        max_neurons = _check_int(max_neurons, "max_neurons")
+        every = _check_int(neurons_between_reports, "neurons_between_reports")
+        desired_error = _check_float(desired_error, "desired_error")
+        algo = self.training_algorithm
+        r = self.rprop
+        opt: Optimizer
+        if algo == TRAIN_RPROP:
+            opt = RPROP(fann_zero_slope=True, **r)
+        elif algo == TRAIN_QUICKPROP:
+            opt = Quickprop(lr=self.learning_rate, decay=self.quickprop_decay, mu=self.quickprop_mu)
+        elif algo == TRAIN_SARPROP:
+            opt = SARPROP(increase_factor=r["increase_factor"], decrease_factor=r["decrease_factor"],
+                          delta_max=r["delta_max"], **self.sarprop)
+        else:  # FANN: FANN_E_CANT_USE_TRAIN_ALG
+            raise FannError(f"Unable to use the selected training algorithm ({TRAINING_ALGORITHM_NAMES[algo]}) for "
+                            "cascade training: use FANN_TRAIN_RPROP, FANN_TRAIN_QUICKPROP or FANN_TRAIN_SARPROP")
+        c = self.cascade
+        names = [ACTIVATIONFUNC_NAMES[code][len("FANN_"):].lower() for code in c["activation_functions"]]
+        opts = CascadeOptions(
+            max_neurons=max_neurons, desired_error=desired_error, optimizer=opt,
+            error_function="tanh" if self.train_error_function == ERRORFUNC_TANH else "linear",
+            stop_function="bit" if self.train_stop_function == STOPFUNC_BIT else "mse",
+            bit_fail_limit=self.bit_fail_limit, output_change_fraction=c["output_change_fraction"],
+            output_stagnation_epochs=c["output_stagnation_epochs"], min_out_epochs=c["min_out_epochs"],
+            max_out_epochs=c["max_out_epochs"], candidate_change_fraction=c["candidate_change_fraction"],
+            candidate_stagnation_epochs=c["candidate_stagnation_epochs"], min_cand_epochs=c["min_cand_epochs"],
+            max_cand_epochs=c["max_cand_epochs"], candidate_activations=tuple(names),
+            candidate_steepnesses=tuple(c["activation_steepnesses"]),
+            num_candidate_groups=c["num_candidate_groups"], weight_multiplier=c["weight_multiplier"],
+            candidate_limit=c["candidate_limit"])
+        n_values = X.shape[0] * Y.shape[1]
+        last: Dict[str, Any] = {}
+
+        def report(entry: Dict[str, Any]) -> None:
+            i = int(entry["hidden"]) + 1
+            reached = (entry["bit_fail"] <= int(desired_error) if self.train_stop_function == STOPFUNC_BIT
+                       else entry["mse"] <= desired_error)
+            if entry["final"]:
+                sys.stdout.write(f"Train outputs    Current error: {entry['mse']:.6f}. "
+                                 f"Epochs {entry['total_epochs']:6d}\n")
+            elif i % every == 0 or i == max_neurons or i == 1 or reached:
+                line = (f"Neurons     {i - 1:3d}. Current error: {entry['mse']:.6f}. Total error:"
+                        f"{entry['mse'] * n_values:8.4f}. Epochs {entry['total_epochs']:5d}. "
+                        f"Bit fail {entry['bit_fail']:3d}")
+                if last.get("installed"):  # the neuron installed last round
+                    code = ACTIVATIONFUNC_NAMES.index("FANN_" + str(last["candidate_activation"]).upper())
+                    line += (f". candidate steepness {last['candidate_steepness']:.2f}. "
+                             f"function {ACTIVATIONFUNC_NAMES[code]}")
+                sys.stdout.write(line + "\n")
+            last.clear()
+            last.update(entry)
+
+        if every:
+            sys.stdout.write(f"Max neurons {max_neurons:3d}. Desired error: {desired_error:.6f}\n")
+        self._cascade.fit(X, Y, options=opts, seed=int(self._rng.integers(2**63)),
+                          callback=(lambda e: report(e)) if every else None)
+        sys.stdout.flush()
+        self.test_data(data)  # FANN's MSE and bit fail are the last output training's
 
     def cascadetrain_on_file(self, filename: PathLike, max_neurons: int, neurons_between_reports: int,
                              desired_error: float) -> None:
-        self.cascadetrain_on_data(training_data(), max_neurons, neurons_between_reports, desired_error)
+        data = training_data()
+        data.read_train_from_file(filename)
+        self.cascadetrain_on_data(data, max_neurons, neurons_between_reports, desired_error)
 
     # ------------------------------------------------------------------ misc
     def destroy(self) -> None:

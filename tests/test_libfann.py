@@ -37,7 +37,10 @@ def _lib(fann: Any) -> Any:
         "fann_get_activation_function": (ctypes.c_int, [vp, ctypes.c_int, ctypes.c_int]),
         "fann_get_activation_steepness": (f, [vp, ctypes.c_int, ctypes.c_int]),
         "fann_get_total_neurons": (u, [vp]), "fann_get_total_connections": (u, [vp]),
-        "fann_randomize_weights": (None, [vp, f, f]),
+        "fann_randomize_weights": (None, [vp, f, f]), "fann_print_parameters": (None, [vp]),
+        "fann_set_learning_rate": (None, [vp, f]), "fann_set_train_stop_function": (None, [vp, ctypes.c_int]),
+        "fann_create_shortcut_array": (vp, [u, ctypes.POINTER(u)]),
+        "fann_cascadetrain_on_data": (None, [vp, vp, u, u, f]),
     }
     for name, (res, args) in sig.items():
         getattr(lib, name).restype = res
@@ -397,3 +400,79 @@ def test_bad_input_is_rejected(tmp_path):
     (tmp_path / "bad.net").write_text("not a network\n")
     with pytest.raises(ValueError, match="not a valid FANN network file"):
         ann.create_from_file(str(tmp_path / "bad.net"))
+
+
+def test_print_parameters_is_fanns(fann, capfd):
+    lib = _lib(fann)
+    ann = _create(lib, [4, 6, 5, 2])
+    try:
+        lib.fann_set_learning_rate(ann, 0.25)
+        lib.fann_set_training_algorithm(ann, libfann.TRAIN_QUICKPROP)
+        lib.fann_set_train_stop_function(ann, libfann.STOPFUNC_BIT)
+        lib.fann_print_parameters(ann)
+        ctypes.CDLL(None).fflush(None)
+    finally:
+        lib.fann_destroy(ann)
+    theirs = capfd.readouterr().out
+    ours = libfann.neural_net(seed=0)
+    ours.create_standard_array([4, 6, 5, 2])
+    ours.set_learning_rate(0.25)
+    ours.set_training_algorithm(libfann.TRAIN_QUICKPROP)
+    ours.set_train_stop_function(libfann.STOPFUNC_BIT)
+    ours.print_parameters()
+    assert capfd.readouterr().out == theirs
+    assert "Cascade no. of candidates            :  80" in theirs
+
+
+def test_cascadetrain_as_fann(fann, tmp_path, capfd):
+    """fann2's cascade script (create_shortcut_array, cascadetrain_on_file): FANN's report lines, a saved shortcut
+    network that FANN runs with the same outputs, and get_MSE equal to FANN's fann_test_data on it."""
+    lib = _lib(fann)
+    data = fann_file("two-spiral.train")
+    ann = _create_shortcut(lib, [2, 1])
+    d = lib.fann_read_train_from_file(str(data).encode())
+    try:
+        lib.fann_set_activation_function_output(ann, libfann.SIGMOID_SYMMETRIC)
+        lib.fann_cascadetrain_on_data(ann, d, 4, 2, ctypes.c_float(0.001))
+        ctypes.CDLL(None).fflush(None)
+    finally:
+        lib.fann_destroy_train(d)
+        lib.fann_destroy(ann)
+    theirs = capfd.readouterr().out.splitlines()
+    ours = libfann.neural_net(seed=0)
+    ours.create_shortcut_array([2, 1])
+    assert ours.get_network_type() == libfann.NETTYPE_SHORTCUT
+    ours.set_activation_function_output(libfann.SIGMOID_SYMMETRIC)
+    ours.cascadetrain_on_file(str(data), 4, 2, 0.001)
+    lines = capfd.readouterr().out.splitlines()
+    assert lines[0] == theirs[0] == "Max neurons   4. Desired error: 0.001000"
+    assert len(lines) == len(theirs) == 5  # rounds 1, 2 and 4 (the last; "Neurons 3") and the final training
+
+    def shape(line: str) -> str:
+        line = re.sub(r"FANN_[A-Z_]+", "F", line)
+        return re.sub(r"\d", "9", line)
+
+    assert [shape(a) for a in lines[1:]] == [shape(b) for b in theirs[1:]]
+    assert ours.get_total_neurons() == 2 + 1 + 4 + 1
+    net = tmp_path / "cascade.net"
+    ours.save(str(net))
+    X = np.random.default_rng(0).uniform(-1, 1, (8, 2)).astype(np.float32)
+    np.testing.assert_allclose(fann.run(net, X), [ours.run(list(x)) for x in X], atol=2e-6)
+    mse, bits = _fann_mse(lib, net, data)
+    assert ours.get_MSE() == pytest.approx(mse, rel=1e-5) and ours.get_bit_fail() == bits
+    again = libfann.neural_net()
+    again.create_from_file(str(net))
+    assert again.get_network_type() == libfann.NETTYPE_SHORTCUT and again.run([0.1, 0.2]) == ours.run([0.1, 0.2])
+    with pytest.raises(NotImplementedError, match="shortcut network"):
+        again.train_epoch(libfann.training_data())
+    layered = libfann.neural_net()
+    layered.create_standard_array([2, 1])
+    with pytest.raises(libfann.FannError, match="shortcut network"):
+        layered.cascadetrain_on_file(str(data), 2, 1, 0.0)
+
+
+def _create_shortcut(lib: Any, layers: List[int]) -> Any:
+    arr = (ctypes.c_uint * len(layers))(*layers)
+    ann = lib.fann_create_shortcut_array(len(layers), arr)
+    assert ann
+    return ann
