@@ -624,6 +624,7 @@ class neural_net:  # noqa: N801 -- fann2's name
     def train(self, input: Sequence[float], desired_output: Sequence[float]) -> None:
         """One incremental step on one sample, whatever the training algorithm (fann_train); the sample's error
         counts in the MSE."""
+        self._require()
         x, t = self._check_sample(input, desired_output)
         f = self._uniform_factor("train")
         c = 0.5 if (self.train_error_function == ERRORFUNC_LINEAR and self._codes[-1] in _HALVED) else 1.0
@@ -633,6 +634,7 @@ class neural_net:  # noqa: N801 -- fann2's name
     def train_epoch(self, data: training_data) -> float:
         """One epoch of the training algorithm on ``data``; returns the MSE FANN reports for it: the error of
         every sample as the epoch met it (before the full-batch algorithms' update)."""
+        self._require()
         X, Y = self._check_data(data)
         opt, batch = self._optimizer("train_epoch")
         net = self._require()
@@ -659,6 +661,7 @@ class neural_net:  # noqa: N801 -- fann2's name
         max_epochs = _check_int(max_epochs, "max_epochs")
         every = _check_int(epochs_between_reports, "epochs_between_reports")
         desired_error = _check_float(desired_error, "desired_error")
+        self._require()
         self._check_data(data)
         self._optimizer("train_on_data")  # fail before printing anything
         if every:
