@@ -303,6 +303,9 @@ class neural_net:  # noqa: N801 -- fann2's name
                                      ELLIOT_SYMMETRIC, SIN_SYMMETRIC, COS_SYMMETRIC, SIN, COS],
             "activation_steepnesses": [0.25, 0.5, 0.75, 1.0], "num_candidate_groups": 2}
         self._cascade: Optional[CascadeNetwork] = None  # a shortcut network (create_shortcut_array, cascade)
+        #: FANN's scaling parameters, (mean, deviation, new_min, factor) per input / output neuron
+        self._scale_in: Optional[Tuple[np.ndarray, ...]] = None
+        self._scale_out: Optional[Tuple[np.ndarray, ...]] = None
         self._mse_sum = 0.0
         self._mse_count = 0
         self._bit_fail = 0
@@ -399,6 +402,7 @@ class neural_net:  # noqa: N801 -- fann2's name
                  Sparse(L.in_features, L.out_features, activation=_FASTNET_OF[c], indices=L.indices)
                  for L, c in zip(loaded.layers, codes)]
         self._read_parameters(fields)
+        self._read_scaling(fields, sizes[0], sizes[-1])
         self._codes, self._steep = codes, steep
         self._rate = float(fields.get("connection_rate", "1") or 1)
         net = self._build(specs)
@@ -414,6 +418,15 @@ class neural_net:  # noqa: N801 -- fann2's name
         out = cnet.activations[-cnet.num_outputs:]
         self._codes = [ACTIVATIONFUNC_NAMES.index("FANN_" + out[0].upper())]
         self._steep = [np.asarray(cnet.steepness, np.float64)[-cnet.num_outputs:]]
+
+    def _read_scaling(self, fields: Dict[str, str], ni: int, no: int) -> None:
+        self._scale_in = self._scale_out = None
+        if fields.get("scale_included", "0").strip() != "1":
+            return
+        # (load_fann has checked that every scale_* line holds the right count of numbers)
+        self._scale_in, self._scale_out = (
+            tuple(np.array([float(t) for t in fields[f"scale_{what}_{where}"].split()], dtype=np.float64)
+                  for what in ("mean", "deviation", "new_min", "factor")) for where in ("in", "out"))
 
     def _read_parameters(self, fields: Dict[str, str]) -> None:
         def num(key: str, default: float) -> float:
@@ -1010,15 +1023,84 @@ class neural_net:  # noqa: N801 -- fann2's name
     def set_sarprop_temperature(self, value: float) -> None:
         self.sarprop["temperature"] = _check_float(value, "sarprop_temperature")
 
-    # ------------------------------------------------------------------ scaling (not provided)
-    def _no_scaling(self, *args: Any) -> None:
-        raise NotImplementedError("FANN's input/output scaling (fann_set_scaling_params, fann_scale_*) is not "
-                                  "provided by fastnet.libfann; scale the data with training_data.scale_*_train_data "
-                                  "or use fastnet.Network.set_input_scaling / set_output_scaling")
+    # ------------------------------------------------------------------ scaling (fann_set_scaling_params, ...)
+    # FANN's scaling, per input/output neuron: scaled = ((x - mean) / deviation + 1) * factor + new_min with
+    # factor = (new_max - new_min) / 2 and mean, deviation (population) taken from the data; fann_run does not
+    # apply it: scripts call scale_input / descale_output (or scale_train) themselves.
+    def _scaling_from(self, A: np.ndarray, new_min: float, new_max: float, what: str) -> Tuple[np.ndarray, ...]:
+        lo, hi = _check_float(new_min, f"new_{what}_min"), _check_float(new_max, f"new_{what}_max")
+        A64 = A.astype(np.float64)
+        mean = A64.mean(axis=0)
+        dev = np.sqrt(((A64 - mean) ** 2).mean(axis=0))
+        if np.any(dev == 0):
+            raise FannError(f"{what} {int(np.flatnonzero(dev == 0)[0])} has the same value in every sample: its "
+                            "scaling deviation is 0 (FANN would divide by it and produce NaN)")
+        return mean, dev, np.full(A.shape[1], lo), np.full(A.shape[1], (hi - lo) / 2.0)
 
-    set_scaling_params = set_input_scaling_params = set_output_scaling_params = _no_scaling
-    clear_scaling_params = scale_input = scale_output = descale_input = descale_output = _no_scaling
-    scale_train = descale_train = _no_scaling
+    def set_input_scaling_params(self, data: training_data, new_input_min: float, new_input_max: float) -> bool:
+        X, _ = self._check_data(data)
+        self._scale_in = self._scaling_from(X, new_input_min, new_input_max, "input")
+        return True
+
+    def set_output_scaling_params(self, data: training_data, new_output_min: float, new_output_max: float) -> bool:
+        _, Y = self._check_data(data)
+        self._scale_out = self._scaling_from(Y, new_output_min, new_output_max, "output")
+        return True
+
+    def set_scaling_params(self, data: training_data, new_input_min: float, new_input_max: float,
+                           new_output_min: float, new_output_max: float) -> bool:
+        X, Y = self._check_data(data)
+        scale_in = self._scaling_from(X, new_input_min, new_input_max, "input")
+        self._scale_out = self._scaling_from(Y, new_output_min, new_output_max, "output")
+        self._scale_in = scale_in
+        return True
+
+    def clear_scaling_params(self) -> bool:
+        self._scale_in = self._scale_out = None
+        return True
+
+    def _params(self, which: str) -> Tuple[np.ndarray, ...]:
+        p = self._scale_in if which == "input" else self._scale_out
+        if p is None:  # FANN_E_SCALE_NOT_PRESENT
+            raise FannError(f"Scaling parameters not present: call set_{which}_scaling_params or "
+                            "set_scaling_params first")
+        return p
+
+    def _apply(self, which: str, A: Any, inverse: bool) -> np.ndarray:
+        mean, dev, new_min, factor = self._params(which)
+        V = np.asarray(A, dtype=np.float64)
+        if V.shape[-1] != mean.size:
+            raise FannError(f"{which} scaling is for {mean.size} values per sample, got {V.shape[-1]}")
+        out: np.ndarray = (((V - new_min) / factor - 1.0) * dev + mean if inverse
+                           else ((V - mean) / dev + 1.0) * factor + new_min)
+        return out
+
+    def scale_input(self, input: Sequence[float]) -> List[float]:
+        return [float(np.float32(v)) for v in self._apply("input", input, False)]
+
+    def scale_output(self, output: Sequence[float]) -> List[float]:
+        return [float(np.float32(v)) for v in self._apply("output", output, False)]
+
+    def descale_input(self, input: Sequence[float]) -> List[float]:
+        return [float(np.float32(v)) for v in self._apply("input", input, True)]
+
+    def descale_output(self, output: Sequence[float]) -> List[float]:
+        return [float(np.float32(v)) for v in self._apply("output", output, True)]
+
+    def scale_train(self, data: training_data) -> None:
+        """Scale the data's inputs and outputs in place with this network's parameters (fann_scale_train)."""
+        X, Y = self._check_data(data)
+        self._params("input")
+        self._params("output")
+        data._X = self._apply("input", X, False).astype(np.float32)
+        data._Y = self._apply("output", Y, False).astype(np.float32)
+
+    def descale_train(self, data: training_data) -> None:
+        X, Y = self._check_data(data)
+        self._params("input")
+        self._params("output")
+        data._X = self._apply("input", X, True).astype(np.float32)
+        data._Y = self._apply("output", Y, True).astype(np.float32)
 
     # ------------------------------------------------------------------ output
     def print_parameters(self) -> None:
@@ -1209,10 +1291,24 @@ class neural_net:  # noqa: N801 -- fann2's name
         text = "".join([
             "FANN_FLO_2.1\n", f"num_layers={len(sizes)}\n",
             "".join(f"{key}={values[key]}\n" for key, _ in _TRAINING_DEFAULTS),
-            "layer_sizes=" + "".join(f"{n + 1} " for n in sizes) + "\n", "scale_included=0\n",
+            "layer_sizes=" + "".join(f"{n + 1} " for n in sizes) + "\n", self._scale_lines(),
             _NEURONS_KEY + "=" + "".join(neurons) + "\n", _CONNECTIONS_KEY + "=" + "".join(conns) + "\n"])
         write_atomic(os.fspath(filename), text.encode("ascii"))
         return True
+
+    def _scale_lines(self) -> str:
+        if self._scale_in is None and self._scale_out is None:
+            return "scale_included=0\n"
+        ni, no = self._sizes_io()
+        # FANN saves both sets once either is set; an unset one is the identity's (mean 0, deviation 1, -1, 1)
+        default = (np.zeros(ni), np.ones(ni), np.full(ni, -1.0), np.ones(ni))
+        ins = self._scale_in or default
+        outs = self._scale_out or (np.zeros(no), np.ones(no), np.full(no, -1.0), np.ones(no))
+        text = "scale_included=1\n"
+        for where, params in (("in", ins), ("out", outs)):
+            for what, values in zip(("mean", "deviation", "new_min", "factor"), params):
+                text += f"scale_{what}_{where}=" + "".join(f"{_fmt(float(v))} " for v in values) + "\n"
+        return text
 
     def save_to_fixed(self, filename: PathLike) -> int:
         raise NotImplementedError("fixed-point network files are not written by fastnet; use save")

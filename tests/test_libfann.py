@@ -41,6 +41,9 @@ def _lib(fann: Any) -> Any:
         "fann_set_learning_rate": (None, [vp, f]), "fann_set_train_stop_function": (None, [vp, ctypes.c_int]),
         "fann_create_shortcut_array": (vp, [u, ctypes.POINTER(u)]),
         "fann_cascadetrain_on_data": (None, [vp, vp, u, u, f]),
+        "fann_set_scaling_params": (ctypes.c_int, [vp, vp, f, f, f, f]), "fann_scale_train": (None, [vp, vp]),
+        "fann_save_train": (ctypes.c_int, [vp, ctypes.c_char_p]),
+        "fann_scale_input_train_data": (None, [vp, f, f]), "fann_scale_output_train_data": (None, [vp, f, f]),
     }
     for name, (res, args) in sig.items():
         getattr(lib, name).restype = res
@@ -477,3 +480,88 @@ def _create_shortcut(lib: Any, layers: List[int]) -> Any:
     ann = lib.fann_create_shortcut_array(len(layers), arr)
     assert ann
     return ann
+
+
+def _fann_data(path: Path) -> tuple:
+    lines = path.read_text().split("\n")
+    n, ni, no = map(int, lines[0].split())
+    rows = [list(map(float, ln.split())) for ln in lines[1:1 + 2 * n]]
+    return np.array(rows[0::2]), np.array(rows[1::2])
+
+
+def test_scaling_is_fanns(fann, tmp_path):
+    """set_scaling_params + scale_train against fann_set_scaling_params + fann_scale_train on the same data; the
+    parameters survive save/create_from_file and FANN reads them back (its scale_train on our file agrees)."""
+    lib = _lib(fann)
+    src = fann_file("building.train")  # 14 inputs, 3 outputs, no constant column
+    ours = libfann.neural_net(seed=0)
+    ours.create_standard_array([14, 4, 3])
+    data = libfann.training_data()
+    data.read_train_from_file(str(src))
+    ours.set_scaling_params(data, -1.0, 1.0, 0.0, 1.0)
+    ours.scale_train(data)
+    X, Y = np.array(data.get_input()), np.array(data.get_output())
+    ours_net = tmp_path / "ours.net"
+    ours.save(str(ours_net))
+    ann = _create(lib, [14, 4, 3])
+    d = lib.fann_read_train_from_file(str(src).encode())
+    d2 = lib.fann_read_train_from_file(str(src).encode())
+    theirs_ann = lib.fann_create_from_file(str(ours_net).encode())
+    try:
+        assert lib.fann_set_scaling_params(ann, d, -1.0, 1.0, 0.0, 1.0) == 0
+        lib.fann_scale_train(ann, d)
+        lib.fann_save_train(d, str(tmp_path / "theirs.data").encode())
+        lib.fann_scale_train(theirs_ann, d2)  # FANN scaling with the parameters our file holds
+        lib.fann_save_train(d2, str(tmp_path / "theirs_from_ours.data").encode())
+    finally:
+        for h in (d, d2):
+            lib.fann_destroy_train(h)
+        lib.fann_destroy(ann)
+        lib.fann_destroy(theirs_ann)
+    for name in ("theirs.data", "theirs_from_ours.data"):
+        TX, TY = _fann_data(tmp_path / name)
+        # (FANN sums the mean and deviation in float32: 1e-5 relative on this set)
+        np.testing.assert_allclose(X, TX, rtol=5e-5, atol=2e-5)
+        np.testing.assert_allclose(Y, TY, rtol=5e-5, atol=2e-5)
+    # FANN's scaling is standardization mapped from [-1, 1] to the new range: for [-1, 1] mean 0 and deviation 1,
+    # for [0, 1] mean 0.5 and deviation 0.5 per column
+    np.testing.assert_allclose(X.mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(X.std(axis=0), 1, atol=1e-5)
+    np.testing.assert_allclose(Y.mean(axis=0), 0.5, atol=1e-5)
+    np.testing.assert_allclose(Y.std(axis=0), 0.5, atol=1e-5)
+    # descaling inverts scaling; the parameters are read back from the file
+    again = libfann.neural_net()
+    again.create_from_file(str(ours_net))
+    x = data.get_input()[7]
+    raw = libfann.training_data()
+    raw.read_train_from_file(str(src))
+    np.testing.assert_allclose(again.descale_input(x), raw.get_input()[7], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(again.scale_output(raw.get_output()[7]), data.get_output()[7], atol=1e-5)
+    again.descale_train(data)
+    np.testing.assert_allclose(data.get_output(), raw.get_output(), atol=1e-5)
+    again.clear_scaling_params()
+    with pytest.raises(libfann.FannError, match="Scaling parameters not present"):
+        again.scale_input(x)
+    const = libfann.training_data()
+    const.set_train_data([[1.0] * 14, [1.0] * 14], [[0.0] * 3, [1.0] * 3])
+    with pytest.raises(libfann.FannError, match="input 0 has the same value"):
+        again.set_input_scaling_params(const, -1, 1)
+
+
+def test_training_data_scaling_is_fanns(fann, tmp_path):
+    lib = _lib(fann)
+    src = fann_file("diabetes.train")
+    d = lib.fann_read_train_from_file(str(src).encode())
+    try:
+        lib.fann_scale_input_train_data(d, -0.5, 0.5)
+        lib.fann_scale_output_train_data(d, -1.0, 1.0)
+        lib.fann_save_train(d, str(tmp_path / "theirs.data").encode())
+    finally:
+        lib.fann_destroy_train(d)
+    ours = libfann.training_data()
+    ours.read_train_from_file(str(src))
+    ours.scale_input_train_data(-0.5, 0.5)
+    ours.scale_output_train_data(-1.0, 1.0)
+    TX, TY = _fann_data(tmp_path / "theirs.data")
+    np.testing.assert_allclose(ours.get_input(), TX, atol=2e-6)
+    np.testing.assert_allclose(ours.get_output(), TY, atol=2e-6)
