@@ -34,8 +34,15 @@ Differences from FANN 2.2, each raising rather than approximating:
   NotImplementedError.
 * One activation function per layer (fastnet's layers have one); setting a single neuron's function to another
   than its layer's raises NotImplementedError. Steepness may differ per neuron for running, not for training.
-* Shortcut networks (create_shortcut_array, shortcut .net files) and input/output scaling are not provided
-  (NotImplementedError); cascade training is ``fastnet.cascade_train`` (see ``cascadetrain_on_data``).
+* Shortcut networks: ``create_shortcut_array([inputs, outputs])`` (no hidden layers) for
+  ``cascadetrain_on_data`` (fastnet's Cascade2, FANN's algorithm and report lines), and shortcut .net files, can
+  be run, tested, saved and cascade-trained; other training of them raises NotImplementedError.
+* FANN's scaling (set_scaling_params, scale_train, ...) is FANN's formula; a constant column (deviation 0, where
+  FANN divides by zero) raises FannError.
+* Fixed-point files (save_to_fixed, save_train_to_fixed) are not written.
+* A FANN sparse .net file loads with its missing connections as zero weights of dense layers (load_fann), so
+  training can make them non-zero; ``create_sparse_array`` networks stay sparse.
+* RPROP keeps fastnet's weights (not FANN's) within +-1500.
 """
 
 from __future__ import annotations

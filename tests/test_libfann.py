@@ -398,7 +398,7 @@ def test_bad_input_is_rejected(tmp_path):
     ann.set_activation_steepness_hidden(1.0)
     ann.set_activation_steepness_output(0.5)  # fold factor 1 throughout: Quickprop is exact again
     assert ann.train_epoch(xor) > 0
-    with pytest.raises(NotImplementedError, match="scaling"):
+    with pytest.raises(libfann.FannError, match="Scaling parameters not present"):
         ann.scale_train(xor)
     (tmp_path / "bad.net").write_text("not a network\n")
     with pytest.raises(ValueError, match="not a valid FANN network file"):
