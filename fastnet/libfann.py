@@ -316,7 +316,6 @@ class neural_net:  # noqa: N801 -- fann2's name
         self._mse_sum = 0.0
         self._mse_count = 0
         self._bit_fail = 0
-        self._trained_as: Optional[Tuple[Any, ...]] = None
 
     # ------------------------------------------------------------------ creation
     def _require(self) -> Network:
@@ -417,7 +416,6 @@ class neural_net:  # noqa: N801 -- fann2's name
             L.weights, L.bias = src.weights, src.bias  # already folded by load_fann, as this class holds them
         self._net = net
         self._cascade = None
-        self._trained_as = None
         return True
 
     def _use_cascade(self, cnet: CascadeNetwork) -> None:
@@ -508,7 +506,6 @@ class neural_net:  # noqa: N801 -- fann2's name
             for L, src in zip(new.layers, net.layers):
                 L.weights, L.bias = src.weights, src.bias
             self._net = new
-            self._trained_as = None
         self._codes[k], self._steep[k] = code, steep.astype(np.float64)
         self._set_fann_params(k, w, b)
 
