@@ -11,11 +11,12 @@ scikit-learn users expect; without it the classes still work with a small numpy 
 from __future__ import annotations
 
 import inspect
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, TypeVar, cast
 
 import numpy as np
 
 from .network import Network
+from .optimizers import SGD, Adam
 
 try:  # optional: scikit-learn's base classes give clone()/tags full support
     from sklearn.base import BaseEstimator as _Base
@@ -83,28 +84,32 @@ try:  # scikit-learn's names for what follows, where installed
     from sklearn.metrics import accuracy_score, r2_score
     from sklearn.model_selection import train_test_split
     from sklearn.utils.metaestimators import available_if
+    from sklearn.utils.validation import column_or_1d
 except ImportError:  # pragma: no cover - scikit-learn absent
     class ConvergenceWarning(UserWarning):  # type: ignore[no-redef]
         """Training stopped before it converged (scikit-learn's warning class, when installed)."""
 
-    def accuracy_score(y: Any, p: Any, sample_weight: Any = None) -> float:  # type: ignore[misc]
+    def accuracy_score(y: Any, p: Any, sample_weight: Any = None) -> float:
         return float(np.average(np.all(np.asarray(y) == np.asarray(p), axis=tuple(range(1, np.ndim(y)))),
                                 weights=sample_weight))
 
-    def r2_score(y: Any, p: Any, sample_weight: Any = None) -> float:  # type: ignore[misc]
+    def r2_score(y: Any, p: Any, sample_weight: Any = None) -> float:
         y2, p2 = np.asarray(y, dtype=np.float64), np.asarray(p, dtype=np.float64).reshape(np.shape(y))
         ss_tot = ((y2 - y2.mean(axis=0)) ** 2).sum(axis=0)
         ss_res = ((y2 - p2) ** 2).sum(axis=0)
         return float(np.mean(np.where(ss_tot > 0, 1 - ss_res / np.where(ss_tot > 0, ss_tot, 1), 0.0)))
 
-    def train_test_split(X: Any, y: Any, random_state: Any = None, test_size: float = 0.1,  # type: ignore[misc]
+    def train_test_split(X: Any, y: Any, random_state: Any = None, test_size: float = 0.1,
                          stratify: Any = None) -> Any:
         idx = random_state.permutation(len(X))
         n_test = int(np.ceil(test_size * len(X)))
         return X[idx[n_test:]], X[idx[:n_test]], y[idx[n_test:]], y[idx[:n_test]]
 
-    def available_if(check: Any) -> Any:  # type: ignore[misc]
+    def available_if(check: Any) -> Any:
         return lambda f: f
+
+    def column_or_1d(y: Any, *, warn: bool = False) -> Any:
+        return np.ravel(y)
 
 try:
     from sklearn.neural_network import MLPRegressor as _SkMLPRegressor
@@ -116,10 +121,39 @@ except ImportError:  # pragma: no cover
 __all__ = ["MLPClassifier", "MLPRegressor", "ConvergenceWarning"]
 
 _STOCHASTIC = ("sgd", "adam")
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _if_stochastic(method: _F) -> _F:
+    """partial_fit exists only for the stochastic solvers (``hasattr(MLPClassifier(solver="lbfgs"),
+    "partial_fit")`` is False, as in scikit-learn)."""
+    return cast(_F, available_if(lambda est: est._check_solver())(method))
 #: scikit-learn's activation names -> fastnet's
 _ACT = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu", "softmax": "softmax"}
 #: deprecated fastnet parameter names -> scikit-learn's
 _ALIASES = {"lr": "learning_rate_init", "epochs": "max_iter", "seed": "random_state", "weight_decay": "alpha"}
+
+
+def _check_sample_weight(sample_weight: Any, n: int, name: str) -> None:
+    """scikit-learn's checks of sample_weight; then only uniform weights are accepted (fastnet's training weighs
+    every sample alike), others raise NotImplementedError."""
+    if sample_weight is None:
+        return
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    if sw.ndim == 0:
+        sw = np.full(n, float(sw))
+    if sw.shape != (n,):
+        raise ValueError(f"sample_weight.shape == {sw.shape}, expected {(n,)}!")
+    if not np.isfinite(sw).all():
+        raise ValueError("Input sample_weight contains NaN or infinity.")
+    if (sw < 0).any():
+        raise ValueError("Negative values in data passed to `sample_weight`")
+    if not sw.any():
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    if not np.all(sw == sw[0]):
+        raise NotImplementedError(
+            f"{name} on fastnet does not support non-uniform sample_weight (fastnet's training weighs every sample "
+            "alike); None or uniform weights are accepted")
 
 
 def _random_state(seed: Any) -> np.random.RandomState:
@@ -156,7 +190,7 @@ class _LearningRate:
             return True
         self.learning_rate /= 5.0
         if verbose:
-            print(msg + " Setting learning rate to %f" % self.learning_rate)
+            print(msg + f" Setting learning rate to {self.learning_rate:f}")
         return False
 
 
@@ -229,7 +263,7 @@ class _MLP(_Base):
             self._validate_params()
         sizes = self._hidden()
         if any(h <= 0 for h in sizes):
-            raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
 
     def _hidden(self) -> List[int]:
         h = self.hidden_layer_sizes
@@ -270,15 +304,17 @@ class _MLP(_Base):
         out: np.ndarray = self._sync_net(X.dtype).predict(np.ascontiguousarray(X))
         return out
 
-    def _validate_X(self, X: Any, reset: bool, y: Any = None, **kw: Any) -> Any:
+    def _validate_X(self, X: Any, reset: bool, y: Any = "no_validation", **kw: Any) -> Any:
+        """validate_data as scikit-learn's MLPs call it; scipy.sparse input is densified (fastnet's dense layers
+        take dense arrays)."""
+        with_y = not (isinstance(y, str) and y == "no_validation")
         r = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=reset,
-                          **kw) if y is not None else \
-            validate_data(self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=reset)
-        Xa = r[0] if y is not None else r
-        if hasattr(Xa, "toarray"):  # scipy.sparse: fastnet's dense layers take dense input
+                          **kw)
+        Xa = r[0] if with_y else r
+        if hasattr(Xa, "toarray"):
             Xa = Xa.toarray()
         Xa = np.ascontiguousarray(Xa)
-        return (Xa, r[1]) if y is not None else Xa
+        return (Xa, r[1]) if with_y else Xa
 
     # ------------------------------------------------------------------ training
     def _initialize(self, y: np.ndarray, units: List[int], dtype: Any) -> None:
@@ -324,14 +360,7 @@ class _MLP(_Base):
         hidden = self._hidden()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
-        if sample_weight is not None:
-            sw = np.asarray(sample_weight, dtype=np.float64)
-            if sw.shape != (X.shape[0],):
-                raise ValueError(f"sample_weight.shape == {sw.shape}, expected {(X.shape[0],)}!")
-            if sw.size and not np.all(sw == sw[0]):
-                raise NotImplementedError(
-                    f"{type(self).__name__} on fastnet does not support non-uniform sample_weight (fastnet's "
-                    "training weighs every sample alike); uniform weights are accepted")
+        _check_sample_weight(sample_weight, X.shape[0], type(self).__name__)
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         self.n_outputs_ = Y.shape[1]
         units = [X.shape[1]] + hidden + [self.n_outputs_]
@@ -367,7 +396,8 @@ class _MLP(_Base):
         for i, layer in enumerate(net.layers):
             layer.weights = parts[i].T
             layer.bias = parts[nc + i]
-        loss, grads, _ = net._core.gradients(Xa, labels, targets, False)
+        loss, grads_, _ = net._core.gradients(Xa, labels, targets, False)
+        grads = cast(List[Dict[str, np.ndarray]], grads_)
         n, scale, alpha = Xa.shape[0], self._loss_scale(), float(self._p("alpha"))
         g = [np.asarray(gr["weights"], dtype=np.float64).T * scale + alpha / n * parts[i]
              for i, gr in enumerate(grads)]
@@ -386,7 +416,7 @@ class _MLP(_Base):
     def _fit_lbfgs(self, X: np.ndarray, Y: np.ndarray) -> None:
         import warnings
 
-        import scipy.optimize
+        import scipy.optimize  # type: ignore[import-untyped]  # scipy: a dependency of lbfgs only
 
         net = self._sync_net(X.dtype, fresh=True)
         Xa, labels, targets = net._xy(X, np.ascontiguousarray(Y, dtype=X.dtype))
@@ -414,8 +444,6 @@ class _MLP(_Base):
 
     def _fit_stochastic(self, X: np.ndarray, Y: np.ndarray, incremental: bool) -> None:
         import warnings
-
-        from .optimizers import SGD, Adam
 
         fresh = not incremental or not hasattr(self, "_optimizer")
         if fresh:
@@ -479,24 +507,24 @@ class _MLP(_Base):
             self.t_ += n
             self.loss_curve_.append(self.loss_)
             if self.verbose:
-                print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+                print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
             self._update_no_improvement_count(early_stopping, X_val, y_val)
             self._optimizer.iteration_ends(self.t_)
             if self._no_improvement_count > self.n_iter_no_change:
                 if early_stopping:
-                    msg = ("Validation score did not improve more than tol=%f for %d consecutive epochs."
-                           % (self.tol, self.n_iter_no_change))
+                    msg = (f"Validation score did not improve more than tol={self.tol:f} for "
+                           f"{self.n_iter_no_change} consecutive epochs.")
                 else:
-                    msg = ("Training loss did not improve more than tol=%f for %d consecutive epochs."
-                           % (self.tol, self.n_iter_no_change))
+                    msg = (f"Training loss did not improve more than tol={self.tol:f} for "
+                           f"{self.n_iter_no_change} consecutive epochs.")
                 if self._optimizer.trigger_stopping(msg, self.verbose):
                     break
                 self._no_improvement_count = 0
             if incremental:
                 break
             if self.n_iter_ == max_iter:
-                warnings.warn("Stochastic Optimizer: Maximum iterations (%d) reached and the optimization hasn't "
-                              "converged yet." % max_iter, ConvergenceWarning, stacklevel=3)
+                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({max_iter}) reached and the optimization "
+                              "hasn't converged yet.", ConvergenceWarning, stacklevel=3)
         if early_stopping:
             self.coefs_ = self._best_coefs
             self.intercepts_ = self._best_intercepts
@@ -507,7 +535,7 @@ class _MLP(_Base):
             score = float(self._score(X_val, y_val))
             self.validation_scores_.append(score)
             if self.verbose:
-                print("Validation score: %f" % score)
+                print(f"Validation score: {score:f}")
             if score < self.best_validation_score_ + self.tol:
                 self._no_improvement_count += 1
             else:
@@ -539,8 +567,8 @@ class _MLP(_Base):
 
     def _check_solver(self) -> bool:
         if self.solver not in _STOCHASTIC:
-            raise AttributeError("partial_fit is only available for stochastic optimizers. %s is not stochastic."
-                                 % self.solver)
+            raise AttributeError("partial_fit is only available for stochastic optimizers. "
+                                 f"{self.solver} is not stochastic.")
         return True
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
@@ -551,7 +579,7 @@ class _MLP(_Base):
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
     def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()  # type: ignore[misc]
+        tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
 
@@ -596,7 +624,7 @@ class MLPClassifier(_Clf, _MLP):
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> Any:
         X, y = self._validate_X(X, reset, y, multi_output=True)
         if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
+            y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._fit_labels(y)
@@ -638,9 +666,10 @@ class MLPClassifier(_Clf, _MLP):
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """``log(predict_proba(X))``."""
         P = self.predict_proba(X)
-        return np.log(P, out=P)
+        logP: np.ndarray = np.log(P, out=P)
+        return logP
 
-    @available_if(lambda est: est._check_solver())
+    @_if_stochastic
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None) -> MLPClassifier:
         """One epoch of sgd/adam on (X, y); the first call needs ``classes`` (all labels that will appear)."""
         if getattr(self, "classes_", None) is None and classes is None:
@@ -701,7 +730,7 @@ class MLPRegressor(_Reg, _MLP):
                                       "exponential output for loss='poisson'")
         X, y = self._validate_X(X, reset, y, multi_output=True, y_numeric=True)
         if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
+            y = column_or_1d(y, warn=True)
         return X, np.asarray(y)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
@@ -717,7 +746,7 @@ class MLPRegressor(_Reg, _MLP):
         check_is_fitted(self)
         return self._predict(self._validate_X(X, reset=False))
 
-    @available_if(lambda est: est._check_solver())
+    @_if_stochastic
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
         """One epoch of sgd/adam on (X, y), continuing from the previous calls (the first one initializes)."""
         self._fit(X, y, sample_weight=sample_weight, incremental=True)
