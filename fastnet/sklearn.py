@@ -377,7 +377,9 @@ class _MLP(_Base):
         return self
 
     def _loss_scale(self) -> float:
-        """fastnet's mse is ½·Σ over outputs; scikit-learn's squared error is ½·mean over outputs."""
+        """fastnet's mse loss value is ½·Σ over outputs (mean over samples); scikit-learn's squared error is
+        ½·mean over outputs too. (The core's mse gradients already are those of the mean over outputs: checked
+        against scikit-learn's by tests/test_sklearn_upstream.py.)"""
         return 1.0 / self.n_outputs_ if self.out_activation_ == "identity" else 1.0
 
     def _lbfgs_layout(self) -> Any:
@@ -399,9 +401,8 @@ class _MLP(_Base):
         loss, grads_, _ = net._core.gradients(Xa, labels, targets, False)
         grads = cast(List[Dict[str, np.ndarray]], grads_)
         n, scale, alpha = Xa.shape[0], self._loss_scale(), float(self._p("alpha"))
-        g = [np.asarray(gr["weights"], dtype=np.float64).T * scale + alpha / n * parts[i]
-             for i, gr in enumerate(grads)]
-        g += [np.asarray(gr["bias"], dtype=np.float64) * scale for gr in grads]
+        g = [np.asarray(gr["weights"], dtype=np.float64).T + alpha / n * parts[i] for i, gr in enumerate(grads)]
+        g += [np.asarray(gr["bias"], dtype=np.float64) for gr in grads]
         total = float(loss) * scale + 0.5 * alpha * sum(float(np.dot(W.ravel(), W.ravel())) for W in parts[:nc]) / n
         return total, np.concatenate([a.ravel() for a in g])
 
@@ -481,21 +482,22 @@ class _MLP(_Base):
         for _ in range(max_iter):
             idx = self._random_state.permutation(n) if self.shuffle else np.arange(n)
             lr = self._optimizer.learning_rate
-            # fastnet's gradient is 1/n_out_scale times scikit-learn's (mse sums over outputs): its L2 coefficient
-            # is scaled alike, and SGD's rate scaled back (Adam's step does not depend on the gradient's scale)
-            wd = alpha / bs / n_out_scale
+            # scikit-learn's L2 gradient on a batch of b samples is alpha/b·W: fastnet's weight decay (on weights,
+            # not biases) of alpha/batch_size (exact but for a smaller last batch)
+            wd = alpha / bs
             if self.solver == "sgd":
-                opt: Any = SGD(lr=lr * n_out_scale, momentum=self.momentum,
+                opt: Any = SGD(lr=lr, momentum=self.momentum,
                                nesterov=bool(self.nesterovs_momentum and self.momentum > 0), weight_decay=wd)
             else:
-                opt = Adam(lr=lr, beta1=self.beta_1, beta2=self.beta_2, eps=self.epsilon / n_out_scale,
-                           weight_decay=wd)
+                opt = Adam(lr=lr, beta1=self.beta_1, beta2=self.beta_2, eps=self.epsilon, weight_decay=wd)
             if not diverged:
                 try:
+                    # scikit-learn adds each batch's L2 term at the weights before its step: here those before the
+                    # epoch (exact for one batch an epoch)
+                    sq = sum(float(np.sum(np.square(W, dtype=np.float64))) for W in self.coefs_)
                     h = net.fit(X_train[idx], Y_train[idx], epochs=1, batch_size=bs, optimizer=opt, shuffle=False,
                                 verbose=0)
                     self._pull(net, X.dtype)
-                    sq = sum(float(np.sum(np.square(W, dtype=np.float64))) for W in self.coefs_)
                     self.loss_ = float(h["loss"][0]) * n_out_scale + n_batches * 0.5 * alpha * sq / n
                 except FloatingPointError:  # the loss overflowed: scikit-learn's weights would be non-finite
                     diverged = True

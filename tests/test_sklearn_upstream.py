@@ -57,3 +57,104 @@ def test_deselected_are_upstream():
     """Every deselected name is a test of scikit-learn's file (a stale entry would hide nothing and mislead)."""
     missing = [name for name in DESELECTED if not callable(getattr(_upstream, name, None))]
     assert missing == []
+
+
+# ------------------------------------------------------------------ fastnet's own checks of the same contract
+import warnings  # noqa: E402
+
+import numpy as np  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.neural_network import MLPClassifier as SkMLPClassifier  # noqa: E402
+from sklearn.neural_network import MLPRegressor as SkMLPRegressor  # noqa: E402
+
+from fastnet.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
+
+_SAME = dict(random_state=0, shuffle=False, max_iter=3, alpha=0.3, hidden_layer_sizes=(7, 5), activation="tanh")
+
+
+def _data(n_out=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(40, 4))
+    Y = np.tanh(X @ rng.normal(size=(4, n_out))) + 0.1 * rng.normal(size=(40, n_out))
+    return X, Y
+
+
+@pytest.mark.parametrize("solver,kw", [("sgd", dict(momentum=0.0)), ("sgd", dict(momentum=0.9)),
+                                       # with momentum a rate change differs (PyTorch's form scales the velocity)
+                                       ("sgd", dict(learning_rate="invscaling", learning_rate_init=0.05,
+                                                    momentum=0.0)),
+                                       ("adam", dict(learning_rate_init=0.01))])
+def test_training_matches_scikit_learn(solver, kw):
+    """Same data, initialization (Glorot uniform from random_state), loss scale (squared error averaged over
+    outputs too), L2 (alpha/(2n)), full-batch steps: fastnet's weights and loss curve follow scikit-learn's."""
+    X, Y = _data()
+    params = dict(_SAME, solver=solver, batch_size=len(X), **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours, theirs = MLPRegressor(**params).fit(X, Y), SkMLPRegressor(**params).fit(X, Y)
+    tol = dict(rtol=1e-5, atol=1e-7) if solver == "sgd" else dict(rtol=1e-4, atol=1e-5)  # Adam: eps placement
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, **tol)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-5)
+    assert ours.n_iter_ == theirs.n_iter_ == 3 and ours.t_ == theirs.t_ == 3 * len(X)
+    if solver == "sgd":  # (scikit-learn's Adam keeps its bias-corrected step there)
+        assert ours._optimizer.learning_rate == pytest.approx(theirs._optimizer.learning_rate)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_loss_and_gradient_are_scikit_learns(n_classes):
+    """The lbfgs objective (from the core's loss and gradients) equals scikit-learn's at the same parameters,
+    for the logistic (binary) and softmax (multiclass) outputs; and lbfgs fits reach the same loss_."""
+    X, Y = _data(1, seed=n_classes)
+    y = np.digitize(Y[:, 0], np.quantile(Y[:, 0], np.linspace(0, 1, n_classes + 1)[1:-1]))
+    params = dict(_SAME, solver="lbfgs", max_iter=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours, theirs = MLPClassifier(**params).fit(X, y), SkMLPClassifier(**params).fit(X, y)
+    assert ours.out_activation_ == theirs.out_activation_ and ours.n_outputs_ == theirs.n_outputs_
+    assert ours.n_layers_ == theirs.n_layers_ == 4
+    np.testing.assert_allclose(ours.loss_, theirs.loss_, rtol=1e-3)
+    theta = np.hstack([w.ravel() for w in theirs.coefs_ + theirs.intercepts_])
+    Yb = theirs._label_binarizer.transform(y)
+    units = [4, 7, 5, theirs.n_outputs_]
+    buffers = ([X] + [np.empty((len(X), u)) for u in units[1:]], [np.empty((len(X), u)) for u in units[1:]],
+               [np.empty((a, b)) for a, b in zip(units, units[1:])], [np.empty(b) for b in units[1:]])
+    loss_ref, grad_ref = theirs._loss_grad_lbfgs(theta, X, Yb, None, *buffers)
+    loss, grad = ours._loss_grad_lbfgs(theta, X, Yb)
+    assert loss == pytest.approx(loss_ref, rel=1e-9)
+    np.testing.assert_allclose(grad, grad_ref, rtol=1e-7, atol=1e-12)
+
+
+def test_deprecated_fastnet_names():
+    """lr, epochs, seed, weight_decay: fastnet's former names of learning_rate_init, max_iter, random_state, alpha."""
+    X, Y = _data(1)
+    reg = MLPRegressor(solver="sgd", lr=0.05, epochs=2, seed=3, weight_decay=0.5, hidden_layer_sizes=3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reg.fit(X, Y[:, 0])
+    deprecated = sorted(str(w.message).split("`")[1] for w in caught if w.category is FutureWarning)
+    assert deprecated == ["epochs", "lr", "seed", "weight_decay"]
+    assert reg.n_iter_ == 2 and reg._optimizer.learning_rate == 0.05
+    ref = MLPRegressor(solver="sgd", learning_rate_init=0.05, max_iter=2, random_state=3, alpha=0.5,
+                       hidden_layer_sizes=3)
+    with pytest.warns(ConvergenceWarning):
+        ref.fit(X, Y[:, 0])
+    np.testing.assert_array_equal(reg.predict(X), ref.predict(X))
+
+
+def test_sample_weight_and_poisson_limits():
+    X, Y = _data(1)
+    y = Y[:, 0]
+    kw = dict(solver="lbfgs", max_iter=5, random_state=0, hidden_layer_sizes=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = MLPRegressor(**kw).fit(X, y, sample_weight=np.full(len(y), 2.0))
+        b = MLPRegressor(**kw).fit(X, y)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    with pytest.raises(NotImplementedError, match="non-uniform sample_weight"):
+        MLPRegressor(**kw).fit(X, y, sample_weight=np.arange(len(y)))
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        MLPRegressor(**kw).fit(X, y, sample_weight=np.zeros(len(y)))
+    with pytest.raises(NotImplementedError, match="poisson"):
+        MLPRegressor(loss="poisson", **kw).fit(X, np.abs(y))
