@@ -280,7 +280,8 @@ class _MLP(_Base):
             act = _ACT.get(self.activation, "relu")
             out = _ACT[self.out_activation_]
             loss = "cross_entropy" if out in ("softmax", "sigmoid") else "mse"
-            net = Network(units, activation=act, output=out, loss=loss, dtype=dt)
+            seed = int(self._random_state.randint(2**31)) if hasattr(self, "_random_state") else 0
+            net = Network(units, activation=act, output=out, loss=loss, dtype=dt, seed=seed)
             self._network, self._net_out = net, self.out_activation_
         for layer, W, b in zip(net.layers, self.coefs_, self.intercepts_):
             layer.weights = np.asarray(W).T
@@ -301,7 +302,8 @@ class _MLP(_Base):
     def _forward(self, X: np.ndarray) -> np.ndarray:
         if not all(np.isfinite(w).all() for w in list(self.coefs_) + list(self.intercepts_)):
             return np.full((X.shape[0], self.n_outputs_), np.nan)
-        out: np.ndarray = self._sync_net(X.dtype).predict(np.ascontiguousarray(X))
+        net = self._network if getattr(self, "_training", False) else self._sync_net(X.dtype)
+        out: np.ndarray = net.predict(np.ascontiguousarray(X))
         return out
 
     def _validate_X(self, X: Any, reset: bool, y: Any = "no_validation", **kw: Any) -> Any:
@@ -479,57 +481,90 @@ class _MLP(_Base):
         diverged = not all(np.isfinite(c).all() for c in self.coefs_)
         max_iter = int(self._p("max_iter"))
         self.n_iter_ = 0
-        for _ in range(max_iter):
-            idx = self._random_state.permutation(n) if self.shuffle else np.arange(n)
-            lr = self._optimizer.learning_rate
+        # scikit-learn adds each batch's L2 term at the weights before its step: here those before the epoch
+        # (exact for one batch an epoch)
+        sq = [sum(float(np.sum(np.square(W, dtype=np.float64))) for W in self.coefs_)]
+
+        def optimizer() -> Any:
             # scikit-learn's L2 gradient on a batch of b samples is alpha/b·W: fastnet's weight decay (on weights,
             # not biases) of alpha/batch_size (exact but for a smaller last batch)
-            wd = alpha / bs
+            lr, wd = self._optimizer.learning_rate, alpha / bs
             if self.solver == "sgd":
-                opt: Any = SGD(lr=lr, momentum=self.momentum,
-                               nesterov=bool(self.nesterovs_momentum and self.momentum > 0), weight_decay=wd)
-            else:
-                opt = Adam(lr=lr, beta1=self.beta_1, beta2=self.beta_2, eps=self.epsilon, weight_decay=wd)
-            if not diverged:
-                try:
-                    # scikit-learn adds each batch's L2 term at the weights before its step: here those before the
-                    # epoch (exact for one batch an epoch)
-                    sq = sum(float(np.sum(np.square(W, dtype=np.float64))) for W in self.coefs_)
-                    h = net.fit(X_train[idx], Y_train[idx], epochs=1, batch_size=bs, optimizer=opt, shuffle=False,
-                                verbose=0)
-                    self._pull(net, X.dtype)
-                    self.loss_ = float(h["loss"][0]) * n_out_scale + n_batches * 0.5 * alpha * sq / n
-                except FloatingPointError:  # the loss overflowed: scikit-learn's weights would be non-finite
-                    diverged = True
+                return SGD(lr=lr, momentum=self.momentum,
+                           nesterov=bool(self.nesterovs_momentum and self.momentum > 0), weight_decay=wd)
+            return Adam(lr=lr, beta1=self.beta_1, beta2=self.beta_2, eps=self.epsilon, weight_decay=wd)
+
+        def epoch_end(loss: float) -> bool:
+            """scikit-learn's bookkeeping after an epoch; True: stop."""
             if diverged:
                 self.coefs_ = [np.full_like(c, np.nan) for c in self.coefs_]
                 self.intercepts_ = [np.full_like(b, np.nan) for b in self.intercepts_]
                 self.loss_ = float("nan")
-            self.n_iter_ += 1
-            self.t_ += n
-            self.loss_curve_.append(self.loss_)
-            if self.verbose:
-                print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-            self._update_no_improvement_count(early_stopping, X_val, y_val)
-            self._optimizer.iteration_ends(self.t_)
-            if self._no_improvement_count > self.n_iter_no_change:
-                if early_stopping:
-                    msg = (f"Validation score did not improve more than tol={self.tol:f} for "
-                           f"{self.n_iter_no_change} consecutive epochs.")
-                else:
-                    msg = (f"Training loss did not improve more than tol={self.tol:f} for "
-                           f"{self.n_iter_no_change} consecutive epochs.")
-                if self._optimizer.trigger_stopping(msg, self.verbose):
-                    break
-                self._no_improvement_count = 0
-            if incremental:
-                break
-            if self.n_iter_ == max_iter:
-                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({max_iter}) reached and the optimization "
-                              "hasn't converged yet.", ConvergenceWarning, stacklevel=3)
+            else:
+                self._pull(net, X.dtype)
+                self.loss_ = loss * n_out_scale + n_batches * 0.5 * alpha * sq[0] / n
+                sq[0] = sum(float(np.sum(np.square(W, dtype=np.float64))) for W in self.coefs_)
+            return self._epoch_end(early_stopping, X_val, y_val, n, incremental, max_iter)
+
+        if not incremental and not diverged:
+            # the whole training in one call of the core: the bookkeeping runs in its epoch callback (which stops
+            # it, or sets the next epoch's learning rate); the core shuffles, seeded from random_state
+            def callback(log: Dict[str, Any]) -> Any:
+                lr = self._optimizer.learning_rate
+                if epoch_end(float(log["loss"])):
+                    return False
+                return {"lr": self._optimizer.learning_rate} if self._optimizer.learning_rate != lr else True
+
+            self._training = True
+            try:
+                net.fit(X_train, Y_train, epochs=max_iter, batch_size=bs, optimizer=optimizer(),
+                        shuffle=bool(self.shuffle), verbose=0, callbacks=[callback])
+            except FloatingPointError:  # the loss overflowed: scikit-learn's weights would be non-finite
+                diverged = True
+            finally:
+                self._training = False
+            stopped = not diverged
+        else:
+            stopped = False
+        while not stopped and self.n_iter_ < max_iter:  # one epoch a call (partial_fit; after divergence)
+            if not diverged:
+                idx = self._random_state.permutation(n) if self.shuffle else np.arange(n)
+                try:
+                    h = net.fit(X_train[idx], Y_train[idx], epochs=1, batch_size=bs, optimizer=optimizer(),
+                                shuffle=False, verbose=0)
+                except FloatingPointError:
+                    diverged = True
+            stopped = epoch_end(float("nan") if diverged else float(h["loss"][0])) or incremental
         if early_stopping:
             self.coefs_ = self._best_coefs
             self.intercepts_ = self._best_intercepts
+
+    def _epoch_end(self, early_stopping: bool, X_val: Any, y_val: Any, n: int, incremental: bool,
+                   max_iter: int) -> bool:
+        """scikit-learn's bookkeeping after an epoch whose loss_ is set: counts, loss curve, stopping rule,
+        learning-rate schedule, ConvergenceWarning at max_iter. Returns True to stop."""
+        self.n_iter_ += 1
+        self.t_ += n
+        self.loss_curve_.append(self.loss_)
+        if self.verbose:
+            print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
+        self._update_no_improvement_count(early_stopping, X_val, y_val)
+        self._optimizer.iteration_ends(self.t_)
+        if self._no_improvement_count > self.n_iter_no_change:
+            what = "Validation score" if early_stopping else "Training loss"
+            msg = f"{what} did not improve more than tol={self.tol:f} for {self.n_iter_no_change} consecutive epochs."
+            if self._optimizer.trigger_stopping(msg, self.verbose):
+                return True
+            self._no_improvement_count = 0
+        if incremental:
+            return True
+        if self.n_iter_ == max_iter:
+            import warnings
+
+            warnings.warn(f"Stochastic Optimizer: Maximum iterations ({max_iter}) reached and the optimization "
+                          "hasn't converged yet.", ConvergenceWarning, stacklevel=5)
+            return True
+        return False
 
     def _update_no_improvement_count(self, early_stopping: bool, X_val: Any, y_val: Any) -> None:
         if early_stopping:
