@@ -1,11 +1,19 @@
-"""scikit-learn style estimators: ``MLPClassifier`` and ``MLPRegressor`` on fastnet's engine.
+"""scikit-learn's ``MLPClassifier`` and ``MLPRegressor`` on fastnet's engine: drop-in replacements.
 
-They follow scikit-learn's estimator contract (constructor parameters stored as given, ``get_params`` /
-``set_params``, ``fit`` returning self, fitted attributes ending in ``_``), so they work inside ``Pipeline``,
-``GridSearchCV`` and ``cross_val_score``, and pass scikit-learn's ``check_estimator`` (tests/test_sklearn.py
-lists the one check expected to fail and why). scikit-learn itself is optional: when installed, its base
-classes and its input validation (``validate_data``, ``check_is_fitted``) are used, so errors read as
-scikit-learn users expect; without it the classes still work with a small numpy validation.
+Every constructor parameter of scikit-learn's MLPs, with its name, meaning and default (``solver`` lbfgs / sgd /
+adam, ``alpha``, ``batch_size="auto"``, learning-rate schedules, ``early_stopping``, ...), and every fitted
+attribute (``coefs_`` in scikit-learn's (n_in, n_out) layout, ``intercepts_``, ``loss_``, ``loss_curve_``,
+``validation_scores_``, ``n_iter_``, ``t_``, ``out_activation_``, ``classes_``, ...). scikit-learn's own
+test_mlp.py runs against them (tests/test_sklearn_upstream.py, with the few tests that cannot pass deselected and
+why). lbfgs is scipy's L-BFGS-B over the core's loss and gradients; sgd and adam are the core's mini-batch
+training, scikit-learn's stopping rule and schedules applied after every epoch (both change the rate once an
+epoch, as scikit-learn does). Differences: ``sample_weight`` other than uniform raises NotImplementedError;
+``loss="poisson"`` raises NotImplementedError (no exponential output in the core); with momentum, a rate change
+(invscaling, adaptive) also rescales the velocity (PyTorch's form of momentum, not scikit-learn's); shuffling
+draws from fastnet's generator, seeded from ``random_state``. fastnet's former names ``lr``, ``epochs``,
+``seed``, ``weight_decay`` remain as deprecated aliases of ``learning_rate_init``, ``max_iter``,
+``random_state``, ``alpha`` (FutureWarning). scikit-learn is optional: without it the classes work with small
+numpy stand-ins for its validation (lbfgs needs scipy).
 """
 
 from __future__ import annotations
@@ -379,9 +387,11 @@ class _MLP(_Base):
         return self
 
     def _loss_scale(self) -> float:
-        """fastnet's mse loss value is ½·Σ over outputs (mean over samples); scikit-learn's squared error is
-        ½·mean over outputs too. (The core's mse gradients already are those of the mean over outputs: checked
-        against scikit-learn's by tests/test_sklearn_upstream.py.)"""
+        """The factor from fastnet's loss value to scikit-learn's. fastnet's mse is ½·Σ over outputs, mean over
+        samples; scikit-learn reports ((y - p)**2).mean() / 2, the mean over outputs too, while its gradients
+        are those of the sum over outputs (its _backprop: deltas = p - y): so only the reported loss is rescaled,
+        and the gradients (the core's, of fastnet's loss) are used as they are, as scikit-learn does; its
+        lbfgs sees the same loss/gradient pair (tests/test_sklearn_upstream.py compares both with it)."""
         return 1.0 / self.n_outputs_ if self.out_activation_ == "identity" else 1.0
 
     def _lbfgs_layout(self) -> Any:
@@ -429,11 +439,15 @@ class _MLP(_Base):
             return self._loss_grad(net, Xa, labels, targets, p)
 
         p0 = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in self.coefs_ + self.intercepts_])
-        iprint = 1 if self.verbose is True or self.verbose >= 1 else -1
         opts: Dict[str, Any] = {"maxfun": self.max_fun, "maxiter": self._p("max_iter"), "gtol": self.tol}
-        if iprint > 0:
-            opts["disp"] = True
-        res = scipy.optimize.minimize(loss_grad, p0, method="L-BFGS-B", jac=True, options=opts)
+        step = [0]
+
+        def progress(intermediate_result: Any) -> None:  # verbose: one line an iteration
+            step[0] += 1
+            print(f"Iteration {step[0]}, loss = {float(intermediate_result.fun):.8f}")
+
+        res = scipy.optimize.minimize(loss_grad, p0, method="L-BFGS-B", jac=True, options=opts,
+                                      callback=progress if self.verbose else None)
         if res.status != 0:
             msg = res.message.decode("latin1") if isinstance(res.message, bytes) else res.message
             warnings.warn(f"lbfgs failed to converge after {res.nit} iteration(s) (status={res.status}):\n{msg}\n\n"

@@ -162,3 +162,12 @@ def test_sample_weight_and_poisson_limits():
         MLPRegressor(**kw).fit(X, y, sample_weight=np.zeros(len(y)))
     with pytest.raises(NotImplementedError, match="poisson"):
         MLPRegressor(loss="poisson", **kw).fit(X, np.abs(y))
+
+
+def test_lbfgs_verbose_and_max_iter(capsys):
+    X, Y = _data(2)
+    reg = MLPRegressor(solver="lbfgs", verbose=True, max_iter=3, hidden_layer_sizes=4, random_state=0, tol=0.0)
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+        reg.fit(X, Y)
+    assert reg.n_iter_ == 3 and reg.predict(X).shape == (40, 2) and reg.n_outputs_ == 2
+    assert capsys.readouterr().out.count("Iteration") == 3
