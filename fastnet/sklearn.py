@@ -669,7 +669,8 @@ class MLPClassifier(_Clf, _MLP):
             return (np.asarray(Y) > 0.5).astype(int)
         if self._y_type == "binary":
             Y = np.asarray(Y).reshape(len(Y), -1)
-            return self.classes_[(Y[:, -1] > 0.5).astype(int) if len(self.classes_) == 2 else 0]
+            return self.classes_[(Y[:, -1] > 0.5).astype(int) if len(self.classes_) == 2
+                                 else np.zeros(len(Y), dtype=int)]
         return self.classes_[np.argmax(Y, axis=1)]
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> Any:
@@ -678,10 +679,7 @@ class MLPClassifier(_Clf, _MLP):
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
-            self._fit_labels(y)
-            if len(self.classes_) < 2:
-                raise ValueError(f"MLPClassifier needs samples of at least 2 classes; y has 1 class "
-                                 f"({self.classes_[0]!r})")
+            self._fit_labels(y)  # one class is accepted, as scikit-learn does: it is always predicted
         else:
             classes = np.arange(y.shape[1]) if y.ndim == 2 else np.unique(y)
             if self.warm_start:

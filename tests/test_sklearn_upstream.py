@@ -171,3 +171,10 @@ def test_lbfgs_verbose_and_max_iter(capsys):
         reg.fit(X, Y)
     assert reg.n_iter_ == 3 and reg.predict(X).shape == (40, 2) and reg.n_outputs_ == 2
     assert capsys.readouterr().out.count("Iteration") == 3
+
+
+def test_one_class_is_predicted():
+    """As scikit-learn's: a single class trains (one logistic output towards 0) and is always predicted."""
+    X, _ = _data(1)
+    clf = MLPClassifier(solver="lbfgs", max_iter=20, hidden_layer_sizes=3, random_state=0).fit(X, ["only"] * len(X))
+    assert list(clf.classes_) == ["only"] and set(clf.predict(X)) == {"only"}
