@@ -7,7 +7,9 @@ attribute (``coefs_`` in scikit-learn's (n_in, n_out) layout, ``intercepts_``, `
 test_mlp.py runs against them (tests/test_sklearn_upstream.py, with the few tests that cannot pass deselected and
 why). lbfgs is scipy's L-BFGS-B over the core's loss and gradients; sgd and adam are the core's mini-batch
 training, scikit-learn's stopping rule and schedules applied after every epoch (both change the rate once an
-epoch, as scikit-learn does). Differences: ``sample_weight`` other than uniform raises NotImplementedError;
+epoch, as scikit-learn does). ``sample_weight``: any weights with lbfgs (the core's gradients per group of
+samples of one weight: scikit-learn's weighted fit), uniform ones only with sgd/adam (others raise
+NotImplementedError: the core's mini-batch training weighs every sample alike). Other differences:
 ``loss="poisson"`` raises NotImplementedError (no exponential output in the core); with momentum, a rate change
 (invscaling, adaptive) also rescales the velocity (PyTorch's form of momentum, not scikit-learn's); shuffling
 draws from fastnet's generator, seeded from ``random_state``. fastnet's former names ``lr``, ``epochs``,
@@ -142,11 +144,10 @@ _ACT = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "re
 _ALIASES = {"lr": "learning_rate_init", "epochs": "max_iter", "seed": "random_state", "weight_decay": "alpha"}
 
 
-def _check_sample_weight(sample_weight: Any, n: int, name: str) -> None:
-    """scikit-learn's checks of sample_weight; then only uniform weights are accepted (fastnet's training weighs
-    every sample alike), others raise NotImplementedError."""
+def _check_sample_weight(sample_weight: Any, n: int) -> Optional[np.ndarray]:
+    """scikit-learn's checks of sample_weight; the weights as float64 (n,), or None."""
     if sample_weight is None:
-        return
+        return None
     sw = np.asarray(sample_weight, dtype=np.float64)
     if sw.ndim == 0:
         sw = np.full(n, float(sw))
@@ -158,10 +159,7 @@ def _check_sample_weight(sample_weight: Any, n: int, name: str) -> None:
         raise ValueError("Negative values in data passed to `sample_weight`")
     if not sw.any():
         raise ValueError("Sample weights must contain at least one non-zero number.")
-    if not np.all(sw == sw[0]):
-        raise NotImplementedError(
-            f"{name} on fastnet does not support non-uniform sample_weight (fastnet's training weighs every sample "
-            "alike); None or uniform weights are accepted")
+    return sw
 
 
 def _random_state(seed: Any) -> np.random.RandomState:
@@ -370,7 +368,13 @@ class _MLP(_Base):
         hidden = self._hidden()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
-        _check_sample_weight(sample_weight, X.shape[0], type(self).__name__)
+        sw = _check_sample_weight(sample_weight, X.shape[0])
+        uniform = sw is None or bool(np.all(sw == sw[0]))
+        if not uniform and self.solver in _STOCHASTIC:
+            raise NotImplementedError(
+                f"{type(self).__name__} on fastnet supports non-uniform sample_weight with solver='lbfgs' only "
+                "(the core's mini-batch training weighs every sample alike); None or uniform weights are accepted "
+                "by every solver")
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         self.n_outputs_ = Y.shape[1]
         units = [X.shape[1]] + hidden + [self.n_outputs_]
@@ -378,9 +382,10 @@ class _MLP(_Base):
         if first_pass:
             self._initialize(Y, units, X.dtype)
         if self.solver in _STOCHASTIC:
-            self._fit_stochastic(X, Y, incremental)
+            # uniform weights c: scikit-learn divides the L2 term by Σw = c·n, i.e. alpha/c
+            self._fit_stochastic(X, Y, incremental, 1.0 if sw is None else 1.0 / float(sw[0]))
         else:
-            self._fit_lbfgs(X, Y)
+            self._fit_lbfgs(X, Y, sw)
         if not all(np.isfinite(w).all() for w in list(self.coefs_) + list(self.intercepts_)):
             raise ValueError("Solver produced non-finite parameter weights. The input data may contain large "
                              "values and need to be preprocessed.")
@@ -402,41 +407,58 @@ class _MLP(_Base):
         shapes, sizes = self._lbfgs_layout()
         return [a.reshape(s) for a, s in zip(np.split(p, np.cumsum(sizes)[:-1]), shapes)]
 
-    def _loss_grad(self, net: Network, Xa: np.ndarray, labels: Any, targets: Any, p: np.ndarray) -> Any:
-        """scikit-learn's loss (mean loss + alpha/(2n)·Σ‖W‖²) and its gradient, flat, at the packed parameters
-        p (coefs then intercepts), from the core's gradients of the mean loss."""
+    @staticmethod
+    def _groups(net: Network, X: np.ndarray, Y: np.ndarray, sw: Optional[np.ndarray]) -> Any:
+        """The samples as the core takes them, grouped by weight: [(weight, (X, labels, targets))], and Σw."""
+        Y = np.ascontiguousarray(np.asarray(Y, dtype=X.dtype).reshape(len(Y), -1))
+        if sw is None:
+            return [(1.0, net._xy(X, Y))], float(X.shape[0])
+        return ([(float(w), net._xy(X[sw == w], Y[sw == w])) for w in np.unique(sw) if w > 0],
+                float(sw.sum()))
+
+    def _loss_grad(self, net: Network, groups: Any, sw_sum: float, p: np.ndarray) -> Any:
+        """scikit-learn's loss (weighted mean loss + alpha/(2·Σw)·Σ‖W‖²) and its gradient, flat, at the packed
+        parameters p (coefs then intercepts), from the core's mean loss and gradients over each group of samples
+        of one weight (exact for any weights: one core call a distinct weight)."""
         parts = self._unpack(p)
         nc = len(self.coefs_)
         for i, layer in enumerate(net.layers):
             layer.weights = parts[i].T
             layer.bias = parts[nc + i]
-        loss, grads_, _ = net._core.gradients(Xa, labels, targets, False)
-        grads = cast(List[Dict[str, np.ndarray]], grads_)
-        n, scale, alpha = Xa.shape[0], self._loss_scale(), float(self._p("alpha"))
-        g = [np.asarray(gr["weights"], dtype=np.float64).T + alpha / n * parts[i] for i, gr in enumerate(grads)]
-        g += [np.asarray(gr["bias"], dtype=np.float64) for gr in grads]
-        total = float(loss) * scale + 0.5 * alpha * sum(float(np.dot(W.ravel(), W.ravel())) for W in parts[:nc]) / n
+        loss_sum, g = 0.0, [np.zeros(np.shape(a)) for a in parts]
+        for w, (Xa, labels, targets) in groups:
+            loss, grads_, _ = net._core.gradients(Xa, labels, targets, False)
+            grads = cast(List[Dict[str, np.ndarray]], grads_)
+            k = w * Xa.shape[0] / sw_sum
+            loss_sum += k * float(loss)
+            for i, gr in enumerate(grads):
+                g[i] += k * np.asarray(gr["weights"], dtype=np.float64).T
+                g[nc + i] += k * np.asarray(gr["bias"], dtype=np.float64)
+        alpha = float(self._p("alpha"))
+        for i in range(nc):
+            g[i] += alpha / sw_sum * parts[i]
+        total = loss_sum * self._loss_scale() + 0.5 * alpha * sum(float(np.dot(W.ravel(), W.ravel()))
+                                                                  for W in parts[:nc]) / sw_sum
         return total, np.concatenate([a.ravel() for a in g])
 
     def _loss_grad_lbfgs(self, packed: np.ndarray, X: Any, y: Any, sample_weight: Any = None, *unused: Any) -> Any:
         """scikit-learn's private hook (its test_gradient calls it): loss and flat gradient at ``packed``."""
         X = np.ascontiguousarray(X)
-        Y = np.asarray(y, dtype=X.dtype)
         net = self._sync_net(X.dtype)
-        Xa, labels, targets = net._xy(X, Y.reshape(len(Y), -1))
-        return self._loss_grad(net, Xa, labels, targets, np.asarray(packed, dtype=np.float64))
+        groups, sw_sum = self._groups(net, X, np.asarray(y), _check_sample_weight(sample_weight, X.shape[0]))
+        return self._loss_grad(net, groups, sw_sum, np.asarray(packed, dtype=np.float64))
 
-    def _fit_lbfgs(self, X: np.ndarray, Y: np.ndarray) -> None:
+    def _fit_lbfgs(self, X: np.ndarray, Y: np.ndarray, sw: Optional[np.ndarray] = None) -> None:
         import warnings
 
         import scipy.optimize  # type: ignore[import-untyped]  # scipy: a dependency of lbfgs only
 
         net = self._sync_net(X.dtype, fresh=True)
-        Xa, labels, targets = net._xy(X, np.ascontiguousarray(Y, dtype=X.dtype))
+        groups, sw_sum = self._groups(net, X, Y, sw)
         nc = len(self.coefs_)
 
         def loss_grad(p: np.ndarray) -> Any:
-            return self._loss_grad(net, Xa, labels, targets, p)
+            return self._loss_grad(net, groups, sw_sum, p)
 
         p0 = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in self.coefs_ + self.intercepts_])
         opts: Dict[str, Any] = {"maxfun": self.max_fun, "maxiter": self._p("max_iter"), "gtol": self.tol}
@@ -459,7 +481,7 @@ class _MLP(_Base):
         self.coefs_ = [a.astype(X.dtype) for a in parts[:nc]]
         self.intercepts_ = [a.astype(X.dtype) for a in parts[nc:]]
 
-    def _fit_stochastic(self, X: np.ndarray, Y: np.ndarray, incremental: bool) -> None:
+    def _fit_stochastic(self, X: np.ndarray, Y: np.ndarray, incremental: bool, alpha_factor: float = 1.0) -> None:
         import warnings
 
         fresh = not incremental or not hasattr(self, "_optimizer")
@@ -490,7 +512,7 @@ class _MLP(_Base):
             bs = int(np.clip(self.batch_size, 1, n))
         n_batches = -(-n // bs)
         n_out_scale = self._loss_scale()
-        alpha = float(self._p("alpha"))
+        alpha = float(self._p("alpha")) * alpha_factor
         net = self._sync_net(X.dtype, fresh=fresh)
         diverged = not all(np.isfinite(c).all() for c in self.coefs_)
         max_iter = int(self._p("max_iter"))
@@ -625,8 +647,8 @@ class _MLP(_Base):
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
         """Fit the model to X (n_samples, n_features; dense or scipy.sparse) and y (labels or targets).
 
-        ``sample_weight``: None or uniform weights only (fastnet's training weighs every sample alike; other
-        weights raise NotImplementedError)."""
+        ``sample_weight``: any weights with solver="lbfgs"; uniform ones only with sgd/adam (others raise
+        NotImplementedError)."""
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
     def __sklearn_tags__(self) -> Any:

@@ -61,8 +61,9 @@ def test_inside_scikit_learn_tools():
     assert sk.base.clone(grid.best_estimator_).get_params()["max_iter"] == 10
 
 
-_WEIGHTS = ("non-uniform sample_weight raises NotImplementedError: fastnet's training weighs every sample alike "
-            "(None and uniform weights are accepted)")
+_WEIGHTS = ("non-uniform sample_weight is supported by solver='lbfgs' only (these checks run the default adam, "
+            "whose core training weighs every sample alike: NotImplementedError); test_sklearn_upstream.py runs the "
+            "weight checks with lbfgs")
 # the scikit-learn checks the estimators are expected to fail, and why
 EXPECTED_FAILED_CHECKS = {
     "check_sample_weights_not_overwritten": _WEIGHTS,

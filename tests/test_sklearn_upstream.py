@@ -147,21 +147,47 @@ def test_deprecated_fastnet_names():
     np.testing.assert_array_equal(reg.predict(X), ref.predict(X))
 
 
-def test_sample_weight_and_poisson_limits():
-    X, Y = _data(1)
-    y = Y[:, 0]
-    kw = dict(solver="lbfgs", max_iter=5, random_state=0, hidden_layer_sizes=3)
+@pytest.mark.parametrize("Ours,Theirs", [(MLPRegressor, SkMLPRegressor), (MLPClassifier, SkMLPClassifier)])
+def test_sample_weight_as_scikit_learn(Ours, Theirs):
+    """lbfgs takes any sample_weight (the core's gradients per group of equal weight): the fit is scikit-learn's;
+    sgd/adam take uniform weights (alpha/c, as scikit-learn) and raise NotImplementedError for others."""
+    X, Y = _data(2)
+    y = Y if Ours is MLPRegressor else (Y[:, 0] > 0).astype(int)
+    sw = np.random.default_rng(1).integers(0, 4, len(X)).astype(float)
+    lbfgs = dict(solver="lbfgs", random_state=0, max_iter=5, alpha=0.3, hidden_layer_sizes=(5,))
+    sgd = dict(lbfgs, solver="sgd", max_iter=3, shuffle=False, batch_size=len(X), momentum=0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        a = MLPRegressor(**kw).fit(X, y, sample_weight=np.full(len(y), 2.0))
-        b = MLPRegressor(**kw).fit(X, y)
-    np.testing.assert_array_equal(a.predict(X), b.predict(X))
-    with pytest.raises(NotImplementedError, match="non-uniform sample_weight"):
-        MLPRegressor(**kw).fit(X, y, sample_weight=np.arange(len(y)))
+        for params, weights in ((lbfgs, sw), (sgd, np.full(len(X), 2.0))):
+            ours = Ours(**params).fit(X, y, sample_weight=weights)
+            theirs = Theirs(**params).fit(X, y, sample_weight=weights)
+            assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-6)
+            for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+                np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
+    with pytest.raises(NotImplementedError, match="solver='lbfgs' only"):
+        Ours(**sgd).fit(X, y, sample_weight=sw)
     with pytest.raises(ValueError, match="at least one non-zero"):
-        MLPRegressor(**kw).fit(X, y, sample_weight=np.zeros(len(y)))
+        Ours(**lbfgs).fit(X, y, sample_weight=np.zeros(len(X)))
+
+
+def test_sample_weight_checks_of_scikit_learn():
+    from sklearn.utils.estimator_checks import (
+        check_sample_weight_equivalence_on_dense_data,
+        check_sample_weights_not_overwritten,
+    )
+
+    for est in (MLPClassifier(solver="lbfgs", max_iter=50, random_state=0),
+                MLPRegressor(solver="lbfgs", max_iter=50, random_state=0)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            check_sample_weight_equivalence_on_dense_data(type(est).__name__, est)
+            check_sample_weights_not_overwritten(type(est).__name__, est)
+
+
+def test_poisson_is_not_supported():
+    X, Y = _data(1)
     with pytest.raises(NotImplementedError, match="poisson"):
-        MLPRegressor(loss="poisson", **kw).fit(X, np.abs(y))
+        MLPRegressor(loss="poisson", solver="lbfgs").fit(X, np.abs(Y[:, 0]))
 
 
 def test_lbfgs_verbose_and_max_iter(capsys):
