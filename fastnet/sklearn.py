@@ -115,8 +115,20 @@ except ImportError:  # pragma: no cover - scikit-learn absent
         n_test = int(np.ceil(test_size * len(X)))
         return X[idx[n_test:]], X[idx[:n_test]], y[idx[n_test:]], y[idx[:n_test]]
 
-    def available_if(check: Any) -> Any:
-        return lambda f: f
+    class available_if:  # type: ignore[no-redef]
+        """The method exists only where check(estimator) holds (check raises AttributeError otherwise)."""
+
+        def __init__(self, check: Any) -> None:
+            self.check = check
+
+        def __call__(self, fn: Any) -> Any:
+            self.fn = fn
+            return self
+
+        def __get__(self, obj: Any, owner: Any = None) -> Any:
+            if obj is not None:
+                self.check(obj)
+            return self.fn.__get__(obj, owner)
 
     def column_or_1d(y: Any, *, warn: bool = False) -> Any:
         return np.ravel(y)

@@ -204,3 +204,32 @@ def test_one_class_is_predicted():
     X, _ = _data(1)
     clf = MLPClassifier(solver="lbfgs", max_iter=20, hidden_layer_sizes=3, random_state=0).fit(X, ["only"] * len(X))
     assert list(clf.classes_) == ["only"] and set(clf.predict(X)) == {"only"}
+
+
+def test_without_scikit_learn():
+    """scikit-learn is optional: with its import blocked the estimators fit, predict and keep partial_fit to the
+    stochastic solvers, on numpy stand-ins."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+sys.modules["sklearn"] = None
+import warnings
+import numpy as np
+from fastnet.sklearn import ConvergenceWarning, MLPClassifier, MLPRegressor
+assert ConvergenceWarning.__module__ == "fastnet.sklearn"
+warnings.simplefilter("ignore", ConvergenceWarning)
+rng = np.random.default_rng(0)
+X = rng.normal(size=(60, 3))
+y = np.array(["a", "b", "c"])[(X[:, 0] > 0).astype(int) + (X[:, 1] > 0).astype(int)]
+assert MLPClassifier(solver="lbfgs", random_state=0).fit(X, y).score(X, y) > 0.9
+assert MLPRegressor(solver="lbfgs", random_state=0).fit(X, X[:, 0]).score(X, X[:, 0]) > 0.9
+clf = MLPClassifier(solver="sgd", early_stopping=True, max_iter=5, random_state=0).fit(X, y)
+assert len(clf.validation_scores_) == clf.n_iter_ == 5
+assert not hasattr(MLPClassifier(solver="lbfgs"), "partial_fit")
+MLPClassifier().partial_fit(X, y, classes=["a", "b", "c"])
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "ok", out.stderr[-2000:]
