@@ -1,21 +1,32 @@
-"""scikit-learn style estimators: ``MLPClassifier`` and ``MLPRegressor`` on fastnet's engine.
+"""scikit-learn's ``MLPClassifier`` and ``MLPRegressor`` on fastnet's engine: drop-in replacements.
 
-They follow scikit-learn's estimator contract (constructor parameters stored as given, ``get_params`` /
-``set_params``, ``fit`` returning self, fitted attributes ending in ``_``), so they work inside ``Pipeline``,
-``GridSearchCV`` and ``cross_val_score``, and pass scikit-learn's ``check_estimator`` (tests/test_sklearn.py
-lists the one check expected to fail and why). scikit-learn itself is optional: when installed, its base
-classes and its input validation (``validate_data``, ``check_is_fitted``) are used, so errors read as
-scikit-learn users expect; without it the classes still work with a small numpy validation.
+Every constructor parameter of scikit-learn's MLPs, with its name, meaning and default (``solver`` lbfgs / sgd /
+adam, ``alpha``, ``batch_size="auto"``, learning-rate schedules, ``early_stopping``, ...), and every fitted
+attribute (``coefs_`` in scikit-learn's (n_in, n_out) layout, ``intercepts_``, ``loss_``, ``loss_curve_``,
+``validation_scores_``, ``n_iter_``, ``t_``, ``out_activation_``, ``classes_``, ...). scikit-learn's own
+test_mlp.py runs against them (tests/test_sklearn_upstream.py, with the few tests that cannot pass deselected and
+why). lbfgs is scipy's L-BFGS-B over the core's loss and gradients; sgd and adam are the core's mini-batch
+training, scikit-learn's stopping rule and schedules applied after every epoch (both change the rate once an
+epoch, as scikit-learn does). ``sample_weight``: any weights with lbfgs (the core's gradients per group of
+samples of one weight: scikit-learn's weighted fit), uniform ones only with sgd/adam (others raise
+NotImplementedError: the core's mini-batch training weighs every sample alike). Other differences:
+``loss="poisson"`` raises NotImplementedError (no exponential output in the core); with momentum, a rate change
+(invscaling, adaptive) also rescales the velocity (PyTorch's form of momentum, not scikit-learn's); shuffling
+draws from fastnet's generator, seeded from ``random_state``. fastnet's former names ``lr``, ``epochs``,
+``seed``, ``weight_decay`` remain as deprecated aliases of ``learning_rate_init``, ``max_iter``,
+``random_state``, ``alpha`` (FutureWarning). scikit-learn is optional: without it the classes work with small
+numpy stand-ins for its validation (lbfgs needs scipy).
 """
 
 from __future__ import annotations
 
 import inspect
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, TypeVar, cast
 
 import numpy as np
 
 from .network import Network
+from .optimizers import SGD, Adam
 
 try:  # optional: scikit-learn's base classes give clone()/tags full support
     from sklearn.base import BaseEstimator as _Base
@@ -71,126 +82,760 @@ except ImportError:  # pragma: no cover - scikit-learn absent (or too old): nump
         return Xa, np.asarray(y)
 
     def check_is_fitted(est: Any) -> None:
-        if not hasattr(est, "network_"):
+        if not hasattr(est, "coefs_"):
             raise AttributeError(f"This {type(est).__name__} instance is not fitted yet; call fit first")
 
     def check_classification_targets(y: Any) -> None:
         if np.asarray(y).dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
             raise ValueError("Unknown label type: continuous targets passed to a classifier")
 
-__all__ = ["MLPClassifier", "MLPRegressor"]
+try:  # scikit-learn's names for what follows, where installed
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import accuracy_score, r2_score
+    from sklearn.model_selection import train_test_split
+    from sklearn.utils.metaestimators import available_if
+    from sklearn.utils.validation import column_or_1d
+except ImportError:  # pragma: no cover - scikit-learn absent
+    class ConvergenceWarning(UserWarning):  # type: ignore[no-redef]
+        """Training stopped before it converged (scikit-learn's warning class, when installed)."""
+
+    def accuracy_score(y: Any, p: Any, sample_weight: Any = None) -> float:
+        return float(np.average(np.all(np.asarray(y) == np.asarray(p), axis=tuple(range(1, np.ndim(y)))),
+                                weights=sample_weight))
+
+    def r2_score(y: Any, p: Any, sample_weight: Any = None) -> float:
+        y2, p2 = np.asarray(y, dtype=np.float64), np.asarray(p, dtype=np.float64).reshape(np.shape(y))
+        ss_tot = ((y2 - y2.mean(axis=0)) ** 2).sum(axis=0)
+        ss_res = ((y2 - p2) ** 2).sum(axis=0)
+        return float(np.mean(np.where(ss_tot > 0, 1 - ss_res / np.where(ss_tot > 0, ss_tot, 1), 0.0)))
+
+    def train_test_split(X: Any, y: Any, random_state: Any = None, test_size: float = 0.1,
+                         stratify: Any = None) -> Any:
+        idx = random_state.permutation(len(X))
+        n_test = int(np.ceil(test_size * len(X)))
+        return X[idx[n_test:]], X[idx[:n_test]], y[idx[n_test:]], y[idx[:n_test]]
+
+    class available_if:  # type: ignore[no-redef]
+        """The method exists only where check(estimator) holds (check raises AttributeError otherwise)."""
+
+        def __init__(self, check: Any) -> None:
+            self.check = check
+
+        def __call__(self, fn: Any) -> Any:
+            self.fn = fn
+            return self
+
+        def __get__(self, obj: Any, owner: Any = None) -> Any:
+            if obj is not None:
+                self.check(obj)
+            return self.fn.__get__(obj, owner)
+
+    def column_or_1d(y: Any, *, warn: bool = False) -> Any:
+        return np.ravel(y)
+
+try:
+    from sklearn.neural_network import MLPRegressor as _SkMLPRegressor
+
+    _CONSTRAINTS: Dict[str, Any] = dict(getattr(_SkMLPRegressor, "_parameter_constraints", {}))
+except ImportError:  # pragma: no cover
+    _CONSTRAINTS = {}
+
+__all__ = ["MLPClassifier", "MLPRegressor", "ConvergenceWarning"]
+
+_STOCHASTIC = ("sgd", "adam")
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _if_stochastic(method: _F) -> _F:
+    """partial_fit exists only for the stochastic solvers (``hasattr(MLPClassifier(solver="lbfgs"),
+    "partial_fit")`` is False, as in scikit-learn)."""
+    return cast(_F, available_if(lambda est: est._check_solver())(method))
+#: scikit-learn's activation names -> fastnet's
+_ACT = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu", "softmax": "softmax"}
+#: deprecated fastnet parameter names -> scikit-learn's
+_ALIASES = {"lr": "learning_rate_init", "epochs": "max_iter", "seed": "random_state", "weight_decay": "alpha"}
+
+
+def _check_sample_weight(sample_weight: Any, n: int) -> Optional[np.ndarray]:
+    """scikit-learn's checks of sample_weight; the weights as float64 (n,), or None."""
+    if sample_weight is None:
+        return None
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    if sw.ndim == 0:
+        sw = np.full(n, float(sw))
+    if sw.shape != (n,):
+        raise ValueError(f"sample_weight.shape == {sw.shape}, expected {(n,)}!")
+    if not np.isfinite(sw).all():
+        raise ValueError("Input sample_weight contains NaN or infinity.")
+    if (sw < 0).any():
+        raise ValueError("Negative values in data passed to `sample_weight`")
+    if not sw.any():
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return sw
+
+
+def _random_state(seed: Any) -> np.random.RandomState:
+    if seed is None or seed is np.random:
+        return np.random.mtrand._rand
+    if isinstance(seed, np.random.RandomState):
+        return seed
+    return np.random.RandomState(int(seed))
+
+
+class _LearningRate:
+    """The learning-rate state of the stochastic solvers (scikit-learn's ``_optimizer``): ``learning_rate``, its
+    per-epoch update (invscaling) and what happens when training stops improving (adaptive: divide by 5)."""
+
+    def __init__(self, solver: str, lr_init: float, schedule: str, power_t: float) -> None:
+        self.solver = solver
+        self.learning_rate_init = float(lr_init)
+        self.learning_rate = float(lr_init)
+        self.lr_schedule = schedule if solver == "sgd" else "constant"
+        self.power_t = float(power_t)
+
+    def iteration_ends(self, time_step: int) -> None:
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = float(self.learning_rate_init) / (time_step + 1) ** self.power_t
+
+    def trigger_stopping(self, msg: str, verbose: Any) -> bool:
+        if self.lr_schedule != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(msg + f" Setting learning rate to {self.learning_rate:f}")
+        return False
 
 
 class _MLP(_Base):
-    def __init__(self, hidden_layer_sizes: Sequence[int] = (100,), activation: str = "relu", lr: float = 0.01,
-                 momentum: float = 0.9, batch_size: int = 32, epochs: int = 20, weight_decay: float = 0.0,
-                 seed: int = 0, verbose: int = 0) -> None:
+    """scikit-learn's multi-layer perceptron, trained by fastnet's core.
+
+    ``coefs_`` / ``intercepts_`` (scikit-learn's layout: ``coefs_[i]`` is (n_in, n_out)) are the model; a fastnet
+    ``Network`` of the input's dtype (float32 or float64) computes with them. lbfgs minimizes the full-batch loss
+    with scipy's L-BFGS-B over the core's loss and gradients; sgd and adam run the core's mini-batch training one
+    epoch at a time, with scikit-learn's stopping rule, early stopping and learning-rate schedules applied between
+    epochs (invscaling and adaptive change the rate once per epoch, as scikit-learn does). The loss is
+    scikit-learn's: mean log-loss, or squared error ``((y - p)**2).mean() / 2``, plus ``alpha/(2·n)·Σ‖W‖²``.
+    """
+
+    _parameter_constraints: Dict[str, Any] = {k: v for k, v in _CONSTRAINTS.items() if k != "loss"}
+
+    def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *, solver: str = "adam",
+                 alpha: float = 0.0001, batch_size: Any = "auto", learning_rate: str = "constant",
+                 learning_rate_init: float = 0.001, power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
+                 random_state: Any = None, tol: float = 1e-4, verbose: Any = False, warm_start: bool = False,
+                 momentum: float = 0.9, nesterovs_momentum: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, n_iter_no_change: Any = 10, max_fun: int = 15000,
+                 lr: Optional[float] = None, epochs: Optional[int] = None, seed: Optional[int] = None,
+                 weight_decay: Optional[float] = None) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
-        self.lr = lr
-        self.momentum = momentum
+        self.solver = solver
+        self.alpha = alpha
         self.batch_size = batch_size
-        self.epochs = epochs
-        self.weight_decay = weight_decay
-        self.seed = seed
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
         self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.lr = lr
+        self.epochs = epochs
+        self.seed = seed
+        self.weight_decay = weight_decay
 
-    def _build(self, n_in: int, n_out: int, output: str, loss: Optional[str]) -> Network:
-        sizes = [n_in] + [int(h) for h in self.hidden_layer_sizes] + [n_out]
-        return Network(sizes, activation=self.activation, output=output, loss=loss, seed=int(self.seed))
+    # ------------------------------------------------------------------ parameters
+    def _p(self, name: str) -> Any:
+        """A parameter's value, a deprecated fastnet alias (lr, epochs, seed, weight_decay) taking precedence."""
+        for old, new in _ALIASES.items():
+            if new == name and getattr(self, old, None) is not None:
+                return getattr(self, old)
+        return getattr(self, name)
 
-    def _train(self, X: Any, Y: Any, epochs: int) -> None:
-        self.history_ = self.network_.fit(X, Y, epochs=epochs, batch_size=min(int(self.batch_size), len(X)),
-                                          lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay,
-                                          verbose=self.verbose)
+    def _check_params(self) -> None:
+        for old, new in _ALIASES.items():
+            if getattr(self, old, None) is not None:
+                import warnings as _w
+
+                _w.warn(f"{type(self).__name__}: `{old}` is deprecated; use scikit-learn's `{new}`",
+                        FutureWarning, stacklevel=3)
+        if hasattr(self, "_validate_params"):
+            self._validate_params()
+        sizes = self._hidden()
+        if any(h <= 0 for h in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+
+    def _hidden(self) -> List[int]:
+        h = self.hidden_layer_sizes
+        return [int(x) for x in (h if hasattr(h, "__iter__") else [h])]
+
+    # ------------------------------------------------------------------ the fastnet network
+    def _sync_net(self, dtype: Any, fresh: bool = False) -> Network:
+        """The fastnet network holding coefs_ / intercepts_ (built when missing or of other shapes or dtype)."""
+        units = [np.shape(self.coefs_[0])[0]] + [np.shape(c)[1] for c in self.coefs_]
+        dt = "float32" if np.dtype(dtype) == np.float32 else "float64"
+        net: Optional[Network] = getattr(self, "_network", None)
+        if fresh or net is None or net.sizes != units or net.dtype != np.dtype(dt) \
+                or getattr(self, "_net_out", None) != self.out_activation_:
+            act = _ACT.get(self.activation, "relu")
+            out = _ACT[self.out_activation_]
+            loss = "cross_entropy" if out in ("softmax", "sigmoid") else "mse"
+            seed = int(self._random_state.randint(2**31)) if hasattr(self, "_random_state") else 0
+            net = Network(units, activation=act, output=out, loss=loss, dtype=dt, seed=seed)
+            self._network, self._net_out = net, self.out_activation_
+        for layer, W, b in zip(net.layers, self.coefs_, self.intercepts_):
+            layer.weights = np.asarray(W).T
+            layer.bias = np.asarray(b)
+        return net
+
+    def _pull(self, net: Network, dtype: Any) -> None:
+        self.coefs_ = [np.array(layer.weights.T, dtype=dtype) for layer in net.layers]
+        self.intercepts_ = [np.array(layer.bias, dtype=dtype) for layer in net.layers]
+
+    @property
+    def network_(self) -> Network:
+        """The fastnet Network computing with the fitted ``coefs_`` / ``intercepts_``."""
+        if not hasattr(self, "coefs_"):
+            raise AttributeError(f"This {type(self).__name__} instance is not fitted yet; call fit first")
+        return self._sync_net(self.coefs_[0].dtype)
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        if not all(np.isfinite(w).all() for w in list(self.coefs_) + list(self.intercepts_)):
+            return np.full((X.shape[0], self.n_outputs_), np.nan)
+        net = self._network if getattr(self, "_training", False) else self._sync_net(X.dtype)
+        out: np.ndarray = net.predict(np.ascontiguousarray(X))
+        return out
+
+    def _validate_X(self, X: Any, reset: bool, y: Any = "no_validation", **kw: Any) -> Any:
+        """validate_data as scikit-learn's MLPs call it; scipy.sparse input is densified (fastnet's dense layers
+        take dense arrays)."""
+        with_y = not (isinstance(y, str) and y == "no_validation")
+        r = validate_data(self, X, y, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=reset,
+                          **kw)
+        Xa = r[0] if with_y else r
+        if hasattr(Xa, "toarray"):
+            Xa = Xa.toarray()
+        Xa = np.ascontiguousarray(Xa)
+        return (Xa, r[1]) if with_y else Xa
+
+    # ------------------------------------------------------------------ training
+    def _initialize(self, y: np.ndarray, units: List[int], dtype: Any) -> None:
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(units)
+        self.out_activation_ = self._out_activation()
+        self.coefs_, self.intercepts_ = [], []
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        for fan_in, fan_out in zip(units, units[1:]):  # Glorot uniform, as scikit-learn
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            self.coefs_.append(self._random_state.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype))
+            self.intercepts_.append(self._random_state.uniform(-bound, bound, fan_out).astype(dtype))
+        self._best_coefs = [c.copy() for c in self.coefs_]
+        self._best_intercepts = [i.copy() for i in self.intercepts_]
+        if self.solver in _STOCHASTIC:
+            self.loss_curve_: List[float] = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_scores_: Optional[List[float]] = []
+                self.best_validation_score_: Optional[float] = -np.inf
+                self.best_loss_: Optional[float] = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+
+    def _out_activation(self) -> str:
+        raise NotImplementedError
+
+    def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> Any:
+        raise NotImplementedError
+
+    def _score(self, X: np.ndarray, y: Any) -> float:
+        raise NotImplementedError
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _fit(self, X: Any, y: Any, sample_weight: Any = None, incremental: bool = False) -> _MLP:
+        self._check_params()
+        hidden = self._hidden()
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        sw = _check_sample_weight(sample_weight, X.shape[0])
+        uniform = sw is None or bool(np.all(sw == sw[0]))
+        if not uniform and self.solver in _STOCHASTIC:
+            raise NotImplementedError(
+                f"{type(self).__name__} on fastnet supports non-uniform sample_weight with solver='lbfgs' only "
+                "(the core's mini-batch training weighs every sample alike); None or uniform weights are accepted "
+                "by every solver")
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        self.n_outputs_ = Y.shape[1]
+        units = [X.shape[1]] + hidden + [self.n_outputs_]
+        self._random_state = _random_state(self._p("random_state"))
+        if first_pass:
+            self._initialize(Y, units, X.dtype)
+        if self.solver in _STOCHASTIC:
+            # uniform weights c: scikit-learn divides the L2 term by Σw = c·n, i.e. alpha/c
+            self._fit_stochastic(X, Y, incremental, 1.0 if sw is None else 1.0 / float(sw[0]))
+        else:
+            self._fit_lbfgs(X, Y, sw)
+        if not all(np.isfinite(w).all() for w in list(self.coefs_) + list(self.intercepts_)):
+            raise ValueError("Solver produced non-finite parameter weights. The input data may contain large "
+                             "values and need to be preprocessed.")
+        return self
+
+    def _loss_scale(self) -> float:
+        """The factor from fastnet's loss value to scikit-learn's. fastnet's mse is ½·Σ over outputs, mean over
+        samples; scikit-learn reports ((y - p)**2).mean() / 2, the mean over outputs too, while its gradients
+        are those of the sum over outputs (its _backprop: deltas = p - y): so only the reported loss is rescaled,
+        and the gradients (the core's, of fastnet's loss) are used as they are, as scikit-learn does; its
+        lbfgs sees the same loss/gradient pair (tests/test_sklearn_upstream.py compares both with it)."""
+        return 1.0 / self.n_outputs_ if self.out_activation_ == "identity" else 1.0
+
+    def _lbfgs_layout(self) -> Any:
+        shapes = [np.shape(c) for c in self.coefs_] + [np.shape(b) for b in self.intercepts_]
+        return shapes, [int(np.prod(s)) for s in shapes]
+
+    def _unpack(self, p: np.ndarray) -> List[np.ndarray]:
+        shapes, sizes = self._lbfgs_layout()
+        return [a.reshape(s) for a, s in zip(np.split(p, np.cumsum(sizes)[:-1]), shapes)]
+
+    @staticmethod
+    def _groups(net: Network, X: np.ndarray, Y: np.ndarray, sw: Optional[np.ndarray]) -> Any:
+        """The samples as the core takes them, grouped by weight: [(weight, (X, labels, targets))], and Σw."""
+        Y = np.ascontiguousarray(np.asarray(Y, dtype=X.dtype).reshape(len(Y), -1))
+        if sw is None:
+            return [(1.0, net._xy(X, Y))], float(X.shape[0])
+        return ([(float(w), net._xy(X[sw == w], Y[sw == w])) for w in np.unique(sw) if w > 0],
+                float(sw.sum()))
+
+    def _loss_grad(self, net: Network, groups: Any, sw_sum: float, p: np.ndarray) -> Any:
+        """scikit-learn's loss (weighted mean loss + alpha/(2·Σw)·Σ‖W‖²) and its gradient, flat, at the packed
+        parameters p (coefs then intercepts), from the core's mean loss and gradients over each group of samples
+        of one weight (exact for any weights: one core call a distinct weight)."""
+        parts = self._unpack(p)
+        nc = len(self.coefs_)
+        for i, layer in enumerate(net.layers):
+            layer.weights = parts[i].T
+            layer.bias = parts[nc + i]
+        loss_sum, g = 0.0, [np.zeros(np.shape(a)) for a in parts]
+        for w, (Xa, labels, targets) in groups:
+            loss, grads_, _ = net._core.gradients(Xa, labels, targets, False)
+            grads = cast(List[Dict[str, np.ndarray]], grads_)
+            k = w * Xa.shape[0] / sw_sum
+            loss_sum += k * float(loss)
+            for i, gr in enumerate(grads):
+                g[i] += k * np.asarray(gr["weights"], dtype=np.float64).T
+                g[nc + i] += k * np.asarray(gr["bias"], dtype=np.float64)
+        alpha = float(self._p("alpha"))
+        for i in range(nc):
+            g[i] += alpha / sw_sum * parts[i]
+        total = loss_sum * self._loss_scale() + 0.5 * alpha * sum(float(np.dot(W.ravel(), W.ravel()))
+                                                                  for W in parts[:nc]) / sw_sum
+        return total, np.concatenate([a.ravel() for a in g])
+
+    def _loss_grad_lbfgs(self, packed: np.ndarray, X: Any, y: Any, sample_weight: Any = None, *unused: Any) -> Any:
+        """scikit-learn's private hook (its test_gradient calls it): loss and flat gradient at ``packed``."""
+        X = np.ascontiguousarray(X)
+        net = self._sync_net(X.dtype)
+        groups, sw_sum = self._groups(net, X, np.asarray(y), _check_sample_weight(sample_weight, X.shape[0]))
+        return self._loss_grad(net, groups, sw_sum, np.asarray(packed, dtype=np.float64))
+
+    def _fit_lbfgs(self, X: np.ndarray, Y: np.ndarray, sw: Optional[np.ndarray] = None) -> None:
+        import warnings
+
+        import scipy.optimize  # type: ignore[import-untyped]  # scipy: a dependency of lbfgs only
+
+        net = self._sync_net(X.dtype, fresh=True)
+        groups, sw_sum = self._groups(net, X, Y, sw)
+        nc = len(self.coefs_)
+
+        def loss_grad(p: np.ndarray) -> Any:
+            return self._loss_grad(net, groups, sw_sum, p)
+
+        p0 = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in self.coefs_ + self.intercepts_])
+        opts: Dict[str, Any] = {"maxfun": self.max_fun, "maxiter": self._p("max_iter"), "gtol": self.tol}
+        step = [0]
+
+        def progress(intermediate_result: Any) -> None:  # verbose: one line an iteration
+            step[0] += 1
+            print(f"Iteration {step[0]}, loss = {float(intermediate_result.fun):.8f}")
+
+        res = scipy.optimize.minimize(loss_grad, p0, method="L-BFGS-B", jac=True, options=opts,
+                                      callback=progress if self.verbose else None)
+        if res.status != 0:
+            msg = res.message.decode("latin1") if isinstance(res.message, bytes) else res.message
+            warnings.warn(f"lbfgs failed to converge after {res.nit} iteration(s) (status={res.status}):\n{msg}\n\n"
+                          "Increase the number of iterations to improve the convergence (max_iter="
+                          f"{self._p('max_iter')}).", ConvergenceWarning, stacklevel=3)
+        self.n_iter_ = min(int(res.nit), int(self._p("max_iter")))
+        self.loss_ = float(res.fun)
+        parts = self._unpack(res.x)
+        self.coefs_ = [a.astype(X.dtype) for a in parts[:nc]]
+        self.intercepts_ = [a.astype(X.dtype) for a in parts[nc:]]
+
+    def _fit_stochastic(self, X: np.ndarray, Y: np.ndarray, incremental: bool, alpha_factor: float = 1.0) -> None:
+        import warnings
+
+        fresh = not incremental or not hasattr(self, "_optimizer")
+        if fresh:
+            self._optimizer = _LearningRate(self.solver, self._p("learning_rate_init"), self.learning_rate,
+                                            self.power_t)
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        early_stopping = self.early_stopping
+        if early_stopping:
+            stratify = Y if (self._is_clf() and self.n_outputs_ == 1) else None
+            X_train, X_val, Y_train, Y_val = train_test_split(X, Y, random_state=self._random_state,
+                                                              test_size=self.validation_fraction, stratify=stratify)
+            if X_val.shape[0] < 2:
+                raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of "
+                                 "your dataset.")
+            y_val = self._decode(Y_val)
+        else:
+            X_train, Y_train, X_val, y_val = X, Y, None, None
+        Y_train = np.ascontiguousarray(Y_train, dtype=X.dtype)
+        n = X_train.shape[0]
+        if self.batch_size == "auto":
+            bs = min(200, n)
+        else:
+            if self.batch_size > n:
+                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
+                              stacklevel=3)
+            bs = int(np.clip(self.batch_size, 1, n))
+        n_batches = -(-n // bs)
+        n_out_scale = self._loss_scale()
+        alpha = float(self._p("alpha")) * alpha_factor
+        net = self._sync_net(X.dtype, fresh=fresh)
+        diverged = not all(np.isfinite(c).all() for c in self.coefs_)
+        max_iter = int(self._p("max_iter"))
+        self.n_iter_ = 0
+        # scikit-learn adds each batch's L2 term at the weights before its step: here those before the epoch
+        # (exact for one batch an epoch)
+        sq = [sum(float(np.sum(np.square(W, dtype=np.float64))) for W in self.coefs_)]
+
+        def optimizer() -> Any:
+            # scikit-learn's L2 gradient on a batch of b samples is alpha/b·W: fastnet's weight decay (on weights,
+            # not biases) of alpha/batch_size (exact but for a smaller last batch)
+            lr, wd = self._optimizer.learning_rate, alpha / bs
+            if self.solver == "sgd":
+                return SGD(lr=lr, momentum=self.momentum,
+                           nesterov=bool(self.nesterovs_momentum and self.momentum > 0), weight_decay=wd)
+            return Adam(lr=lr, beta1=self.beta_1, beta2=self.beta_2, eps=self.epsilon, weight_decay=wd)
+
+        def epoch_end(loss: float) -> bool:
+            """scikit-learn's bookkeeping after an epoch; True: stop."""
+            if diverged:
+                self.coefs_ = [np.full_like(c, np.nan) for c in self.coefs_]
+                self.intercepts_ = [np.full_like(b, np.nan) for b in self.intercepts_]
+                self.loss_ = float("nan")
+            else:
+                self._pull(net, X.dtype)
+                self.loss_ = loss * n_out_scale + n_batches * 0.5 * alpha * sq[0] / n
+                sq[0] = sum(float(np.sum(np.square(W, dtype=np.float64))) for W in self.coefs_)
+            return self._epoch_end(early_stopping, X_val, y_val, n, incremental, max_iter)
+
+        if not incremental and not diverged:
+            # the whole training in one call of the core: the bookkeeping runs in its epoch callback (which stops
+            # it, or sets the next epoch's learning rate); the core shuffles, seeded from random_state
+            def callback(log: Dict[str, Any]) -> Any:
+                lr = self._optimizer.learning_rate
+                if epoch_end(float(log["loss"])):
+                    return False
+                return {"lr": self._optimizer.learning_rate} if self._optimizer.learning_rate != lr else True
+
+            self._training = True
+            try:
+                net.fit(X_train, Y_train, epochs=max_iter, batch_size=bs, optimizer=optimizer(),
+                        shuffle=bool(self.shuffle), verbose=0, callbacks=[callback])
+            except FloatingPointError:  # the loss overflowed: scikit-learn's weights would be non-finite
+                diverged = True
+            finally:
+                self._training = False
+            stopped = not diverged
+        else:
+            stopped = False
+        while not stopped and self.n_iter_ < max_iter:  # one epoch a call (partial_fit; after divergence)
+            if not diverged:
+                idx = self._random_state.permutation(n) if self.shuffle else np.arange(n)
+                try:
+                    h = net.fit(X_train[idx], Y_train[idx], epochs=1, batch_size=bs, optimizer=optimizer(),
+                                shuffle=False, verbose=0)
+                except FloatingPointError:
+                    diverged = True
+            stopped = epoch_end(float("nan") if diverged else float(h["loss"][0])) or incremental
+        if early_stopping:
+            self.coefs_ = self._best_coefs
+            self.intercepts_ = self._best_intercepts
+
+    def _epoch_end(self, early_stopping: bool, X_val: Any, y_val: Any, n: int, incremental: bool,
+                   max_iter: int) -> bool:
+        """scikit-learn's bookkeeping after an epoch whose loss_ is set: counts, loss curve, stopping rule,
+        learning-rate schedule, ConvergenceWarning at max_iter. Returns True to stop."""
+        self.n_iter_ += 1
+        self.t_ += n
+        self.loss_curve_.append(self.loss_)
+        if self.verbose:
+            print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
+        self._update_no_improvement_count(early_stopping, X_val, y_val)
+        self._optimizer.iteration_ends(self.t_)
+        if self._no_improvement_count > self.n_iter_no_change:
+            what = "Validation score" if early_stopping else "Training loss"
+            msg = f"{what} did not improve more than tol={self.tol:f} for {self.n_iter_no_change} consecutive epochs."
+            if self._optimizer.trigger_stopping(msg, self.verbose):
+                return True
+            self._no_improvement_count = 0
+        if incremental:
+            return True
+        if self.n_iter_ == max_iter:
+            import warnings
+
+            warnings.warn(f"Stochastic Optimizer: Maximum iterations ({max_iter}) reached and the optimization "
+                          "hasn't converged yet.", ConvergenceWarning, stacklevel=5)
+            return True
+        return False
+
+    def _update_no_improvement_count(self, early_stopping: bool, X_val: Any, y_val: Any) -> None:
+        if early_stopping:
+            assert self.validation_scores_ is not None and self.best_validation_score_ is not None
+            score = float(self._score(X_val, y_val))
+            self.validation_scores_.append(score)
+            if self.verbose:
+                print(f"Validation score: {score:f}")
+            if score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_coefs = [c.copy() for c in self.coefs_]
+                self._best_intercepts = [i.copy() for i in self.intercepts_]
+        else:
+            assert self.best_loss_ is not None
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_curve_[-1] < self.best_loss_:
+                self.best_loss_ = self.loss_curve_[-1]
+
+    def _is_clf(self) -> bool:
+        return False
+
+    def _decode(self, Y: np.ndarray) -> Any:
+        return Y
+
+    def _score_with(self, X: np.ndarray, y: Any, fn: Any) -> float:
+        p = self._predict(X)
+        if np.issubdtype(p.dtype, np.floating) and not np.isfinite(p).all():
+            return float("nan")
+        return float(fn(y, p))
+
+    def _check_solver(self) -> bool:
+        if self.solver not in _STOCHASTIC:
+            raise AttributeError("partial_fit is only available for stochastic optimizers. "
+                                 f"{self.solver} is not stochastic.")
+        return True
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
+        """Fit the model to X (n_samples, n_features; dense or scipy.sparse) and y (labels or targets).
+
+        ``sample_weight``: any weights with solver="lbfgs"; uniform ones only with sgd/adam (others raise
+        NotImplementedError)."""
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
 
 class MLPClassifier(_Clf, _MLP):
-    """A multi-layer perceptron classifier (softmax output, cross-entropy), trained by fastnet."""
+    """Multi-layer perceptron classifier with scikit-learn's parameters, attributes and behaviour, trained by
+    fastnet: softmax outputs for several classes, one logistic output for two, logistic outputs per label for
+    multilabel indicator targets. See ``_MLP`` for how training maps onto fastnet."""
 
-    def fit(self, X: Any, y: Any) -> MLPClassifier:
-        """Train a new network on (X, y) for ``epochs`` epochs; returns self."""
-        X, y = validate_data(self, X, y, dtype=np.float32)
-        check_classification_targets(y)
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(f"MLPClassifier needs samples of at least 2 classes; y has 1 class "
-                             f"({self.classes_[0]!r})")
-        self.network_ = self._build(self.n_features_in_, len(self.classes_), "softmax", None)
-        self._train(X, codes, self.epochs)
-        return self
+    def _out_activation(self) -> str:
+        return "softmax" if self._y_type == "multiclass" else "logistic"
 
-    def partial_fit(self, X: Any, y: Any, classes: Optional[Sequence[Any]] = None) -> MLPClassifier:
-        """One epoch on (X, y); the first call needs ``classes`` (all labels that will ever appear)."""
-        first = not hasattr(self, "network_")
-        X, y = validate_data(self, X, y, dtype=np.float32, reset=first)
+    def _is_clf(self) -> bool:
+        return True
+
+    def _fit_labels(self, y: Any) -> None:
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] > 1:
+            self._y_type = "multilabel-indicator"
+            self.classes_ = np.arange(y.shape[1])
+        else:
+            self.classes_ = np.unique(y.ravel())
+            self._y_type = "multiclass" if len(self.classes_) > 2 else "binary"
+
+    def _encode(self, y: np.ndarray) -> np.ndarray:
+        if self._y_type == "multilabel-indicator":
+            return np.asarray(y).astype(bool)
+        y = np.asarray(y).ravel()
+        if self._y_type == "binary":
+            return (y == self.classes_[-1]).reshape(-1, 1) if len(self.classes_) == 2 \
+                else np.zeros((len(y), 1), dtype=bool)
+        return np.asarray(y[:, None] == self.classes_[None, :])
+
+    def _decode(self, Y: np.ndarray) -> Any:
+        if self._y_type == "multilabel-indicator":
+            return (np.asarray(Y) > 0.5).astype(int)
+        if self._y_type == "binary":
+            Y = np.asarray(Y).reshape(len(Y), -1)
+            return self.classes_[(Y[:, -1] > 0.5).astype(int) if len(self.classes_) == 2
+                                 else np.zeros(len(Y), dtype=int)]
+        return self.classes_[np.argmax(Y, axis=1)]
+
+    def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> Any:
+        X, y = self._validate_X(X, reset, y, multi_output=True)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
         check_classification_targets(y)
-        if first:
-            if classes is None:
-                raise ValueError("the first partial_fit needs classes=")
-            self.classes_ = np.unique(np.asarray(classes))
-            self.network_ = self._build(self.n_features_in_, len(self.classes_), "softmax", None)
-        codes = np.searchsorted(self.classes_, np.asarray(y))
-        if np.any(codes >= len(self.classes_)) or np.any(self.classes_[np.minimum(codes, len(self.classes_) - 1)]
-                                                         != np.asarray(y)):
-            raise ValueError("y holds a label that is not in classes_")
-        self._train(X, codes, 1)
-        return self
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._fit_labels(y)  # one class is accepted, as scikit-learn does: it is always predicted
+        else:
+            classes = np.arange(y.shape[1]) if y.ndim == 2 else np.unique(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError("warm_start can only be used where `y` has the same classes as in the "
+                                     f"previous call to fit. Previously got {self.classes_}, `y` has {classes}")
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. "
+                                 f"'y' has {classes}.")
+        return X, self._encode(y)
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        out: np.ndarray = self._decode(self._forward(X))
+        return out
+
+    def _score(self, X: np.ndarray, y: Any) -> float:
+        return self._score_with(X, y, accuracy_score)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Class labels for X (an indicator matrix for multilabel targets)."""
+        check_is_fitted(self)
+        return self._predict(self._validate_X(X, reset=False))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities (n, n_classes), columns in the order of ``classes_``."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float32, reset=False)
-        return self.network_.predict(X).astype(np.float64)
+        P = self._forward(self._validate_X(X, reset=False))
+        if self.n_outputs_ == 1:
+            p = P.ravel()
+            return np.vstack([1 - p, p]).T
+        return P
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Predictions for X: class labels (classifier) or values (regressor)."""
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """``log(predict_proba(X))``."""
         P = self.predict_proba(X)
-        labels: np.ndarray = self.classes_[np.argmax(P, axis=1)]
-        return labels
+        logP: np.ndarray = np.log(P, out=P)
+        return logP
+
+    @_if_stochastic
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None) -> MLPClassifier:
+        """One epoch of sgd/adam on (X, y); the first call needs ``classes`` (all labels that will appear)."""
+        if getattr(self, "classes_", None) is None and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if classes is not None:
+            if getattr(self, "classes_", None) is not None:
+                if not np.array_equal(self.classes_, np.unique(classes)):
+                    raise ValueError(f"`classes={classes!r}` is not the same as on last call to partial_fit, "
+                                     f"was: {self.classes_!r}")
+            else:
+                yt = np.asarray(y)
+                if yt.ndim == 2 and yt.shape[1] > 1:
+                    self._fit_labels(yt)
+                else:
+                    self._fit_labels(np.asarray(classes))
+        self._fit(X, y, sample_weight=sample_weight, incremental=True)
+        return self
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
 
 
 class MLPRegressor(_Reg, _MLP):
-    """A multi-layer perceptron regressor (linear output, MSE), trained by fastnet. Targets are standardized
-    with the statistics of the first fit/partial_fit and predictions returned in the original units."""
+    """Multi-layer perceptron regressor with scikit-learn's parameters, attributes and behaviour (identity
+    output, squared error), trained by fastnet. See ``_MLP`` for how training maps onto fastnet.
 
-    def __sklearn_tags__(self) -> Any:  # scikit-learn >= 1.6: one or several outputs
+    ``loss``: "squared_error" (fastnet has no exponential output for scikit-learn's "poisson": it raises
+    NotImplementedError)."""
+
+    _parameter_constraints: Dict[str, Any] = dict(_CONSTRAINTS)
+
+    def __init__(self, loss: str = "squared_error", hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
+                 solver: str = "adam", alpha: float = 0.0001, batch_size: Any = "auto",
+                 learning_rate: str = "constant", learning_rate_init: float = 0.001, power_t: float = 0.5,
+                 max_iter: int = 200, shuffle: bool = True, random_state: Any = None, tol: float = 1e-4,
+                 verbose: Any = False, warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False, validation_fraction: float = 0.1,
+                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8, n_iter_no_change: Any = 10,
+                 max_fun: int = 15000, lr: Optional[float] = None, epochs: Optional[int] = None,
+                 seed: Optional[int] = None, weight_decay: Optional[float] = None) -> None:
+        super().__init__(hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
+                         learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t,
+                         max_iter=max_iter, shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+                         warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+                         early_stopping=early_stopping, validation_fraction=validation_fraction, beta_1=beta_1,
+                         beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+                         lr=lr, epochs=epochs, seed=seed, weight_decay=weight_decay)
+        self.loss = loss
+
+    def _out_activation(self) -> str:
+        return "identity"
+
+    def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> Any:
+        if self.loss == "poisson":
+            raise NotImplementedError("MLPRegressor on fastnet supports loss='squared_error' only: fastnet has no "
+                                      "exponential output for loss='poisson'")
+        X, y = self._validate_X(X, reset, y, multi_output=True, y_numeric=True)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, np.asarray(y)
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        P = self._forward(X)
+        out: np.ndarray = P.ravel() if P.shape[1] == 1 else P
+        return out
+
+    def _score(self, X: np.ndarray, y: Any) -> float:
+        return self._score_with(X, y, r2_score)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted values for X: (n,) for one target, else (n, n_outputs)."""
+        check_is_fitted(self)
+        return self._predict(self._validate_X(X, reset=False))
+
+    @_if_stochastic
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
+        """One epoch of sgd/adam on (X, y), continuing from the previous calls (the first one initializes)."""
+        self._fit(X, y, sample_weight=sample_weight, incremental=True)
+        return self
+
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
-
-    def _setup(self, X: Any, y: Any) -> Any:
-        """Build the network for (X, y); returns X and y as the network takes them."""
-        X, Y = validate_data(self, X, y, dtype=np.float32, multi_output=True, y_numeric=True)
-        Y = np.asarray(Y, dtype=np.float64)
-        self._1d = Y.ndim == 1
-        Y2 = Y.reshape(-1, 1) if self._1d else Y
-        self.network_ = self._build(self.n_features_in_, Y2.shape[1], "linear", "mse")
-        # targets are standardized inside the network (and predictions unscaled), so the default learning rate
-        # suits targets of any magnitude
-        self.network_.set_output_scaling(Y2, "standardize")
-        return X, Y2
-
-    def fit(self, X: Any, y: Any) -> MLPRegressor:
-        """Train a new network on (X, y) for ``epochs`` epochs; returns self."""
-        X2, Y2 = self._setup(X, y)
-        self._train(X2, Y2, self.epochs)
-        return self
-
-    def partial_fit(self, X: Any, y: Any) -> MLPRegressor:
-        """One epoch on (X, y), continuing from the previous calls (the first one builds the network)."""
-        if not hasattr(self, "network_"):
-            X2, Y2 = self._setup(X, y)
-        else:
-            X2, Y = validate_data(self, X, y, dtype=np.float32, multi_output=True, y_numeric=True, reset=False)
-            Y = np.asarray(Y, dtype=np.float64)
-            Y2 = Y.reshape(-1, 1) if self._1d else Y
-        self._train(X2, Y2, 1)
-        return self
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Predictions for X: class labels (classifier) or values (regressor)."""
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float32, reset=False)
-        P = self.network_.predict(X).astype(np.float64)
-        return P[:, 0] if self._1d else P
