@@ -206,7 +206,7 @@ def test_one_class_is_predicted():
     assert list(clf.classes_) == ["only"] and set(clf.predict(X)) == {"only"}
 
 
-def test_without_scikit_learn():
+def test_without_scikit_learn(tmp_path):
     """scikit-learn is optional: with its import blocked the estimators fit, predict and keep partial_fit to the
     stochastic solvers, on numpy stand-ins."""
     import subprocess
@@ -231,5 +231,6 @@ assert not hasattr(MLPClassifier(solver="lbfgs"), "partial_fit")
 MLPClassifier().partial_fit(X, y, classes=["a", "b", "c"])
 print("ok")
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    # (in tmp_path: from the repository root, "-c" would import the source tree, not the installed package)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert out.stdout.strip() == "ok", out.stderr[-2000:]
