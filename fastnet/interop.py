@@ -192,7 +192,8 @@ def torch_layers(module: Any, dtype: Optional[str] = None) -> Tuple[List[Dense],
     nn = torch.nn
     if not isinstance(module, nn.Sequential):
         raise TypeError(f"from_torch needs a torch.nn.Sequential, got {type(module).__name__}")
-    named = [(name, m) for name, m in module.named_children() if not isinstance(m, nn.Identity)]
+    # (not named_children(): it yields a module used twice, e.g. one ReLU() after every Linear, only once)
+    named = [(name, m) for name, m in module._modules.items() if not isinstance(m, nn.Identity)]
     linears: List[Any] = []
     acts: List[Tuple[str, float]] = []
     for pos, (name, m) in enumerate(named):
