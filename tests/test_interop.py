@@ -4,6 +4,7 @@ to_torch/from_torch checked against PyTorch itself, and the user metadata of .fn
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any, List
 
@@ -284,3 +285,13 @@ def test_files_with_invalid_metadata_are_refused(bad: Any) -> None:
     assert json.loads(json.dumps(_format.peek_header(data)["metadata"])) == bad  # the file carries it
     with pytest.raises(fn.ModelFormatError, match="metadata"):
         fn.Network.from_bytes(data)
+
+
+def test_without_torch_a_clear_import_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = dense_net().to_torch()
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
+    with pytest.raises(ImportError, match="this needs PyTorch, which is not installed: pip install torch"):
+        dense_net().to_torch()
+    with pytest.raises(ImportError, match="needs PyTorch"):
+        fn.from_torch(model)
+    assert len(dense_net().state_dict()) == 6  # the numpy side needs no torch
