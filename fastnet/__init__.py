@@ -17,11 +17,12 @@ from .fann import load_fann, save_fann
 from .history import History
 from .io import load, model_info
 from .layers import SET, Dense, Layer, Sparse
-from .network import Network
+from .network import Network, from_torch
 from .optimizers import RPROP, SARPROP, SGD, Adam, Quickprop, fann_training
 
 __all__ = [
-    "Network", "CascadeNetwork", "cascade_train", "Dense", "Sparse", "SET", "Layer", "History", "load", "model_info",
+    "Network", "from_torch", "CascadeNetwork", "cascade_train", "Dense", "Sparse", "SET", "Layer", "History", "load",
+    "model_info",
     "load_fann", "save_fann", "ModelFormatError", "EarlyStopping", "StopAtError", "StopAtBitFail", "StopAfter",
     "datasets", "distributed", "schedules", "metrics", "optimizers", "SGD", "Adam", "RPROP", "Quickprop", "SARPROP",
     "fann_training",

@@ -38,7 +38,8 @@ def register_fann(load_fann: Callable[..., Any], save_fann: Callable[..., Any]) 
 
 def model_info(path: PathLike) -> Dict[str, Any]:
     """What a .fnet file holds, without building the network: its header (fastnet version that wrote it, dtype,
-    loss, seed, layers) plus ``format_version``, ``file_size`` and ``parameters``.
+    loss, seed, layers, and ``metadata``: the user's dict given to ``save``, {} if none) plus ``format_version``,
+    ``file_size`` and ``parameters``.
 
     Reads the header only: its magic, version, checksum and array table are validated (every array must lie
     within the file) as ``load`` does, but the arrays themselves are not read, so their checksums and values
@@ -46,6 +47,7 @@ def model_info(path: PathLike) -> Dict[str, Any]:
     path = os.fspath(path)
     head, header, size = read_model(path, arrays=False)
     info = {k: v for k, v in header.items() if k not in ("arrays", "rng_state")}
+    info.setdefault("metadata", {})  # (files saved without metadata, and those of older fastnet versions)
     info["format_version"] = int.from_bytes(head[8:12], "little")
     info["file_size"] = size
     table = _entries(header, size, path)  # (validated by read_model against the real data length)

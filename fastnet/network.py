@@ -7,11 +7,12 @@ This module validates and presents; every loop over data runs in the compiled co
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from . import _core
+from . import interop as _interop
 from . import metrics as _metrics
 from ._arrays import as_features, as_targets, check_int
 from ._format import ModelFormatError, decode, encode, write_atomic
@@ -22,7 +23,7 @@ from .layers import ACTIVATIONS, INITS, SET, Dense, Layer, Sparse, class_thresho
 from .optimizers import SGD, Optimizer, OptimizerKind, optimizer_from_dict
 from .training import FitPlan, fit_plan, resolve_batch_size
 
-__all__ = ["Network", "History", "load", "model_info", "LOSSES"]
+__all__ = ["Network", "History", "load", "model_info", "from_torch", "LOSSES"]
 
 LOSSES = {"mse": 0, "cross_entropy": 1, "fann_tanh": 2}
 _DTYPES = {"float32": np.float32, "float64": np.float64}
@@ -87,6 +88,8 @@ class Network:
         #: the optimizer of the last fit (its state is kept in the network and saved with it)
         self.optimizer: Optional[Optimizer] = None
         self._scaling: Dict[str, Optional[Tuple[np.ndarray, np.ndarray]]] = {"input": None, "output": None}
+        #: user metadata (a JSON dict), saved in the .fnet header by ``save`` and read back by ``load``
+        self.metadata: Dict[str, Any] = {}
 
     # ---------------------------------------------------------------- description
     @property
@@ -461,9 +464,48 @@ class Network:
         """The mean loss over (X, y) (same as ``evaluate(X, y)["loss"]``)."""
         return float(self.evaluate(X, y)["loss"])
 
+    # ---------------------------------------------------------------- weights in and out (fastnet/interop.py)
+    def get_weights(self) -> List[np.ndarray]:
+        """Keras's ``get_weights``: ``[W0, b0, W1, b1, ...]``, writable copies in the network's dtype.
+
+        A dense layer's W is (out_features, in_features), PyTorch's layout; a Keras Dense kernel is
+        (in_features, out_features), its transpose. A sparse layer's W is the (nnz,) array of its connections
+        in CSR order (``layer.indices`` gives their positions)."""
+        return _interop.get_weights(self.layers)
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Keras's ``set_weights``: every weight and bias from ``[W0, b0, W1, b1, ...]`` in the layout of
+        ``get_weights`` (dense W (out_features, in_features): transpose a Keras kernel). All or nothing: a
+        wrong count, a shape mismatch (named with both shapes) or non-finite values raise and change nothing."""
+        _interop.set_weights(self.layers, weights)
+
+    def state_dict(self) -> Dict[str, np.ndarray]:
+        """PyTorch's ``state_dict``: ``{"0.weight": W0, "0.bias": b0, "2.weight": ...}``, writable numpy copies,
+        named as the ``nn.Sequential`` of ``to_torch()`` names them: layer i's Linear is module
+        i + (earlier layers with a non-linear activation), since each such activation is a module of its own
+        and a linear activation is none (see fastnet.interop). Sparse layers give (nnz,) weights in CSR order."""
+        return _interop.state_dict(self.layers)
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> _interop.IncompatibleKeys:
+        """PyTorch's ``load_state_dict``: weights and biases from numpy arrays or torch tensors keyed as
+        ``state_dict()`` keys them (so ``to_torch()``'s ``state_dict()`` loads too). strict: a missing or
+        unexpected key raises KeyError naming them; with strict=False they are skipped and returned as
+        ``(missing_keys, unexpected_keys)``. A shape mismatch raises ValueError naming the key and both shapes;
+        non-finite values raise ValueError. All or nothing."""
+        return _interop.load_state_dict(self.layers, state_dict, strict)
+
+    def to_torch(self) -> Any:
+        """A ``torch.nn.Sequential`` computing the same outputs: ``nn.Linear`` per layer, each followed by its
+        activation (ReLU, LeakyReLU(alpha), Sigmoid, Tanh, Softmax(dim=-1); none for linear), in the network's
+        dtype. Dense layers only (a sparse layer raises ValueError naming it), as are FANN's activations.
+        Input/output scaling and dropout are not carried over. Needs PyTorch."""
+        return _interop.to_torch(self.layers, self.dtype)
+
     # ---------------------------------------------------------------- persistence
-    def to_bytes(self) -> bytes:
-        """The model as .fnet bytes: architecture, weights, optimizer and its state, and RNG state."""
+    def to_bytes(self, metadata: Optional[Dict[str, Any]] = None) -> bytes:
+        """The model as .fnet bytes: architecture, weights, optimizer and its state, RNG state, and metadata
+        (given, else ``self.metadata``; see ``save``)."""
+        meta = _interop.check_metadata(self.metadata if metadata is None else metadata)
         kind, steps = self._core.get_optimizer_state()
         header = {
             "fastnet_version": _core.__version__,
@@ -478,6 +520,8 @@ class Network:
         }
         if self.optimizer is not None:
             header["optimizer"] = self.optimizer.to_dict()
+        if meta:  # (files without metadata stay as they were, readable by older fastnet versions)
+            header["metadata"] = meta
         arrays: List[Tuple[str, np.ndarray]] = []
         for i, spec in enumerate(self.specs):
             if isinstance(spec, Sparse):  # the exact topology, as CSR
@@ -604,15 +648,24 @@ class Network:
                     and all(isinstance(w, int) and 0 <= w < 2**64 for w in state)):
                 raise ValueError("rng_state must be 4 unsigned 64-bit integers")
             net._core.set_rng_state(state)
+            try:
+                net.metadata = _interop.check_metadata(header.get("metadata", {}))
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"metadata: {exc}") from None
         except ModelFormatError:
             raise
         except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
             raise ModelFormatError(f"{source}: not a valid fastnet model: {exc}") from None
         return net
 
-    def save(self, path: Union[str, os.PathLike[str]]) -> None:
-        """Save to a .fnet file atomically: a failure midway leaves any previous file at `path` intact."""
-        write_atomic(os.fspath(path), self.to_bytes())
+    def save(self, path: Union[str, os.PathLike[str]], metadata: Optional[Dict[str, Any]] = None) -> None:
+        """Save to a .fnet file atomically: a failure midway leaves any previous file at `path` intact.
+
+        metadata: a JSON dict (string keys; dicts, lists, str, int, finite float, bool, None; at most 64 KiB as
+        JSON and 16 levels deep) stored in the file's header instead of ``self.metadata`` (the default);
+        ``fastnet.model_info(path)["metadata"]`` and ``fastnet.load(path).metadata`` give it back. Invalid
+        metadata raises TypeError or ValueError naming the entry, and nothing is written."""
+        write_atomic(os.fspath(path), self.to_bytes(metadata))
 
     def to_onnx(self, path: Union[str, os.PathLike[str]]) -> None:
         """Export to an ONNX model file (onnxruntime runs it); see :mod:`fastnet.onnx` for the graph."""
@@ -647,6 +700,18 @@ class Network:
         other = Network.from_bytes(state["fnet"])
         self.__dict__.update(other.__dict__)
         self.layers = [Layer(self, i, s) for i, s in enumerate(self.specs)]
+
+
+def from_torch(module: Any, dtype: Optional[str] = None, loss: Optional[str] = None) -> Network:
+    """A Network computing what a PyTorch ``nn.Sequential`` of ``Linear`` layers computes, each Linear followed
+    by at most one of ReLU, LeakyReLU (slope > 0), Sigmoid, Tanh, or Softmax(dim=-1 or 1) as the last module
+    (Identity modules are ignored). Anything else raises ValueError naming the module; non-finite weights are
+    refused. dtype: float64 if the first Linear's weights are, else float32, unless given; loss: Network's
+    default. Weights are copied. Needs PyTorch."""
+    specs, weights, dt = _interop.torch_layers(module, dtype)
+    net = Network(specs, loss=loss, dtype=dt)
+    net.set_weights(weights)
+    return net
 
 
 # load and model_info live in fastnet/io.py (re-exported here); it rebuilds .fnet files of plain networks with
