@@ -162,7 +162,8 @@ def test_adam_matches_float64_reference(name):
             for d in ("float64", "float32")}
     opt = getattr(fn, name)(**kw)
     spans = _spans(nets["float64"])
-    is_weight = np.concatenate([np.full(int(np.prod(s[3])), not s[1]) for s in spans])
+    sizes = [int(np.prod(s[3])) for s in spans]
+    is_weight = np.concatenate([np.full(n, not s[1]) for n, s in zip(sizes, spans)])
     w = _flat(nets["float64"])
     nets["float32"]._core.param_arena()[:] = nets["float64"]._core.param_arena()
     m, v = np.zeros_like(w), np.zeros_like(w)
@@ -173,7 +174,7 @@ def test_adam_matches_float64_reference(name):
                             for d in nets["float64"].gradients(X, y)])
         for net in nets.values():
             garena = net._core.grad_arena()
-            for (_, _, off, shape), part in zip(spans, np.split(g, np.cumsum([int(np.prod(s[3])) for s in spans]))):
+            for (_, _, off, _), part in zip(spans, np.split(g, np.cumsum(sizes)[:-1])):
                 garena[off:off + part.size] = part
             net._core.apply_gradients(opt._spec(), len(X))
         w, m, v = step(w, g, m, v, t, kw["lr"], kw["beta1"], kw["beta2"], kw["eps"],
