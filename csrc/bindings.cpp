@@ -144,14 +144,14 @@ py::dict log_dict(const EpochLog& log) {
   return d;
 }
 
-// {"kind": 0..4, hyper-parameters by FANN's / PyTorch's names} as fastnet/optimizers.py writes it
+// {"kind": 0..kLastOptKind, hyper-parameters by FANN's / PyTorch's names} as fastnet/optimizers.py writes it
 OptimizerConfig optimizer_of(const py::dict& d) {
   OptimizerConfig c;
   auto num = [&](const char* key, double& dst) {
     if (d.contains(key)) dst = d[key].cast<double>();
   };
   const int kind = d["kind"].cast<int>();
-  FASTNET_CHECK(kind >= 0 && kind <= 4, "unknown optimizer kind ", kind);
+  FASTNET_CHECK(kind >= 0 && kind <= kLastOptKind, "unknown optimizer kind ", kind);
   c.kind = static_cast<OptKind>(kind);
   num("lr", c.lr);
   num("momentum", c.momentum);
@@ -266,7 +266,8 @@ void bind_network(py::module_& m, const char* name) {
         return py::make_tuple(static_cast<int>(n.optimizer_kind()), n.optimizer_steps());
       })
       .def("set_optimizer_state", [](Net& n, int kind, long steps) {
-        FASTNET_CHECK(kind >= 0 && kind <= 4 && steps >= 0, "invalid optimizer state (", kind, ", ", steps, ")");
+        FASTNET_CHECK(kind >= 0 && kind <= kLastOptKind && steps >= 0, "invalid optimizer state (", kind, ", ", steps,
+                      ")");
         auto lock = lock_network(n);
         n.set_optimizer_state(static_cast<OptKind>(kind), steps);
       }, py::arg("kind"), py::arg("steps"))

@@ -150,10 +150,11 @@ void Network<T>::optimizer_step(const OptimizerConfig& cfg, const T* g, long num
           kernels::sgd_update(w, g + off, s1 + off, n, static_cast<T>(cfg.lr), static_cast<T>(cfg.momentum),
                               static_cast<T>(wd), cfg.nesterov);
           break;
-        case OptKind::Adam: {
+        case OptKind::Adam:
+        case OptKind::AdamW: {
           kernels::AdamParams p = cfg.adam;
           p.lr = cfg.lr;
-          kernels::adam_update(w, g + off, s1 + off, s2 + off, n, opt_steps_, p, wd);
+          kernels::adam_update(w, g + off, s1 + off, s2 + off, n, opt_steps_, p, wd, cfg.kind == OptKind::AdamW);
           break;
         }
         case OptKind::RPROP:

@@ -7,15 +7,16 @@
 namespace fastnet {
 
 // The numbers are the file format's and the binding's: append, never renumber.
-enum class OptKind : int { SGD = 0, Adam = 1, RPROP = 2, Quickprop = 3, SARPROP = 4 };
+enum class OptKind : int { SGD = 0, Adam = 1, RPROP = 2, Quickprop = 3, SARPROP = 4, AdamW = 5 };
+constexpr int kLastOptKind = 5;
 
 struct OptimizerConfig {
   OptKind kind = OptKind::SGD;
-  double lr = 0.01;           // SGD and Adam (schedules change it between batches)
+  double lr = 0.01;           // SGD, Adam and AdamW (schedules change it between batches)
   double momentum = 0.0;      // SGD
-  double weight_decay = 0.0;  // SGD and Adam: L2 on weights, never biases
+  double weight_decay = 0.0;  // SGD and Adam: L2 on the weights; AdamW: decoupled (w ← w·(1 − lr·wd))
   bool nesterov = false;      // SGD
-  bool decay_bias = false;    // SGD and Adam: weight_decay on the biases too (off: the classic texts' L2)
+  bool decay_bias = false;    // SGD, Adam, AdamW: weight_decay on the biases too (off: the classic texts' L2)
   kernels::AdamParams adam;   // its lr and weight_decay are the two above
   kernels::RpropParams rprop;
   kernels::QuickpropParams quickprop;

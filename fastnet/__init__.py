@@ -18,14 +18,14 @@ from .history import History
 from .io import load, model_info
 from .layers import SET, Dense, Layer, Sparse
 from .network import Network, from_torch
-from .optimizers import RPROP, SARPROP, SGD, Adam, Quickprop, fann_training
+from .optimizers import RPROP, SARPROP, SGD, Adam, AdamW, Quickprop, fann_training
 
 __all__ = [
     "Network", "from_torch", "CascadeNetwork", "cascade_train", "Dense", "Sparse", "SET", "Layer", "History", "load",
     "model_info",
     "load_fann", "save_fann", "ModelFormatError", "EarlyStopping", "StopAtError", "StopAtBitFail", "StopAfter",
-    "datasets", "distributed", "schedules", "metrics", "optimizers", "SGD", "Adam", "RPROP", "Quickprop", "SARPROP",
-    "fann_training",
+    "datasets", "distributed", "schedules", "metrics", "optimizers", "SGD", "Adam", "AdamW", "RPROP", "Quickprop",
+    "SARPROP", "fann_training",
     "set_num_threads", "get_num_threads", "available_isas", "get_isa", "set_isa", "__version__",
 ]
 

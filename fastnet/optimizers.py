@@ -4,7 +4,9 @@ Each is a small immutable description (hyper-parameters only); the state it accu
 moments, RPROP's step sizes...) lives in the network, is saved with it (``save``/``to_bytes``/pickle) and
 carries over from one ``fit`` call to the next as long as the same kind of optimizer is used.
 
-- :class:`SGD` and :class:`Adam` update after every mini-batch (``batch_size``).
+- :class:`SGD`, :class:`Adam` and :class:`AdamW` update after every mini-batch (``batch_size``); they compute
+  as PyTorch's torch.optim.SGD, Adam and AdamW do (constants formed in double, rounded to float32 where PyTorch
+  rounds them), so from the same weights and gradients a float32 run follows PyTorch's step for step.
 - :class:`RPROP`, :class:`Quickprop` and :class:`SARPROP` are FANN's full-batch algorithms: they adapt a step
   per weight from the gradient summed over the whole training set and update once per epoch, so there is no
   batch size to choose (``fit`` raises ValueError for one other than ``len(X)``). Their parameter names and
@@ -23,7 +25,7 @@ from typing import Any, ClassVar, Dict, Optional, Tuple, Type
 
 from ._arrays import check_real
 
-__all__ = ["Optimizer", "SGD", "Adam", "RPROP", "Quickprop", "SARPROP", "fann_training", "optimizer_from_dict",
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RPROP", "Quickprop", "SARPROP", "fann_training", "optimizer_from_dict",
            "OptimizerKind"]
 
 
@@ -35,6 +37,7 @@ class OptimizerKind(IntEnum):
     RPROP = 2
     QUICKPROP = 3
     SARPROP = 4
+    ADAMW = 5
 
 
 def _check_bool(name: str, value: Any) -> None:
@@ -108,6 +111,31 @@ class Adam(Optimizer):
         _check("Adam eps", self.eps, 0.0, lo_open=True)
         _check("Adam weight_decay", self.weight_decay, 0.0)
         _check_bool("Adam decay_bias", self.decay_bias)
+
+
+@dataclass(frozen=True)
+class AdamW(Optimizer):
+    """AdamW (Loshchilov & Hutter), PyTorch's definition and defaults (torch.optim.AdamW): decoupled weight
+    decay, ``w ← w·(1 − lr·weight_decay)`` before each Adam step, instead of Adam's L2 term in the gradient.
+    Biases are not decayed unless ``decay_bias=True`` (PyTorch decays every parameter it is given; pass
+    ``decay_bias=True`` for that, or give it the biases in a group with ``weight_decay=0`` for this default).
+    Updates after every mini-batch."""
+
+    kind: ClassVar[int] = OptimizerKind.ADAMW
+    lr: float = 0.001
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    weight_decay: float = 0.01
+    decay_bias: bool = False
+
+    def __post_init__(self) -> None:
+        _check("AdamW lr", self.lr, 0.0, lo_open=True)
+        _check("AdamW beta1", self.beta1, 0.0, 1.0, hi_open=True)
+        _check("AdamW beta2", self.beta2, 0.0, 1.0, hi_open=True)
+        _check("AdamW eps", self.eps, 0.0, lo_open=True)
+        _check("AdamW weight_decay", self.weight_decay, 0.0)
+        _check_bool("AdamW decay_bias", self.decay_bias)
 
 
 @dataclass(frozen=True)
@@ -196,7 +224,7 @@ class SARPROP(Optimizer):
         _check("SARPROP temperature", self.temperature, 0.0)
 
 
-_CLASSES: Dict[str, Type[Optimizer]] = {c.__name__: c for c in (SGD, Adam, RPROP, Quickprop, SARPROP)}
+_CLASSES: Dict[str, Type[Optimizer]] = {c.__name__: c for c in (SGD, Adam, AdamW, RPROP, Quickprop, SARPROP)}
 _BY_KIND: Dict[int, Type[Optimizer]] = {c.kind: c for c in _CLASSES.values()}
 
 

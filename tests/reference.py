@@ -148,6 +148,12 @@ def adam_step(w, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=
     return w - lr * mhat / (np.sqrt(vhat) + eps), m, v
 
 
+def adamw_step(w, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
+    """AdamW (Loshchilov & Hutter, as torch.optim.AdamW): w shrinks by lr*wd*w, then Adam without L2."""
+    w = w - lr * weight_decay * w
+    return adam_step(w, g, m, v, t, lr, beta1, beta2, eps)
+
+
 def irprop_minus_step(w, g, prev_g, step, inc=1.2, dec=0.5, dmin=0.0, dmax=50.0, fann_zero_slope=False):
     """iRPROP- (Igel & Huesken 2000, FANN's bounds); returns new (w, prev_g, step). fann_zero_slope: FANN 2.2's
     code, where a zero (or zeroed) slope moves the weight up by the step instead of leaving it."""

@@ -29,21 +29,30 @@ double hash_uniform(uint64_t key, uint64_t i) {
 }  // namespace
 
 template <typename T>
-void adam_update(T* w, const T* g, T* m, T* v, std::size_t n, long t, const AdamParams& p, double weight_decay) {
-  const T b1 = static_cast<T>(p.beta1), b2 = static_cast<T>(p.beta2), eps = static_cast<T>(p.eps);
-  const T wd = static_cast<T>(weight_decay);
-  // bias corrections folded into the step size and epsilon: lr·m̂/(√v̂+ε) = (lr/c1)·m/(√v/√c2 + ε)
+void adam_update(T* w, const T* g, T* m, T* v, std::size_t n, long t, const AdamParams& p, double weight_decay,
+                 bool decoupled) {
+  // PyTorch's single-tensor Adam/AdamW operation for operation: each constant is formed in double (Python
+  // floats) and rounded to T once, where PyTorch hands it to a tensor op. Forming 1 − β₂ from a float β₂ instead
+  // gives 0.00099998713 for 0.001, a bias of 1.3e-5 in every v (6.4e-6 in every step) that PyTorch does not have.
+  const double w1d = 1.0 - p.beta1;
+  const bool lerp_low = std::abs(w1d) < 0.5;  // ATen's lerp takes two forms, by the size of the weight
+  const T w1 = static_cast<T>(w1d), w1c = T(1) - w1;
+  const T b2 = static_cast<T>(p.beta2), one_minus_b2 = static_cast<T>(1.0 - p.beta2);
+  const T eps = static_cast<T>(p.eps);
+  const T l2 = decoupled ? T(0) : static_cast<T>(weight_decay);                    // grad.add(param, alpha=wd)
+  const T shrink = static_cast<T>(decoupled ? 1.0 - p.lr * weight_decay : 1.0);    // param.mul_(1 − lr·wd)
   const double c1 = 1.0 - std::pow(p.beta1, static_cast<double>(t));
   const double c2 = 1.0 - std::pow(p.beta2, static_cast<double>(t));
-  const T step = static_cast<T>(p.lr / c1), inv_sqrt_c2 = static_cast<T>(1.0 / std::sqrt(c2));
+  const T neg_step = static_cast<T>(-(p.lr / c1)), sqrt_c2 = static_cast<T>(std::sqrt(c2));
   parallel_for(static_cast<long>(n), static_cast<long>(n) >= kParallelMin, [&](long i0, long i1) {
     for (long i = i0; i < i1; ++i) {
-      const T gi = g[i] + wd * w[i];
-      const T mi = b1 * m[i] + (T(1) - b1) * gi;
-      const T vi = b2 * v[i] + (T(1) - b2) * gi * gi;
+      const T wi = decoupled ? w[i] * shrink : w[i];
+      const T gi = decoupled ? g[i] : g[i] + l2 * wi;
+      const T mi = lerp_low ? m[i] + w1 * (gi - m[i]) : gi - (gi - m[i]) * w1c;  // m.lerp_(g, 1 − β₁)
+      const T vi = v[i] * b2 + one_minus_b2 * gi * gi;  // v.mul_(β₂).addcmul_(g, g, value=1 − β₂)
       m[i] = mi;
       v[i] = vi;
-      w[i] -= step * mi / (std::sqrt(vi) * inv_sqrt_c2 + eps);
+      w[i] = wi + neg_step * mi / (std::sqrt(vi) / sqrt_c2 + eps);  // p.addcdiv_(m, √v/√c₂ + ε, value=−lr/c₁)
     }
   });
 }
@@ -160,7 +169,7 @@ void axpy(T* acc, const T* x, T scale, std::size_t n) {
 }
 
 #define FASTNET_UPDATE_RULES(T)                                                                                \
-  template void adam_update<T>(T*, const T*, T*, T*, std::size_t, long, const AdamParams&, double);          \
+  template void adam_update<T>(T*, const T*, T*, T*, std::size_t, long, const AdamParams&, double, bool);    \
   template void irprop_minus_update<T>(T*, const T*, T*, T*, std::size_t, const RpropParams&);              \
   template void quickprop_update<T>(T*, const T*, T*, T*, std::size_t, long, const QuickpropParams&);       \
   template void sarprop_update<T>(T*, const T*, T*, T*, std::size_t, long, double, uint64_t,                \

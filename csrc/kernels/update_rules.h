@@ -37,10 +37,13 @@ struct SarpropParams {  // FANN: rprop increase/decrease/delta_max and the four 
 // Weight magnitude limit of FANN's full-batch rules (fann_train.c clips to ±1500)
 constexpr double kFannWeightLimit = 1500.0;
 
-// Adam (Kingma & Ba, PyTorch's form): s1 = m, s2 = v, t = 1-based step count. weight_decay (L2, added to g) is
-// passed per span so biases can be exempt. g is the mean-loss gradient of a mini-batch.
+// Adam (Kingma & Ba) as PyTorch computes it (torch.optim.Adam, and with `decoupled` torch.optim.AdamW):
+// s1 = m, s2 = v, t = 1-based step count. weight_decay is passed per span so biases can be exempt: L2 added to
+// g (Adam), or with `decoupled` (AdamW, Loshchilov & Hutter) w ← w·(1 − lr·weight_decay) before the Adam step.
+// g is the mean-loss gradient of a mini-batch.
 template <typename T>
-void adam_update(T* w, const T* g, T* m, T* v, std::size_t n, long t, const AdamParams& p, double weight_decay);
+void adam_update(T* w, const T* g, T* m, T* v, std::size_t n, long t, const AdamParams& p, double weight_decay,
+                 bool decoupled = false);
 
 // iRPROP− (Igel & Hüsken; FANN_TRAIN_RPROP): s1 = previous gradient, s2 = step size (start at delta_zero).
 template <typename T>
