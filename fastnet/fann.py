@@ -838,8 +838,8 @@ def save_fann(net: Union[Network, CascadeNetwork], path: PathLike) -> None:
     overridden where ``net.optimizer`` holds other values (an ``fn.SGD`` writes ``training_algorithm`` 0, or keeps
     a stored 1, batch). Input/output scaling (``net.scaling``) is written as FANN's ``scale_*`` lines, which
     FANN's ``fann_scale_input``/``fann_descale_output`` apply as ``net.predict`` does: as load_fann read them
-    where unchanged, else as mean 0, deviation 1, factor ``scale``, new_min ``offset - scale``. A float64 network's weights are written with 21 significant digits; FANN and
-    :func:`load_fann` read them as float32.
+    where unchanged, else as mean 0, deviation 1, factor ``scale``, new_min ``offset - scale``. A float64
+    network's weights are written with 21 significant digits; FANN and :func:`load_fann` read them as float32.
 
     ``load_fann(path)`` gives back a network with bit-identical predictions (for a float32 network).
 

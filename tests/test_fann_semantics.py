@@ -14,11 +14,10 @@ from typing import Any, Dict, List, Tuple
 
 import numpy as np
 import pytest
+from conftest import Fann
 
 import fastnet as fn
 from fastnet import metrics
-
-from conftest import Fann
 
 
 # ------------------------------------------------------------------------------------------ FANN through ctypes
@@ -53,8 +52,8 @@ def _write_data(path: Path, X: np.ndarray, Y: np.ndarray) -> None:
     """FANN's training-data text format, every value exact for float32."""
     lines = [f"{len(X)} {X.shape[1]} {Y.shape[1]}"]
     for x, y in zip(X.astype(np.float32), Y.astype(np.float32)):
-        lines.append(" ".join("%.9g" % v for v in x.tolist()))
-        lines.append(" ".join("%.9g" % v for v in y.tolist()))
+        lines.append(" ".join(f"{v:.9g}" for v in x.tolist()))
+        lines.append(" ".join(f"{v:.9g}" for v in y.tolist()))
     path.write_text("\n".join(lines) + "\n")
 
 
