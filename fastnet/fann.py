@@ -390,7 +390,8 @@ def _scale_lines(net: Network) -> str:
 
     A direction whose scaling is what load_fann read is written as the file had it; another is written as
     ``mean 0, deviation 1, factor scale, new_min offset - scale`` (the same map); one without scaling as the
-    identity (mean 0, deviation 1, new_min -1, factor 1), which is what FANN writes for an unset one."""
+    identity (mean 0, deviation 1, new_min -1, factor 1), which is what FANN writes for an unset one (and
+    load_fann reads as no scaling)."""
     if net._scaling["input"] is None and net._scaling["output"] is None:
         return "scale_included=0\n"
     settings = net.fann_settings
@@ -398,18 +399,20 @@ def _scale_lines(net: Network) -> str:
     for where, which, n in (("in", "input", net.num_inputs), ("out", "output", net.num_outputs)):
         current = net._scaling[which]
         keys = [f"scale_{what}_{where}" for what in ("mean", "deviation", "new_min", "factor")]
+        want: Tuple[np.ndarray, ...]
         if current is None:
             rows = [np.zeros(n), np.ones(n), np.full(n, -1.0), np.ones(n)]
+            want = (np.ones(n), np.zeros(n))
         else:
-            scale, offset = (np.asarray(a, dtype=np.float64) for a in current)
-            rows = [np.zeros(n), np.ones(n), offset - scale, scale]
-            stored = _stored_scaling(settings, keys, n)
-            if stored is not None:
-                scale0, offset0, bad = _scale_map(*stored)
-                if not bad.any() and all(np.array_equal(a.astype(c.dtype), c)
-                                         for a, c in ((scale0, current[0]), (offset0, current[1]))):
-                    text += "".join(f"{key}={settings[key]}\n" for key in keys)
-                    continue
+            want = tuple(np.asarray(a, dtype=np.float64) for a in current)  # (exact: float32 -> float64)
+            rows = [np.zeros(n), np.ones(n), want[1] - want[0], want[0]]
+        stored = _stored_scaling(settings, keys, n)
+        if stored is not None:
+            scale0, offset0, bad = _scale_map(*stored)
+            dtype = net.dtype if current is not None else np.dtype(np.float64)
+            if not bad.any() and all(np.array_equal(a.astype(dtype), c) for a, c in zip((scale0, offset0), want)):
+                text += "".join(f"{key}={settings[key]}\n" for key in keys)  # as the file had it
+                continue
         text += "".join(f"{key}=" + "".join(f"{_fmt(v)} " for v in row.tolist()) + "\n"
                         for key, row in zip(keys, rows))
     return text
@@ -705,10 +708,12 @@ def _load(path: PathLike, approximate_stepwise: bool, shortcut_as_cascade: bool)
     assert net.num_inputs == num_inputs and net.num_outputs == num_outputs
     net.optimizer = _optimizer_of(f)  # FANN's training algorithm and its parameters, for fit(optimizer=...)
     net.fann_settings = _settings_of(f)
-    if scaling:  # (set as Network.from_bytes sets a saved scaling)
-        net._scaling["input"] = (scaling["in"][0].astype(net.dtype), scaling["in"][1].astype(net.dtype))
-        net._scaling["output"] = (scaling["out"][0].astype(net.dtype), scaling["out"][1].astype(net.dtype))
-        net._predict_checked = None
+    if scaling:  # (set as Network.from_bytes sets a saved scaling; FANN's identity, for an unset one, is None)
+        for where, which in (("in", "input"), ("out", "output")):
+            scale, offset = scaling[where]
+            if not (np.all(scale == 1) and np.all(offset == 0)):
+                net._scaling[which] = (scale.astype(net.dtype), offset.astype(net.dtype))
+                net._predict_checked = None
         net.fann_settings.update({key: f.fields[key][1] for key in _SCALE_KEYS})
     return net
 
