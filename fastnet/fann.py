@@ -87,9 +87,6 @@ _CONNECTIONS_KEY = "connections (connected_to_neuron, weight)"
 _SCALE_KEYS = tuple(f"scale_{what}_{where}" for where in ("in", "out")
                     for what in ("mean", "deviation", "new_min", "factor"))
 
-#: the training settings load_fann keeps in ``net.fann_settings`` and save_fann writes back (the file's own text)
-_SETTING_KEYS: Tuple[str, ...] = ()  # filled in below, after _TRAINING_DEFAULTS
-
 _MAX_FILE_BYTES = 1 << 31          # 2 GiB of text is ~50 million connections
 _MAX_DENSE_WEIGHTS = 1 << 28       # 1 GiB of float32 weights in the dense layers built from a (sparse) file
 
@@ -119,7 +116,7 @@ _TRAINING_DEFAULTS: Tuple[Tuple[str, str], ...] = (
                                        "7.50000000000000000000e-01 1.00000000000000000000e+00 "),
 )
 
-
+#: the training settings load_fann keeps in ``net.fann_settings`` and save_fann writes back (the file's own text)
 _SETTING_KEYS = tuple(key for key, _ in _TRAINING_DEFAULTS if key not in ("connection_rate", "network_type"))
 
 
