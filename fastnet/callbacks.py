@@ -103,8 +103,12 @@ class StopAtError:
 
 
 class StopAtBitFail:
-    """FANN's bit-fail criterion: stop once at most ``limit`` outputs over (X, Y) are off by more than
-    ``threshold`` (FANN's default bit-fail limit is 0.35). Costs one prediction pass over X per epoch."""
+    """FANN's bit-fail criterion (FANN_STOPFUNC_BIT): stop once at most ``limit`` outputs over (X, Y) fail, an
+    output failing when its error |target − output| is at least ``threshold`` (FANN's ``bit_fail_limit``, default
+    0.35), the error halved for symmetric output activations (tanh, ...; not linear) as FANN halves it -- the
+    count of :func:`fastnet.metrics.bit_fail` with the network's output activation, which equals FANN's
+    ``fann_get_bit_fail`` after ``fann_test_data`` for the same weights. Costs one prediction pass over X per
+    epoch."""
 
     def __init__(self, X: Any, Y: Any, limit: int = 0, threshold: float = 0.35) -> None:
         self.X = np.asarray(X)
@@ -125,8 +129,20 @@ class StopAtBitFail:
         P = self._net.predict(self.X)
         if P.shape != self.Y.shape:
             raise ValueError(f"StopAtBitFail targets have shape {self.Y.shape}, the network gives {P.shape}")
-        self.bit_fail = bit_fail(self.Y, P, self.threshold)
+        self.bit_fail = bit_fail(self.Y, P, self.threshold, activation=_output_activation(self._net))
         return self.bit_fail > self.limit
+
+
+def _output_activation(net: Any) -> Optional[str]:
+    """The output layer's activation of a Network (or a CascadeNetwork's last neuron's), None if unknown."""
+    specs = getattr(net, "specs", None)
+    if specs:
+        return str(specs[-1].activation)
+    acts = getattr(net, "activations", None)
+    if acts:
+        name = str(acts[-1])
+        return "tanh" if name == "sigmoid_symmetric" else name  # (the cascade's name for the core's tanh)
+    return None
 
 
 class StopAfter:

@@ -116,6 +116,9 @@ _TRAINING_DEFAULTS: Tuple[Tuple[str, str], ...] = (
                                        "7.50000000000000000000e-01 1.00000000000000000000e+00 "),
 )
 
+#: the training settings load_fann keeps in ``net.fann_settings`` and save_fann writes back (the file's own text)
+_SETTING_KEYS = tuple(key for key, _ in _TRAINING_DEFAULTS if key not in ("connection_rate", "network_type"))
+
 
 # ==================================================================================================== reading
 class _File:
@@ -156,8 +159,8 @@ class _File:
             raise self.invalid(f"{key} is not finite ({value})", line)
         return line, x
 
-    def numbers(self, key: str, count: int) -> None:
-        """Check that `key` holds `count` numbers (used for the scale_* lines, which fann_run does not use)."""
+    def numbers(self, key: str, count: int) -> np.ndarray:
+        """The `count` numbers of line `key` (the scale_* lines), as float64."""
         line, value = self.raw(key)
         tokens = value.split()
         if len(tokens) != count:
@@ -165,6 +168,10 @@ class _File:
         for t in tokens:
             if not _NUM_RE.match(t):
                 raise self.invalid(f"{key} holds {_show(t)}, which is not a number", line)
+        values = np.array([float(t) for t in tokens], dtype=np.float64)
+        if not np.all(np.isfinite(values)):
+            raise self.invalid(f"{key} holds a value that is not finite", line)
+        return values
 
 
 def _show(text: str, limit: int = 40) -> str:
@@ -289,6 +296,25 @@ def _optimizer_values(opt: Any) -> Dict[str, str]:
     return values
 
 
+def _training_values(net: Network) -> Dict[str, str]:
+    """The training lines save_fann writes for `net` (beyond FANN's defaults): ``net.fann_settings`` (the text
+    load_fann read), then the values of ``net.optimizer`` where they differ from those in number."""
+    values = {key: value for key, value in net.fann_settings.items()
+              if key in _SETTING_KEYS and "\n" not in value and "\r" not in value and value.split()
+              and all(_NUM_RE.match(t) for t in value.split())}
+    for key, text in _optimizer_values(net.optimizer).items():
+        old = values.get(key)
+        if key == "training_algorithm" and text == "0" and old is not None and old.strip() == "1":
+            continue  # SGD is FANN's incremental (0) or batch (1) training: keep which the file said
+        try:
+            same = old is not None and float(old) == float(text)
+        except ValueError:
+            same = False
+        if not same:
+            values[key] = text
+    return values
+
+
 def _optimizer_of(f: _File) -> Any:
     """The optimizer a .net file's training fields describe, or None where they are absent or not valid."""
     def num(key: str, default: float) -> float:
@@ -318,6 +344,88 @@ def _optimizer_of(f: _File) -> Any:
     return None
 
 
+def _settings_of(f: _File) -> Dict[str, str]:
+    """The file's training settings (``_SETTING_KEYS``) as its text, those that hold numbers only."""
+    out: Dict[str, str] = {}
+    for key in _SETTING_KEYS:
+        if key in f.fields:
+            value = f.fields[key][1]
+            tokens = value.split()
+            if tokens and all(_NUM_RE.match(t) and math.isfinite(float(t)) for t in tokens):
+                out[key] = value
+    return out
+
+
+def _scale_map(mean: np.ndarray, dev: np.ndarray, new_min: np.ndarray,
+               factor: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """FANN's scaling parameters as fastnet's per-feature (scale, offset), float64, and where that is not usable.
+
+    FANN 2.2 (fann_scale_input / fann_scale_output) computes ``((x - mean) / deviation + 1) * factor + new_min``
+    and fann_descale_output its inverse; that is ``x * scale + offset`` with ``scale = factor / deviation`` and
+    ``offset = new_min + factor - mean * scale``, fastnet's ``Network.scaling``."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        scale = factor / dev
+        offset = new_min + factor - mean * scale
+        bad = ~(np.isfinite(scale) & np.isfinite(offset) & (scale != 0) & (np.abs(scale) < 3e38)
+                & (np.abs(offset) < 3e38))
+    return scale, offset, bad
+
+
+def _fastnet_scaling(f: _File, params: Dict[str, np.ndarray], where: str) -> Tuple[np.ndarray, np.ndarray]:
+    """The file's scaling of the inputs ("in") or outputs ("out") as (scale, offset), see _scale_map."""
+    dev, factor = params[f"scale_deviation_{where}"], params[f"scale_factor_{where}"]
+    scale, offset, bad = _scale_map(params[f"scale_mean_{where}"], dev, params[f"scale_new_min_{where}"], factor)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise f.invalid(f"scaling of {where}put {i} cannot be applied: deviation {dev[i]:g}, factor {factor[i]:g} "
+                        "(a zero deviation or factor divides by zero)", f.fields[f"scale_factor_{where}"][0])
+    return scale, offset
+
+
+def _scale_lines(net: Network) -> str:
+    """The scale_included line and, where the network has scaling, FANN's eight scale_* lines for it.
+
+    A direction whose scaling is what load_fann read is written as the file had it; another is written as
+    ``mean 0, deviation 1, factor scale, new_min offset - scale`` (the same map); one without scaling as the
+    identity (mean 0, deviation 1, new_min -1, factor 1), which is what FANN writes for an unset one (and
+    load_fann reads as no scaling)."""
+    if net._scaling["input"] is None and net._scaling["output"] is None:
+        return "scale_included=0\n"
+    settings = net.fann_settings
+    text = "scale_included=1\n"
+    for where, which, n in (("in", "input", net.num_inputs), ("out", "output", net.num_outputs)):
+        current = net._scaling[which]
+        keys = [f"scale_{what}_{where}" for what in ("mean", "deviation", "new_min", "factor")]
+        want: Tuple[np.ndarray, ...]
+        if current is None:
+            rows = [np.zeros(n), np.ones(n), np.full(n, -1.0), np.ones(n)]
+            want = (np.ones(n), np.zeros(n))
+        else:
+            want = tuple(np.asarray(a, dtype=np.float64) for a in current)  # (exact: float32 -> float64)
+            rows = [np.zeros(n), np.ones(n), want[1] - want[0], want[0]]
+        stored = _stored_scaling(settings, keys, n)
+        if stored is not None:
+            scale0, offset0, bad = _scale_map(*stored)
+            dtype = net.dtype if current is not None else np.dtype(np.float64)
+            if not bad.any() and all(np.array_equal(a.astype(dtype), c) for a, c in zip((scale0, offset0), want)):
+                text += "".join(f"{key}={settings[key]}\n" for key in keys)  # as the file had it
+                continue
+        text += "".join(f"{key}=" + "".join(f"{_fmt(v)} " for v in row.tolist()) + "\n"
+                        for key, row in zip(keys, rows))
+    return text
+
+
+def _stored_scaling(settings: Dict[str, str], keys: List[str], n: int) -> Optional[List[np.ndarray]]:
+    """The scale_* rows kept in fann_settings, or None where they are missing or not n numbers each."""
+    rows = []
+    for key in keys:
+        tokens = settings.get(key, "").split()
+        if len(tokens) != n or not all(_NUM_RE.match(t) for t in tokens):
+            return None
+        rows.append(np.array([float(t) for t in tokens]))
+    return rows
+
+
 def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Union[Network, CascadeNetwork]:
     """Load a network saved by FANN 2.x (``fann_save`` or ``fann_save_to_fixed``) as a fastnet Network.
 
@@ -345,9 +453,22 @@ def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Union[Ne
     was given, to ``2**-decimal_point``); FANN's fixed-point library itself runs such a file with integer
     arithmetic and stepwise sigmoids, so its outputs differ more.
 
-    Keys fastnet does not need (learning rate, RPROP and cascade settings) may be missing and are ignored.
-    Scaling parameters (``scale_included=1``) are checked but not applied, as ``fann_run`` does not apply them
-    either (FANN applies them only in ``fann_scale_input``/``fann_descale_output``).
+    FANN's scaling parameters (``scale_included=1``: the ``scale_mean_in``, ``scale_deviation_in``,
+    ``scale_new_min_in``, ``scale_factor_in`` lines and the ``_out`` ones that ``fann_save`` writes after
+    ``fann_set_scaling_params``) become the network's input and output scaling (``net.scaling``): ``net.predict(x)``
+    then equals FANN's ``fann_scale_input`` -> ``fann_run`` -> ``fann_descale_output`` (fastnet applies
+    ``x * scale + offset`` with ``scale = factor / deviation``, ``offset = new_min + factor - mean * scale``, the
+    same map as FANN's ``((x - mean) / deviation + 1) * factor + new_min``; earlier versions checked them but did
+    not apply them). ``net.clear_scaling()`` gives plain ``fann_run`` outputs. (Shortcut networks loaded as a
+    CascadeNetwork do not carry scaling.)
+
+    FANN's training settings -- ``learning_rate``, ``learning_momentum``, ``training_algorithm`` (incremental 0
+    and batch 1 both load as ``fn.SGD``; the number is kept), ``train_error_function``, ``train_stop_function``,
+    ``bit_fail_limit``, the quickprop, RPROP and cascade parameters -- are kept as the file's text in
+    ``net.fann_settings`` (with the scale_* lines), and :func:`save_fann` writes them back unchanged, so that
+    ``load_fann`` -> ``save_fann`` keeps a FANN file's settings; ``net.optimizer`` holds the training algorithm as
+    a fastnet optimizer. ``net.save`` (``.fnet``) does not store ``fann_settings``; copy and pickle keep them. Keys
+    fastnet does not need may be missing (save_fann then writes FANN's defaults).
 
     Parameters
     ----------
@@ -417,13 +538,15 @@ def _load(path: PathLike, approximate_stepwise: bool, shortcut_as_cascade: bool)
     total_neurons = sum(sizes)
     num_inputs = sizes[0] - 1
     num_outputs = sizes[-1] - (0 if shortcut else 1)
+    scaling: Dict[str, Tuple[np.ndarray, np.ndarray]] = {}  # FANN's scaling as fastnet's (scale, offset)
     if not f.fixed and f.version == "FANN_FLO_2.1" and "scale_included" in f.fields:
         line_si, scale_included = f.uint("scale_included")
         if scale_included not in (0, 1):
             raise f.invalid(f"scale_included={scale_included} must be 0 or 1", line_si)
         if scale_included:
-            for key in _SCALE_KEYS:
-                f.numbers(key, num_inputs if key.endswith("_in") else num_outputs)
+            scale_params = {key: f.numbers(key, num_inputs if key.endswith("_in") else num_outputs)
+                            for key in _SCALE_KEYS}
+            scaling = {where: _fastnet_scaling(f, scale_params, where) for where in ("in", "out")}
 
     # ---------------------------------------------------------------- neurons and connections
     neurons = _tuples(f, _NEURONS_KEY, _NEURON_RE, total_neurons, "neuron", 7)
@@ -581,6 +704,14 @@ def _load(path: PathLike, approximate_stepwise: bool, shortcut_as_cascade: bool)
         layer.bias = b32
     assert net.num_inputs == num_inputs and net.num_outputs == num_outputs
     net.optimizer = _optimizer_of(f)  # FANN's training algorithm and its parameters, for fit(optimizer=...)
+    net.fann_settings = _settings_of(f)
+    if scaling:  # (set as Network.from_bytes sets a saved scaling; FANN's identity, for an unset one, is None)
+        for where, which in (("in", "input"), ("out", "output")):
+            scale, offset = scaling[where]
+            if not (np.all(scale == 1) and np.all(offset == 0)):
+                net._scaling[which] = (scale.astype(net.dtype), offset.astype(net.dtype))
+                net._predict_checked = None
+        net.fann_settings.update({key: f.fields[key][1] for key in _SCALE_KEYS})
     return net
 
 
@@ -705,8 +836,12 @@ def save_fann(net: Union[Network, CascadeNetwork], path: PathLike) -> None:
     -- except that FANN clips a FANN_LINEAR neuron's output to +-150 (see :func:`load_fann`). Dense layers are
     written fully connected (``connection_rate=1``); if there are Sparse layers, only their connections are
     written and ``connection_rate`` is below 1, which makes FANN follow the stored connections. Training
-    parameters get FANN's defaults. A float64 network's weights are written with 21 significant digits; FANN and
-    :func:`load_fann` read them as float32.
+    parameters are ``net.fann_settings`` (what :func:`load_fann` read; FANN's defaults where it has none),
+    overridden where ``net.optimizer`` holds other values (an ``fn.SGD`` writes ``training_algorithm`` 0, or keeps
+    a stored 1, batch). Input/output scaling (``net.scaling``) is written as FANN's ``scale_*`` lines, which
+    FANN's ``fann_scale_input``/``fann_descale_output`` apply as ``net.predict`` does: as load_fann read them
+    where unchanged, else as mean 0, deviation 1, factor ``scale``, new_min ``offset - scale``. A float64
+    network's weights are written with 21 significant digits; FANN and :func:`load_fann` read them as float32.
 
     ``load_fann(path)`` gives back a network with bit-identical predictions (for a float32 network).
 
@@ -767,7 +902,7 @@ def save_fann(net: Union[Network, CascadeNetwork], path: PathLike) -> None:
         neuron_parts.append("(0, %d, %s) " % (code, _fmt(0.0)))  # the layer's bias neuron (unused in the output)
         total += int(per_row.sum()) + n_out
         possible += (n_in + 1) * n_out
-    trained = _optimizer_values(net.optimizer)
+    trained = _training_values(net)
     rate = total / possible
     if total < possible:
         rate = min(rate, 0.999999)  # must read back below 1, or FANN would ignore the stored connections
@@ -777,7 +912,7 @@ def save_fann(net: Union[Network, CascadeNetwork], path: PathLike) -> None:
         "".join(f"{key}={'%f' % rate if key == 'connection_rate' else trained.get(key, value)}\n"
                 for key, value in _TRAINING_DEFAULTS),
         "layer_sizes=" + "".join(f"{n + 1} " for n in sizes) + "\n",
-        "scale_included=0\n",
+        _scale_lines(net),
         _NEURONS_KEY + "=" + "".join(neuron_parts) + "\n",
         _CONNECTIONS_KEY + "=" + "".join(conn_parts) + "\n",
     ])

@@ -3,16 +3,36 @@
 Each takes the targets first and the network's outputs second, as numpy arrays: targets are class labels (n,)
 or a 2-D array (n, outputs) (one-hot or regression values); outputs are (n, outputs). ``Network.evaluate(X, y,
 metrics=[...])`` computes any of them from one prediction pass.
+
+FANN's MSE and bit fail (``fann_test_data``, ``fann_get_MSE``, ``fann_get_bit_fail``; FANN 2.2's
+``fann_update_MSE``) take the error ``e = target - output`` *halved* when the output neuron uses one of FANN's
+symmetric functions (FANN_SIGMOID_SYMMETRIC, FANN_ELLIOT_SYMMETRIC, FANN_GAUSSIAN_SYMMETRIC, ...; not
+FANN_LINEAR), then average ``e²`` over samples *and* outputs and count the outputs with ``|e| >= bit_fail_limit``.
+:func:`mse` and :func:`bit_fail` do the same when told the output activation (``activation="tanh"``, as
+``Network.evaluate`` and ``fn.StopAtBitFail`` do), so that they equal FANN's numbers for a network with the same
+weights (``fn.save_fann`` it and run ``fann_test_data``). Without ``activation`` nothing is halved.
+
+fastnet's own training loss is another quantity: ``loss="mse"`` is the mean over samples of ½·Σ(y − t)² (summed
+over outputs, never halved for symmetric outputs), so for k outputs it is k/2 times the un-halved MSE, and 2k
+times FANN's MSE for tanh outputs; ``loss="fann_tanh"`` is FANN's tanh error function's integral, not its MSE.
+Compare with FANN through :func:`mse` (``evaluate(metrics=["mse"])``), not through ``loss``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, List, Sequence, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
-__all__ = ["accuracy", "top_k_accuracy", "mse", "mae", "bit_fail", "confusion_matrix", "METRICS", "compute"]
+from .layers import SYMMETRIC_ACTIVATIONS
+
+__all__ = ["accuracy", "top_k_accuracy", "mse", "mae", "bit_fail", "confusion_matrix", "METRICS", "compute",
+           "FANN_HALVED_ACTIVATIONS"]
+
+#: output activations whose error FANN halves in its MSE and bit fail: fastnet's symmetric activations except
+#: linear (FANN_LINEAR is not halved; fann_update_MSE halves the *_SYMMETRIC functions only)
+FANN_HALVED_ACTIVATIONS = frozenset(SYMMETRIC_ACTIVATIONS - {"linear"})
 
 
 def _outputs(P: Any) -> np.ndarray:
@@ -76,10 +96,25 @@ def top_k_accuracy(y: Any, P: Any, k: int = 5) -> float:
     return float(np.mean((top == _labels(y, P)[:, None]).any(axis=1)))
 
 
-def mse(y: Any, P: Any) -> float:
-    """Mean over samples and outputs of (output − target)² (FANN's MSE)."""
+def _fann_errors(y: Any, P: np.ndarray, activation: Optional[str], dtype: Any = np.float64) -> np.ndarray:
+    """FANN's per-output errors as fann_update_MSE has them: target − output, halved for the output activations
+    in FANN_HALVED_ACTIVATIONS (float32 is FANN's own arithmetic)."""
+    if activation is not None and not isinstance(activation, str):
+        raise TypeError(f"activation must be an activation name or None, got {type(activation).__name__}")
+    e: np.ndarray = _targets_2d(y, P).astype(dtype) - P.astype(dtype)
+    if activation in FANN_HALVED_ACTIVATIONS:
+        e = e / e.dtype.type(2.0)
+    return e
+
+
+def mse(y: Any, P: Any, activation: Optional[str] = None) -> float:
+    """FANN's MSE: the mean over samples and outputs of e², e = target − output, with e halved when
+    ``activation`` (the output layer's) is one FANN halves (FANN_HALVED_ACTIVATIONS: tanh and the other
+    symmetric functions, not linear). With the output activation given this equals FANN 2.2's
+    ``fann_test_data`` for the same weights; without it, the plain mean squared error."""
     P = _outputs(P)
-    return float(np.mean((P - _targets_2d(y, P)) ** 2))
+    e = _fann_errors(y, P, activation)
+    return float(np.mean(e * e))
 
 
 def mae(y: Any, P: Any) -> float:
@@ -88,11 +123,13 @@ def mae(y: Any, P: Any) -> float:
     return float(np.mean(np.abs(P - _targets_2d(y, P))))
 
 
-def bit_fail(y: Any, P: Any, limit: float = 0.35) -> int:
-    """FANN's bit-fail count: outputs that are off their target by more than ``limit`` (FANN's default
-    ``bit_fail_limit`` is 0.35)."""
+def bit_fail(y: Any, P: Any, limit: float = 0.35, activation: Optional[str] = None) -> int:
+    """FANN's bit-fail count: outputs whose error |target − output| -- halved, as in :func:`mse`, when
+    ``activation`` is one FANN halves -- is at least ``limit`` (FANN's ``bit_fail_limit``, default 0.35),
+    compared in float32 as FANN 2.2's ``fann_update_MSE`` does (``>=``: an error of exactly the limit fails)."""
     P = _outputs(P)
-    return int(np.count_nonzero(np.abs(P - _targets_2d(y, P)) > limit))
+    e = _fann_errors(y, P, activation, np.float32)
+    return int(np.count_nonzero(np.abs(e) >= np.float32(limit)))
 
 
 def confusion_matrix(y: Any, P: Any, n_classes: int = 0, threshold: float = 0.5) -> np.ndarray:
@@ -111,9 +148,11 @@ METRICS: Dict[str, Callable[..., Any]] = {
 _TOP_K = re.compile(r"^top_?(\d+)(_accuracy)?$")
 
 
-def compute(names: Union[str, Sequence[str]], y: Any, P: Any, threshold: float = 0.5) -> Dict[str, Any]:
+def compute(names: Union[str, Sequence[str]], y: Any, P: Any, threshold: float = 0.5,
+            activation: Optional[str] = None) -> Dict[str, Any]:
     """The named metrics of outputs P against targets y: names from METRICS, or ``"top5"``/``"top_5_accuracy"``
-    for top-k accuracy. ``threshold`` decides the class of a single output (accuracy, confusion matrix)."""
+    for top-k accuracy. ``threshold`` decides the class of a single output (accuracy, confusion matrix);
+    ``activation`` (the output layer's) makes "mse" and "bit_fail" FANN's (errors halved for symmetric outputs)."""
     if isinstance(names, str):
         names = [names]
     out: Dict[str, Any] = {}
@@ -126,6 +165,8 @@ def compute(names: Union[str, Sequence[str]], y: Any, P: Any, threshold: float =
             out[name] = top_k_accuracy(y, P, int(m.group(1)))
         elif name in ("accuracy", "confusion_matrix"):
             out[name] = METRICS[name](y, P, threshold=threshold)
+        elif name in ("mse", "bit_fail"):
+            out[name] = METRICS[name](y, P, activation=activation)
         elif name in METRICS:
             out[name] = METRICS[name](y, P)
         else:

@@ -90,6 +90,9 @@ class Network:
         self._scaling: Dict[str, Optional[Tuple[np.ndarray, np.ndarray]]] = {"input": None, "output": None}
         #: user metadata (a JSON dict), saved in the .fnet header by ``save`` and read back by ``load``
         self.metadata: Dict[str, Any] = {}
+        #: FANN's training settings of a network read by fastnet.load_fann (key -> the .net file's text), written
+        #: back by save_fann; kept by copy and pickle, not by .fnet files
+        self.fann_settings: Dict[str, str] = {}
 
     # ---------------------------------------------------------------- description
     @property
@@ -439,7 +442,8 @@ class Network:
                 metrics = [metrics]
             out.update(_metrics.compute(list(metrics), labels if labels is not None else targets,
                                         self._core.predict(Xa, False),
-                                        threshold=class_threshold(self.specs[-1].activation)))
+                                        threshold=class_threshold(self.specs[-1].activation),
+                                        activation=self.specs[-1].activation))
         return out
 
     def gradients(self, X: Any, y: Any) -> List[Dict[str, np.ndarray]]:
@@ -694,11 +698,12 @@ class Network:
         self._scaling = other._scaling
 
     def __getstate__(self) -> Dict[str, Any]:
-        return {"fnet": self.to_bytes()}
+        return {"fnet": self.to_bytes(), "fann_settings": dict(self.fann_settings)}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         other = Network.from_bytes(state["fnet"])
         self.__dict__.update(other.__dict__)
+        self.fann_settings = dict(state.get("fann_settings", {}))
         self.layers = [Layer(self, i, s) for i, s in enumerate(self.specs)]
 
 

@@ -308,13 +308,15 @@ def test_other_valid_variants_load(tmp_path: Path, maybe_fann: Optional[Fann]) -
     v20 = edit(base, tmp_path / "v20.net",
                lambda t: t.replace("FANN_FLO_2.1", "FANN_FLO_2.0").replace("scale_included=0\n", ""))
     crlf = edit(base, tmp_path / "crlf.net", lambda t: t.replace("\n", "\r\n").rstrip())
-    # scaling parameters are read and checked, not applied (fann_run does not apply them either)
+    # scaling parameters are applied as FANN's fann_scale_input / fann_descale_output apply them (here: inputs
+    # + 0.5, outputs - 2; see test_fann_semantics.py), while fann_run ignores them
     scale = "scale_included=1\n" + "".join(f"scale_{w}_in=" + "0.500000 " * 5 + "\n"
                                            for w in ("mean", "deviation", "new_min", "factor")) \
         + "".join(f"scale_{w}_out=" + "2.000000 " * 3 + "\n" for w in ("mean", "deviation", "new_min", "factor"))
     scaled = edit(base, tmp_path / "scaled.net", lambda t: t.replace("scale_included=0\n", scale))
-    for p in (v20, crlf, scaled):
+    for p in (v20, crlf):
         np.testing.assert_array_equal(load_fann(p).predict(X), want)
+    np.testing.assert_allclose(load_fann(scaled).predict(X), net.predict(X + 0.5) - 2, rtol=1e-6, atol=1e-6)
     agrees_with_fann(maybe_fann, scaled, X, want)  # FANN takes these edited files too
     agrees_with_fann(maybe_fann, v20, X, want)
 

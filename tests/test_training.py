@@ -273,7 +273,7 @@ def test_fann_stop_criteria_and_time_budget():
     stop = fn.StopAtBitFail(X, Y, limit=0, threshold=0.35)
     h2 = net2.fit(X, Y, epochs=2000, batch_size=4, lr=0.2, momentum=0.9, verbose=0, callbacks=[stop])
     assert h2.epochs < 2000 and stop.bit_fail == 0
-    assert np.all(np.abs(net2.predict(X) - Y) <= 0.35)
+    assert np.all(np.abs(net2.predict(X) - Y) / 2 < 0.35)  # FANN halves the error of symmetric (tanh) outputs
 
 
 def test_stop_after_stops_at_the_first_epoch_end_past_the_budget(monkeypatch):
