@@ -224,6 +224,14 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
           failed = dist;  // distributed, only an error stops mid-epoch (the other ranks are aborted)
           break;
         }
+        // a per-step schedule: what the hook set applies from the next batch (a full-batch optimizer's one
+        // update is the epoch's, so there it waits for the next epoch as before)
+        if (!full) {
+          optim.lr = optim.quickprop.lr = control.lr;
+          optim.momentum = control.momentum;
+          log.lr = control.lr;
+          log.momentum = control.momentum;
+        }
       }
     }
     if (failed) break;

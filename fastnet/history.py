@@ -76,20 +76,71 @@ class History(dict[str, Any]):  # (builtin generic: the class stays a plain dict
         write_atomic(os.fspath(path), ("\n".join(lines) + "\n").encode())
 
 
+_CHANGE_KEYS = ("lr", "momentum")
+
+
+def _callback_name(cb: Any) -> str:
+    name = getattr(cb, "__name__", None) or type(cb).__name__
+    return str(name)
+
+
+def _check_change(r: Dict[Any, Any], cb: Any, where: str) -> Dict[str, float]:
+    """A callback's {"lr": .., "momentum": ..}, validated (finite, lr > 0, 0 <= momentum < 1): never dropped
+    silently, so any other key is a ValueError naming it and the callback."""
+    name = _callback_name(cb)
+    unknown = [k for k in r if k not in _CHANGE_KEYS]
+    if unknown:
+        raise ValueError(f"callback {name}'s {where} returned unknown keys {unknown!r}: only 'lr' and 'momentum' "
+                         "can be set")
+    change: Dict[str, float] = {}
+    if "lr" in r:
+        change["lr"] = check_positive(r["lr"], f"lr returned by callback {name}'s {where}")
+    if "momentum" in r:
+        change["momentum"] = check_range(r["momentum"], f"momentum returned by callback {name}'s {where}",
+                                         0.0, 1.0)
+    return change
+
+
 def _run_callbacks(callbacks: Iterable[Callback], log: Dict[str, Any]) -> Tuple[bool, Dict[str, float]]:
     """The epoch-end callbacks on a copy of the logs each: (go on?, {"lr": .., "momentum": ..} a schedule asked
-    for from the next epoch on). The first False stops; the ones after it are not called."""
+    for from the next epoch on). The first False stops; the ones after it are not called. When several return
+    the same key, the last in the list wins (each sees the logs as they were)."""
     change: Dict[str, float] = {}
     for cb in callbacks:
         r = cb(dict(log))
         if r is False:
             return False, change
         if isinstance(r, dict):
-            if "lr" in r:
-                change["lr"] = check_positive(r["lr"], "lr returned by a callback")
-            if "momentum" in r:
-                change["momentum"] = check_range(r["momentum"], "momentum returned by a callback", 0.0, 1.0)
+            change.update(_check_change(r, cb, "call"))
     return True, change
+
+
+def _run_batch_callbacks(callbacks: Iterable[Any], log: Dict[str, Any],
+                         only_per_step: bool = False) -> Tuple[bool, Dict[str, float]]:
+    """The callbacks' ``on_batch`` methods (those of ``per_step`` callbacks only, with ``only_per_step``), as
+    _run_callbacks: (go on?, the change they asked for from the next batch on; the last one wins)."""
+    change: Dict[str, float] = {}
+    for cb in callbacks:
+        if not hasattr(cb, "on_batch") or (only_per_step and not getattr(cb, "per_step", False)):
+            continue
+        r = cb.on_batch(dict(log))
+        if r is False:
+            return False, change
+        if isinstance(r, dict):
+            change.update(_check_change(r, cb, "on_batch"))
+    return True, change
+
+
+def _run_train_begin(callbacks: Iterable[Any]) -> Dict[str, float]:
+    """The callbacks' ``on_train_begin()`` (before the first batch): the {"lr", "momentum"} they ask the first
+    batch to run with (the last one wins)."""
+    change: Dict[str, float] = {}
+    for cb in callbacks:
+        if hasattr(cb, "on_train_begin"):
+            r = cb.on_train_begin()
+            if isinstance(r, dict):
+                change.update(_check_change(r, cb, "on_train_begin"))
+    return change
 
 
 def _history(raw: List[Dict[str, Any]], classifier: bool) -> History:

@@ -17,7 +17,7 @@ from . import metrics as _metrics
 from ._arrays import as_features, as_targets, check_int
 from ._format import ModelFormatError, decode, encode, write_atomic
 from ._progress import ProgressBar
-from .history import Callback, History, _history, _run_callbacks
+from .history import Callback, History, _history, _run_batch_callbacks, _run_callbacks, _run_train_begin
 from .io import load, model_info, register_model_kind
 from .layers import ACTIVATIONS, INITS, SET, Dense, Layer, Sparse, class_threshold
 from .optimizers import SGD, Optimizer, OptimizerKind, optimizer_from_dict
@@ -278,7 +278,16 @@ class Network:
         callbacks : iterable of callables, optional
             Each is called with the epoch's logs (a dict with loss, accuracy, val_*, seconds, lr, momentum)
             after every epoch; returning False stops training, returning {"lr": x} and/or {"momentum": m} sets
-            them from the next epoch on (see fastnet.schedules).
+            them from the next epoch on (see fastnet.schedules). A callback's ``on_batch(logs)`` method, if it has
+            one, is called between batches (see callback_every; its logs' lr and momentum are those the batch
+            just completed ran with): False stops, a dict {"lr", "momentum"} sets them from the next batch on.
+            ``on_train_begin()``, if present, is called before the first batch and may return such a dict for
+            it. A callback with ``per_step = True`` (fastnet.schedules.OneCycle, WarmupCosine) has its
+            ``on_batch`` called after every batch, the last of each epoch included (just before the epoch-end
+            callbacks), which makes callback_every 1. Returned values are validated (finite, lr > 0,
+            0 <= momentum < 1; any other key is a ValueError). When several callbacks return the same key at
+            the same point, the last in the list wins; at an epoch end the epoch callbacks come after the
+            per-step ``on_batch`` calls, so they win.
         rewire : fastnet.SET, optional
             Evolve the sparse layers' topology after every epoch but the last (Sparse Evolutionary Training).
         l1 : float
@@ -292,7 +301,7 @@ class Network:
             comparable between layers of the same width (vanishing gradients show as small early layers).
         callback_every : int, optional
             Batches between the calls of callbacks' ``on_batch`` method (and of the progress bar); default about
-            2% of an epoch.
+            2% of an epoch, and 1 with a ``per_step`` callback (which allows no other value).
         on_nonfinite : {"raise", "skip"}
             What a batch whose loss is NaN or infinite does: "raise" stops training with FloatingPointError naming
             the epoch and batch (the weights are those from before it); "skip" leaves the weights as they were,
@@ -317,6 +326,9 @@ class Network:
 
             if on_nonfinite != "raise" or callback_every is not None:
                 raise ValueError("on_nonfinite and callback_every are not supported with comm= (distributed fit)")
+            if any(getattr(cb, "per_step", False) for cb in callbacks or ()):
+                raise ValueError("per-step callbacks (on_batch schedules) are not supported with comm= "
+                                 "(distributed fit)")
             hist: History = fit_distributed(
                 self, X, y, comm, epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum, nesterov=nesterov,
                 weight_decay=weight_decay, shuffle=shuffle, validation_data=validation_data, verbose=verbose,
@@ -340,6 +352,16 @@ class Network:
         progress_every = max(1, n_batches // 50)
         if callback_every is not None:
             progress_every = check_int(callback_every, "callback_every", 1)
+        per_step = [cb for cb in callbacks if getattr(cb, "per_step", False)]
+        if per_step:
+            names = ", ".join(type(cb).__name__ for cb in per_step)
+            if callback_every is not None and progress_every != 1:
+                raise ValueError(f"callback_every={callback_every}: per-step callbacks ({names}) are called after "
+                                 "every batch (leave callback_every unset or 1)")
+            if optimizer.full_batch:
+                raise ValueError(f"per-step callbacks ({names}) need mini-batch steps; {type(optimizer).__name__} "
+                                 "takes one full-batch step per epoch (use an epoch schedule)")
+            progress_every = 1
 
         def hook(log: Dict[str, Any]) -> Any:
             if not classifier:
@@ -348,15 +370,19 @@ class Network:
             if bar:
                 bar.update(log)
             if not log["epoch_end"]:  # between batches: only callbacks that ask for it (on_batch)
-                for cb in callbacks:
-                    if hasattr(cb, "on_batch") and cb.on_batch(dict(log)) is False:
-                        return False
-                return True
+                go_on, change = _run_batch_callbacks(callbacks, log)
+                return (change or True) if go_on else False
             if track_gradients:
                 grads = self._core.gradients(Xa[:1024], None if labels is None else labels[:1024],
                                              None if targets is None else targets[:1024], False)[1]
                 grad_norms.append([float(np.linalg.norm(g["bias"])) for g in grads])
-            go_on, change = _run_callbacks(callbacks, log)
+            change: Dict[str, float] = {}
+            if per_step:  # the epoch's last batch, for the callbacks that see every batch
+                go_on, change = _run_batch_callbacks(per_step, log, only_per_step=True)
+                if not go_on:
+                    return False
+            go_on, epoch_change = _run_callbacks(callbacks, log)
+            change.update(epoch_change)
             return (change or True) if go_on else False
 
         grad_norms: List[List[float]] = []
@@ -364,8 +390,9 @@ class Network:
             if hasattr(cb, "set_network"):
                 cb.set_network(self)
         try:
+            first = _run_train_begin(callbacks)  # what the first batch runs with (the optimizer keeps its own)
             self.optimizer = optimizer
-            options = _core.FitOptions(epochs=epochs, batch_size=batch_size, optimizer=optimizer._spec(),
+            options = _core.FitOptions(epochs=epochs, batch_size=batch_size, optimizer={**optimizer._spec(), **first},
                                        shuffle=bool(shuffle), progress_every=progress_every, rewire_zeta=zeta,
                                        l1=l1, max_norm=mn, skip_nonfinite=on_nonfinite == "skip")
             raw = self._core.fit(Xa, labels, targets, Xv, lv, tv, options, hook)
@@ -399,9 +426,21 @@ class Network:
         return float(h["loss"][0])
 
     # ---------------------------------------------------------------- inference
-    def predict(self, X: Any) -> np.ndarray:
+    def predict(self, X: Any, batch_size: Optional[int] = None) -> np.ndarray:
         """Outputs for X (n, inputs): an (n, outputs) array of the network's dtype (in the targets' original
-        units when output scaling is set)."""
+        units when output scaling is set).
+
+        ``batch_size``: predict in chunks of that many rows (a positive int), to bound the memory of one call.
+        Each row's outputs depend on that row only, but not bit for bit: the kernels block and vectorize by the
+        number of rows, so a chunk's sums may round differently from one call's (float32: within ~1e-5
+        relative); a batch_size >= len(X) is exactly one call.
+        """
+        if batch_size is not None:
+            bs = check_int(batch_size, "batch_size", 1)
+            Xa = as_features(X, self.num_inputs, self.dtype)
+            if Xa.shape[0] <= bs:
+                return self.predict(Xa)
+            return np.concatenate([self.predict(Xa[i:i + bs]) for i in range(0, Xa.shape[0], bs)])
         if self._predict_checked is not None:  # fast path (latency): the core takes exact arrays or says None
             try:
                 fast: Optional[np.ndarray] = self._predict_checked(X)

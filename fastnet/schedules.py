@@ -3,6 +3,14 @@
     net.fit(X, y, epochs=30, lr=0.1, callbacks=[fn.schedules.CosineDecay(30)])
 
 Epochs count from 1; the ``lr`` given to fit is the rate of the first epoch.
+
+Per-step schedules (``OneCycle``, ``WarmupCosine``) set the rate of every batch instead, PyTorch-style
+(``scheduler.step()`` after each optimizer step): they are ``per_step`` callbacks, so fit calls their
+``on_batch`` after every batch (callback_every 1) and their ``on_train_begin`` gives the first batch's rate (the
+``lr`` given to fit is then not used). Steps count from 0 over the whole fit; past ``total_steps`` the rate stays
+at the last step's. A new fit starts the schedule again from step 0.
+
+    net.fit(X, y, epochs=5, batch_size=32, callbacks=[fn.schedules.OneCycle(0.1, total_steps=5 * (len(X) // 32 + 1))])
 """
 
 from __future__ import annotations
@@ -10,7 +18,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Dict, Optional
 
-__all__ = ["StepDecay", "ExponentialDecay", "CosineDecay", "ReduceLROnPlateau", "Schedule"]
+__all__ = ["StepDecay", "ExponentialDecay", "CosineDecay", "ReduceLROnPlateau", "Schedule", "OneCycle",
+           "WarmupCosine"]
 
 
 class _Base:
@@ -124,3 +133,110 @@ class Schedule:
         if self.momentum is not None:
             out["momentum"] = float(self.momentum(e))
         return out
+
+
+def _positive(value: Any, name: str) -> float:
+    v = float(value)
+    if not (v > 0 and math.isfinite(v)):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return v
+
+
+def _steps(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+class _PerStep:
+    """A schedule stepped after every batch: ``lr_at(step)`` is the rate of step ``step`` (0-based)."""
+
+    per_step = True
+
+    def __init__(self, total_steps: int) -> None:
+        self.total_steps = total_steps
+        self.step = 0
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate of optimizer step ``step`` (0-based; held at the last step's after total_steps)."""
+        raise NotImplementedError
+
+    def on_train_begin(self) -> Dict[str, float]:
+        """Called by ``fit`` before the first batch: the schedule starts at step 0."""
+        self.step = 0
+        return {"lr": self.lr_at(0)}
+
+    def on_batch(self, logs: Dict[str, Any]) -> Dict[str, float]:
+        """Called by ``fit`` after every batch: the rate of the next one."""
+        self.step += 1
+        return {"lr": self.lr_at(min(self.step, self.total_steps - 1))}
+
+    def __call__(self, logs: Dict[str, Any]) -> bool:
+        return True  # (the epoch's last batch was stepped by on_batch)
+
+
+class OneCycle(_PerStep):
+    """PyTorch's ``OneCycleLR`` (two phases, ``cycle_momentum=False``: momentum is left as fit was given it),
+    stepped after every batch: the rate rises from ``max_lr/div_factor`` to ``max_lr`` over the first
+    ``pct_start`` of ``total_steps`` then anneals to ``max_lr/(div_factor·final_div_factor)``, by a cosine
+    ("cos") or linearly ("linear"). The rates equal ``OneCycleLR(...).get_last_lr()`` step for step (to
+    rounding, 1e-12)."""
+
+    def __init__(self, max_lr: float, total_steps: int, pct_start: float = 0.3, div_factor: float = 25.0,
+                 final_div_factor: float = 1e4, anneal_strategy: str = "cos") -> None:
+        super().__init__(_steps(total_steps, "total_steps", 1))
+        self.max_lr = _positive(max_lr, "max_lr")
+        if not 0 <= float(pct_start) <= 1:
+            raise ValueError(f"pct_start must be in [0, 1], got {pct_start!r}")
+        self.pct_start = float(pct_start)
+        self.div_factor = _positive(div_factor, "div_factor")
+        self.final_div_factor = _positive(final_div_factor, "final_div_factor")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")
+        self.anneal_strategy = anneal_strategy
+        self.initial_lr = self.max_lr / self.div_factor
+        self.min_lr = self.initial_lr / self.final_div_factor
+
+    def _anneal(self, start: float, end: float, pct: float) -> float:
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate of optimizer step ``step`` (0-based), as OneCycleLR computes it."""
+        # (PyTorch's phases: the warm-up ends at step pct_start·total_steps − 1, the annealing at total_steps − 1)
+        phases = [(float(self.pct_start * self.total_steps) - 1, self.initial_lr, self.max_lr),
+                  (float(self.total_steps - 1), self.max_lr, self.min_lr)]
+        start_step = 0.0
+        lr = self.min_lr
+        for i, (end_step, start_lr, end_lr) in enumerate(phases):
+            if step <= end_step or i == len(phases) - 1:
+                span = end_step - start_step
+                pct = (step - start_step) / span if span != 0 else 1.0
+                lr = self._anneal(start_lr, end_lr, pct)
+                break
+            start_step = end_step
+        return lr
+
+
+class WarmupCosine(_PerStep):
+    """A linear warm-up then a cosine decay, stepped after every batch: step s (0-based) runs with
+    ``base_lr·(s+1)/warmup_steps`` while s < warmup_steps (never 0), then
+    ``min_lr + (base_lr − min_lr)·(1 + cos(π·(s − warmup_steps)/(total_steps − warmup_steps)))/2``."""
+
+    def __init__(self, base_lr: float, warmup_steps: int, total_steps: int, min_lr: float = 0.0) -> None:
+        super().__init__(_steps(total_steps, "total_steps", 1))
+        self.base_lr = _positive(base_lr, "base_lr")
+        self.warmup_steps = _steps(warmup_steps, "warmup_steps", 0)
+        if self.warmup_steps >= self.total_steps:
+            raise ValueError(f"warmup_steps must be < total_steps, got {warmup_steps} >= {total_steps}")
+        if not (0 <= float(min_lr) < self.base_lr):
+            raise ValueError(f"min_lr must be in [0, base_lr), got {min_lr!r}")
+        self.min_lr = float(min_lr)
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate of optimizer step ``step`` (0-based)."""
+        if step < self.warmup_steps:
+            return self.base_lr * (step + 1) / self.warmup_steps
+        t = (step - self.warmup_steps) / (self.total_steps - self.warmup_steps)
+        return self.min_lr + (self.base_lr - self.min_lr) * (1 + math.cos(math.pi * t)) / 2
