@@ -94,9 +94,9 @@ def _check_change(r: Dict[Any, Any], cb: Any, where: str) -> Dict[str, float]:
                          "can be set")
     change: Dict[str, float] = {}
     if "lr" in r:
-        change["lr"] = check_positive(r["lr"], f"lr returned by callback {name}'s {where}")
+        change["lr"] = check_positive(r["lr"], f"lr returned by a callback ({name}'s {where})")
     if "momentum" in r:
-        change["momentum"] = check_range(r["momentum"], f"momentum returned by callback {name}'s {where}",
+        change["momentum"] = check_range(r["momentum"], f"momentum returned by a callback ({name}'s {where})",
                                          0.0, 1.0)
     return change
 

@@ -370,8 +370,8 @@ class Network:
             if bar:
                 bar.update(log)
             if not log["epoch_end"]:  # between batches: only callbacks that ask for it (on_batch)
-                go_on, change = _run_batch_callbacks(callbacks, log)
-                return (change or True) if go_on else False
+                go_on, batch_change = _run_batch_callbacks(callbacks, log)
+                return (batch_change or True) if go_on else False
             if track_gradients:
                 grads = self._core.gradients(Xa[:1024], None if labels is None else labels[:1024],
                                              None if targets is None else targets[:1024], False)[1]
