@@ -18,11 +18,12 @@ from .history import History
 from .io import load, model_info
 from .layers import SET, Dense, Layer, Sparse
 from .network import Network, from_torch
+from .onnx_import import from_onnx
 from .optimizers import RPROP, SARPROP, SGD, Adam, AdamW, Quickprop, fann_training
 
 __all__ = [
     "Network", "from_torch", "CascadeNetwork", "cascade_train", "Dense", "Sparse", "SET", "Layer", "History", "load",
-    "model_info",
+    "model_info", "from_onnx",
     "load_fann", "save_fann", "ModelFormatError", "EarlyStopping", "StopAtError", "StopAtBitFail", "StopAfter",
     "datasets", "distributed", "schedules", "metrics", "optimizers", "SGD", "Adam", "AdamW", "RPROP", "Quickprop",
     "SARPROP", "fann_training",
