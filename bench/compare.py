@@ -48,17 +48,6 @@ N_TRAIN = 50_000
 
 
 # ------------------------------------------------------------------------------------------------- environment
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _system_busy_s() -> float:
     """CPU seconds spent busy by the whole machine since boot (all cores, from /proc/stat)."""
     with open("/proc/stat", encoding="ascii") as f:
@@ -103,7 +92,7 @@ def environment(threads: int) -> Dict[str, Any]:
     import fastnet as fn
     env: Dict[str, Any] = {
         "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "cpu": cpu_model(),
+        "cpu": P.cpu_model(),
         "cores": os.cpu_count(),
         "threads": threads,
         "python": platform.python_version(),

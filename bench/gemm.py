@@ -49,21 +49,13 @@ from threadpoolctl import threadpool_info, threadpool_limits
 import fastnet
 from fastnet._core import kernels as K
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peers as P  # noqa: E402
+
 OPS = ("forward", "backward_input", "backward_weight")
 FULL_M = (128, 1024)
 FULL_NK = (256, 784, 1024)
 QUICK_NK = (256, 1024)
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def blas_info() -> List[Dict[str, Any]]:
@@ -150,7 +142,7 @@ def main(argv: List[str] | None = None) -> int:
     blas = blas_info()
     kernel = ", ".join(f"{b['internal_api']}/{b['architecture']} {b['version']}" for b in blas) or "none found"
     machine = {
-        "cpu": cpu_model(),
+        "cpu": P.cpu_model(),
         "cores": os.cpu_count(),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "python": platform.python_version(),

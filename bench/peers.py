@@ -45,6 +45,7 @@ import ctypes
 import ctypes.util
 import functools
 import os
+import platform
 import time
 import warnings
 import weakref
@@ -56,6 +57,18 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 MNIST_DIR = os.environ.get("FASTNET_MNIST", os.path.join(REPO, "data", "mnist"))
+
+
+def cpu_model() -> str:
+    """The CPU's model name (for the benchmark reports)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 class Unavailable(Exception):

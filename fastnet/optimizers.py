@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 from enum import IntEnum
-from typing import Any, ClassVar, Dict, Optional, Tuple, Type
+from typing import Any, ClassVar, Dict, Optional, Tuple, Type, Union
 
 from ._arrays import check_real
 
@@ -105,12 +105,7 @@ class Adam(Optimizer):
     decay_bias: bool = False
 
     def __post_init__(self) -> None:
-        _check("Adam lr", self.lr, 0.0, lo_open=True)
-        _check("Adam beta1", self.beta1, 0.0, 1.0, hi_open=True)
-        _check("Adam beta2", self.beta2, 0.0, 1.0, hi_open=True)
-        _check("Adam eps", self.eps, 0.0, lo_open=True)
-        _check("Adam weight_decay", self.weight_decay, 0.0)
-        _check_bool("Adam decay_bias", self.decay_bias)
+        _check_adam(self)
 
 
 @dataclass(frozen=True)
@@ -130,13 +125,19 @@ class AdamW(Optimizer):
     decay_bias: bool = False
 
     def __post_init__(self) -> None:
-        _check("AdamW lr", self.lr, 0.0, lo_open=True)
-        _check("AdamW beta1", self.beta1, 0.0, 1.0, hi_open=True)
-        _check("AdamW beta2", self.beta2, 0.0, 1.0, hi_open=True)
-        _check("AdamW eps", self.eps, 0.0, lo_open=True)
-        _check("AdamW weight_decay", self.weight_decay, 0.0)
-        _check_bool("AdamW decay_bias", self.decay_bias)
+        _check_adam(self)
 
+
+
+def _check_adam(opt: Union[Adam, AdamW]) -> None:
+    """The hyper-parameter checks Adam and AdamW share (messages name the class)."""
+    name = type(opt).__name__
+    _check(f"{name} lr", opt.lr, 0.0, lo_open=True)
+    _check(f"{name} beta1", opt.beta1, 0.0, 1.0, hi_open=True)
+    _check(f"{name} beta2", opt.beta2, 0.0, 1.0, hi_open=True)
+    _check(f"{name} eps", opt.eps, 0.0, lo_open=True)
+    _check(f"{name} weight_decay", opt.weight_decay, 0.0)
+    _check_bool(f"{name} decay_bias", opt.decay_bias)
 
 @dataclass(frozen=True)
 class RPROP(Optimizer):
