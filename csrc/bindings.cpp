@@ -55,6 +55,14 @@ Targets<T> targets_of(const Network<T>& net, const std::optional<Labels>& labels
   return t;
 }
 
+// N sample weights (validated in Python: finite, >= 0, not all zero), or null when none are given
+template <typename T>
+const T* weights_of(const std::optional<Array<T>>& w, long N) {
+  if (!w) return nullptr;
+  FASTNET_CHECK(w->ndim() == 1 && w->shape(0) == N, "sample_weight must be 1-D with ", N, " entries");
+  return w->data();
+}
+
 template <typename T>
 Array<T> copy_out(const T* p, std::vector<py::ssize_t> shape) {
   Array<T> a(shape);
@@ -344,19 +352,21 @@ void bind_network(py::module_& m, const char* name) {
           return py::none();
         return predict_array(n, X, false);
       }, py::arg("X").noconvert())
-      .def("evaluate", [](Net& n, const Array<T>& X, std::optional<Labels> labels, std::optional<Array<T>> targets) {
+      .def("evaluate", [](Net& n, const Array<T>& X, std::optional<Labels> labels, std::optional<Array<T>> targets,
+                          std::optional<Array<T>> sample_weight) {
         check_2d(X, "X", n.num_inputs());
         const long N = static_cast<long>(X.shape(0));
         const Targets<T> t = targets_of(n, labels, targets, N);
+        const T* w = weights_of(sample_weight, N);
         Metrics m;
         auto lock = lock_network(n);
         {
           ScopedInterruptPoll poll(python_interrupted);
           py::gil_scoped_release release;
-          m = n.evaluate(X.data(), N, t);
+          m = n.evaluate(X.data(), N, t, w);
         }
         return py::make_tuple(m.loss, m.accuracy);
-      }, py::arg("X"), py::arg("labels"), py::arg("targets"))
+      }, py::arg("X"), py::arg("labels"), py::arg("targets"), py::arg("sample_weight") = py::none())
       .def("gradients", [](Net& n, const Array<T>& X, std::optional<Labels> labels, std::optional<Array<T>> targets,
                            bool want_input) {
         // one batch: mean-loss gradients of every layer (and dLoss/dX) without touching the weights
@@ -386,10 +396,11 @@ void bind_network(py::module_& m, const char* name) {
       .def("fit", [](Net& n, const Array<T>& X, std::optional<Labels> labels, std::optional<Array<T>> targets,
                      std::optional<Array<T>> Xv, std::optional<Labels> labels_v, std::optional<Array<T>> targets_v,
                      const FitOptions& options, std::optional<py::function> callback,
-                     std::optional<py::function> allreduce) {
+                     std::optional<py::function> allreduce, std::optional<Array<T>> sample_weight) {
         check_2d(X, "X", n.num_inputs());
         Dataset<T> train{X.data(), static_cast<long>(X.shape(0)), {}};
         train.y = targets_of(n, labels, targets, train.N);
+        train.w = weights_of(sample_weight, train.N);
         Dataset<T> val;
         if (Xv) {
           check_2d(*Xv, "validation X", n.num_inputs());
@@ -446,7 +457,7 @@ void bind_network(py::module_& m, const char* name) {
         return out;
       }, py::arg("X"), py::arg("labels"), py::arg("targets"), py::arg("Xv"), py::arg("labels_v"),
          py::arg("targets_v"), py::arg("options"), py::arg("callback") = py::none(),
-         py::arg("allreduce") = py::none());
+         py::arg("allreduce") = py::none(), py::arg("sample_weight") = py::none());
 }
 
 // fit's options as one object (trainer.h's FitOptions), built once from keywords; the distributed schedule
@@ -484,6 +495,7 @@ void bind_fit_options(py::module_& m) {
       .def_readwrite("l1", &FitOptions::l1)
       .def_readwrite("max_norm", &FitOptions::max_norm)
       .def_readwrite("skip_nonfinite", &FitOptions::skip_nonfinite)
+      .def_readwrite("weight_sum", &FitOptions::weight_sum)
       .def_property("step_bounds", [](const FitOptions& o) { return o.collective.bounds; },
                     [](FitOptions& o, const std::vector<long>& v) { o.collective.bounds = v; })
       .def_property("step_counts", [](const FitOptions& o) { return o.collective.counts; },

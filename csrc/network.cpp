@@ -217,6 +217,7 @@ void Network<T>::reserve(int B) {
   conv_.resize(Bs * widest);
   xbuf_.resize(Bs * num_inputs());
   tbuf_.resize(Bs * num_outputs());
+  wbuf_.resize(Bs);
   capacity_ = B;
 }
 
@@ -265,7 +266,7 @@ const T* Network<T>::forward(const T* inp, int B, bool train, bool inp_transpose
 }
 
 template <typename T>
-T* Network<T>::loss_gradient(const T* target, int B, double* loss, T*& spare) {
+T* Network<T>::loss_gradient(const T* target, int B, double* loss, T*& spare, const T* w) {
   const Layer<T>& last = *layers_.back();
   T* dz = dz_.data();
   const T* z = nullptr;  // the output layer's pre-activations, row-major like out_ptr_, where the loss needs them
@@ -278,6 +279,17 @@ T* Network<T>::loss_gradient(const T* target, int B, double* loss, T*& spare) {
   }
   *loss = kernels::loss_forward_backward(loss_, last.activation(), last.alpha(), out_ptr_, z, target, dz, B,
                                          num_outputs());
+  if (w) {  // sample weights: each sample's gradient row (already / B) times its weight, and the weighted loss
+    *loss = weighted_loss_sum(out_ptr_, target, B, w) / B;
+    const int O = num_outputs();
+    for (int b = 0; b < B; ++b) {
+      T* row = dz + static_cast<std::size_t>(b) * O;
+      if (w[b] == T(0))
+        std::fill(row, row + O, T(0));  // a removed sample: nothing, not 0·NaN
+      else
+        for (int o = 0; o < O; ++o) row[o] *= w[b];
+    }
+  }
   if (transposed(num_layers() - 1, B)) {
     kernels::transpose(spare, dz, B, num_outputs());
     std::swap(dz, spare);
@@ -306,14 +318,14 @@ void Network<T>::to_dz_below(int l, int B, T*& d, T*& spare) {
 }
 
 template <typename T>
-double Network<T>::backward(const T* inp, const T* target, int B, T* dinp) {
+double Network<T>::backward(const T* inp, const T* target, int B, T* dinp, const T* w) {
   (void)inp;  // the forward pass recorded each layer's input (in its layout)
   check_trainable();
   const int L = num_layers();
   T* spare = conv_.data();
   T* dtmp = dtmp_.data();
   double loss = 0.0;
-  T* dz = loss_gradient(target, B, &loss, spare);
+  T* dz = loss_gradient(target, B, &loss, spare, w);
   // the backward pass is the forward mirrored: each layer turns dz into its gradients and the previous
   // layer's dLoss/d(out), which that layer's activation derivative turns into its dz
   for (int l = L - 1; l >= 0; --l) {
@@ -336,13 +348,13 @@ double Network<T>::backward(const T* inp, const T* target, int B, T* dinp) {
 
 template <typename T>
 double Network<T>::sgd_step(const T* inp, const T* target, int B, T lr, T momentum, T weight_decay,
-                            bool nesterov) {
+                            bool nesterov, const T* w) {
   (void)inp;
   const int L = num_layers();
   T* spare = conv_.data();
   T* dtmp = dtmp_.data();
   double loss = 0.0;
-  T* dz = loss_gradient(target, B, &loss, spare);
+  T* dz = loss_gradient(target, B, &loss, spare, w);
   if (!std::isfinite(loss)) return loss;  // leave the weights as they were
   for (int l = L - 1; l >= 0; --l) {
     if (l > 0) {  // propagate with the weights as they were in the forward pass, then update them
@@ -413,6 +425,31 @@ long Network<T>::count_correct(const T* y, const T* t, int B) const {
 }
 
 template <typename T>
+double Network<T>::weighted_correct(const T* y, const T* t, int B, const T* w) const {
+  const int O = num_outputs();
+  double correct = 0.0;
+  for (int b = 0; b < B; ++b)
+    if (count_correct(y + static_cast<std::size_t>(b) * O, t + static_cast<std::size_t>(b) * O, 1))
+      correct += static_cast<double>(w[b]);
+  return correct;
+}
+
+template <typename T>
+double Network<T>::weighted_loss_sum(const T* y, const T* t, int B, const T* w) const {
+  // one row at a time through the loss kernel (value only): the per-sample losses the batch's mean is made of
+  const Layer<T>& last = *layers_.back();
+  const int O = num_outputs();
+  double sum = 0.0;
+  for (int b = 0; b < B; ++b) {
+    if (w[b] == T(0)) continue;
+    const std::size_t r = static_cast<std::size_t>(b) * O;
+    sum += static_cast<double>(w[b]) * kernels::loss_forward_backward<T>(loss_, last.activation(), last.alpha(),
+                                                                         y + r, nullptr, t + r, nullptr, 1, O);
+  }
+  return sum;
+}
+
+template <typename T>
 BatchGradients Network<T>::batch_gradients(const T* inp, int B, Targets<T> y, bool train, T* dinp) {
   reserve(B);
   std::vector<long> idx(static_cast<std::size_t>(B));
@@ -426,11 +463,11 @@ BatchGradients Network<T>::batch_gradients(const T* inp, int B, Targets<T> y, bo
 }
 
 template <typename T>
-Metrics Network<T>::evaluate(const T* X, long N, Targets<T> y) {
+Metrics Network<T>::evaluate(const T* X, long N, Targets<T> y, const T* w) {
   reserve(static_cast<int>(std::min<long>(std::max<long>(N, 1), kChunk)));
   const int I = num_inputs();
   const Layer<T>& last = *layers_.back();
-  double loss_sum = 0.0;
+  double loss_sum = 0.0, weight_sum = 0.0, weighted_ok = 0.0;
   long correct = 0;
   std::vector<long> idx(kChunk);
   for (long s = 0; s < N; s += kChunk) {
@@ -438,12 +475,24 @@ Metrics Network<T>::evaluate(const T* X, long N, Targets<T> y) {
     for (int b = 0; b < B; ++b) idx[b] = s + b;
     const T* out = forward(X + s * I, B);
     gather_targets(tbuf_.data(), y, idx.data(), B);
+    if (w) {
+      const T* wb = w + s;
+      loss_sum += weighted_loss_sum(out, tbuf_.data(), B, wb);
+      weighted_ok += weighted_correct(out, tbuf_.data(), B, wb);
+      for (int b = 0; b < B; ++b) weight_sum += static_cast<double>(wb[b]);
+      continue;
+    }
     loss_sum += B * kernels::loss_forward_backward<T>(loss_, last.activation(), last.alpha(), out, nullptr,
                                                       tbuf_.data(),
                                                       nullptr, B, num_outputs());
     correct += count_correct(out, tbuf_.data(), B);
   }
   Metrics m;
+  if (w) {
+    m.loss = weight_sum > 0.0 ? loss_sum / weight_sum : 0.0;
+    m.accuracy = weight_sum > 0.0 ? weighted_ok / weight_sum : 0.0;
+    return m;
+  }
   m.loss = N > 0 ? loss_sum / N : 0.0;
   m.accuracy = N > 0 ? static_cast<double>(correct) / N : 0.0;
   return m;

@@ -104,11 +104,15 @@ class Network {
   const T* forward(const T* inp, int B, bool train = false, bool inp_transposed = false);
   // after forward(inp, B): loss on target (B, outputs), every layer's gradient into the grads arena, and
   // dinp (B, inputs) = dLoss/d(inp) when not null. Returns the mean loss.
-  double backward(const T* inp, const T* target, int B, T* dinp);
+  // w (B per-sample weights, or null): each sample's loss and gradient row times its weight, the batch's loss
+  // and gradient then Σ_b w_b·ℓ_b / B (Keras's sample_weight; fastnet.Network.fit rescales weights to mean 1)
+  double backward(const T* inp, const T* target, int B, T* dinp, const T* w = nullptr);
   // one SGD-momentum step after forward(inp, B): each layer's gradient goes straight into its update (never
   // written out), after the gradient for the layer below was taken with the weights of the forward pass.
   // Returns the loss (the update is applied even if it is not finite: the caller checks and stops).
-  double sgd_step(const T* inp, const T* target, int B, T lr, T momentum, T weight_decay, bool nesterov);
+  // w: per-sample weights as in backward
+  double sgd_step(const T* inp, const T* target, int B, T lr, T momentum, T weight_decay, bool nesterov,
+                  const T* w = nullptr);
   // L1 (proximal) and max-norm on every layer's weights, after an update (no-op when both are 0)
   void constrain(T l1_step, T max_norm) {
     if (l1_step > T(0) || max_norm > T(0))
@@ -117,7 +121,8 @@ class Network {
 
   // ---- whole-array helpers (chunked through the workspace)
   void predict(const T* X, long N, T* out);
-  Metrics evaluate(const T* X, long N, Targets<T> y);
+  // w (N weights, or null): loss and accuracy are the weighted means Σ w·ℓ / Σ w (every weight >= 0, Σ w > 0)
+  Metrics evaluate(const T* X, long N, Targets<T> y, const T* w = nullptr);
   // One batch, inp (B, inputs) with the targets of its rows 0..B: forward, then every layer's mean-loss gradient
   // into the grads arena and, when dinp is not null, dinp (B, inputs) = dLoss/d(inp). The weights are not
   // changed. With train, the forward pass drops outputs as fit's does (masks drawn from the network's generator).
@@ -127,6 +132,9 @@ class Network {
   void gather_targets(T* dst, Targets<T> y, const long* idx, int B) const;
   // correct predictions among B rows of outputs y against targets t (B, outputs)
   long count_correct(const T* y, const T* t, int B) const;
+  // the same, each correct row counted with its weight w[b]
+  double weighted_correct(const T* y, const T* t, int B, const T* w) const;
+  T* weight_buffer() { return wbuf_.data(); }  // (capacity): a gathered batch's sample weights
 
   static constexpr int kChunk = 1024;  // rows per step of predict/evaluate
 
@@ -157,9 +165,11 @@ class Network {
   AlignedBuffer<T> dz_, dtmp_, conv_;   // (B, max width) gradient buffers and a layout-conversion buffer
   bool transposed(int l, int B) const { return B > 1 && layers_[static_cast<std::size_t>(l)]->transposed_io(); }
   // the output gradient (row-major) as the last layer wants it; returns its buffer
-  T* loss_gradient(const T* target, int B, double* loss, T*& spare);
+  T* loss_gradient(const T* target, int B, double* loss, T*& spare, const T* w = nullptr);
+  // Σ_b w_b·ℓ_b over B rows of outputs y against targets t (rows of weight 0 count for nothing, even non-finite)
+  double weighted_loss_sum(const T* y, const T* t, int B, const T* w) const;
   void to_dz_below(int l, int B, T*& d, T*& spare);
-  AlignedBuffer<T> xbuf_, tbuf_;        // gathered inputs and targets
+  AlignedBuffer<T> xbuf_, tbuf_, wbuf_;  // gathered inputs, targets and sample weights
   mutable std::recursive_mutex busy_;
 };
 

@@ -84,15 +84,15 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
   shuffle_rng.set_state(comm.shuffle_state);
   dropout_rng.set_state(comm.dropout_state);
   // a forward + backward pass; distributed, with this rank's dropout stream in place of the network's
-  auto local_backward = [&](const T* xb, const T* tb, int nb, bool xb_t, long& correct) {
+  auto local_backward = [&](const T* xb, const T* tb, const T* wb, int nb, bool xb_t, double& correct) {
     uint64_t shared[4];
     if (dist) {
       std::copy(net.rng().state(), net.rng().state() + 4, shared);
       net.rng().set_state(dropout_rng.state());
     }
     const T* out = net.forward(xb, nb, /*train=*/true, xb_t);
-    correct += net.count_correct(out, tb, nb);
-    const double loss = net.backward(xb, tb, nb, nullptr);
+    correct += wb ? net.weighted_correct(out, tb, nb, wb) : static_cast<double>(net.count_correct(out, tb, nb));
+    const double loss = net.backward(xb, tb, nb, nullptr, wb);
     if (dist) {
       dropout_rng.set_state(net.rng().state());
       net.rng().set_state(shared);
@@ -120,7 +120,8 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
     optim.lr = optim.quickprop.lr = control.lr;
     optim.momentum = control.momentum;
     double loss_sum = 0.0;
-    long correct = 0, batch_index = 0, loss_samples = 0;
+    double correct = 0.0;  // weighted by the sample weights, when given
+    long batch_index = 0, loss_samples = 0;
     bool stop = false, failed = false;  // failed: a collective reported a pending error (this rank stops now)
     if (full) std::fill(acc, acc + net.arena_size(), T(0));
     for (; batch_index < steps; ++batch_index) {
@@ -146,6 +147,16 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
         }
       }
       if (nb > 0) net.gather_targets(tb, train.y, idx, nb);
+      const T* wb = nullptr;  // this batch's sample weights (a full batch's chunks are contiguous: no gather)
+      if (train.w && nb > 0) {
+        if (full) {
+          wb = train.w + s;
+        } else {
+          T* wg = net.weight_buffer();
+          for (int b = 0; b < nb; ++b) wg[b] = train.w[idx[b]];
+          wb = wg;
+        }
+      }
       if (scheduled) {
         // One step of the global batch: this rank's mean-loss gradient over its nb rows, scaled by nb / count so
         // that the sum over the ranks is the mean gradient of the global batch; then every rank applies the
@@ -153,15 +164,15 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
         const long count = comm.counts[static_cast<std::size_t>(batch_index)];
         double stats[Collective::kStats] = {0.0, 0.0, 0.0};
         if (nb > 0) {
-          long ok = 0;
-          const double loss = local_backward(xb, tb, nb, xb_t, ok);
+          double ok = 0.0;
+          const double loss = local_backward(xb, tb, wb, nb, xb_t, ok);
           if (nb != count) {
             const T f = static_cast<T>(static_cast<double>(nb) / static_cast<double>(count));
             T* g = net.grads();
             for (std::size_t i = 0, n = net.arena_size(); i < n; ++i) g[i] *= f;
           }
           stats[0] = loss * nb;
-          stats[1] = static_cast<double>(ok);
+          stats[1] = ok;
           stats[2] = static_cast<double>(nb);
         } else {
           std::fill(net.grads(), net.grads() + net.arena_size(), T(0));
@@ -175,27 +186,28 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
         net.constrain(static_cast<T>(optim.lr * opts.l1), static_cast<T>(opts.max_norm));
         loss_sum += stats[0];
         loss_samples += count;
-        correct += static_cast<long>(stats[1]);
+        correct += stats[1];
         log.samples_done += count;
       } else if (dist) {  // full batch, one chunk of this rank's shard: summed locally, reduced after the loop
-        const double loss = local_backward(xb, tb, nb, false, correct);
+        const double loss = local_backward(xb, tb, wb, nb, false, correct);
         kernels::axpy(acc, net.grads(), static_cast<T>(nb), net.arena_size());
         loss_sum += loss * nb;
       } else {
         const T* out = net.forward(xb, nb, /*train=*/true, xb_t);
-        correct += net.count_correct(out, tb, nb);
+        const double ok = wb ? net.weighted_correct(out, tb, nb, wb) : static_cast<double>(net.count_correct(out, tb, nb));
+        correct += ok;
         double loss;
         // SGD: the gradient goes straight into the update, fused in the kernels (which never decay biases;
         // decaying them too takes the unfused path below)
         if (optim.kind == OptKind::SGD && !optim.decay_bias) {
           loss = net.sgd_step(xb, tb, nb, static_cast<T>(optim.lr), static_cast<T>(optim.momentum),
-                              static_cast<T>(optim.weight_decay), optim.nesterov);
+                              static_cast<T>(optim.weight_decay), optim.nesterov, wb);
           if (!std::isfinite(loss)) {  // the weights were left as they were
             if (!opts.skip_nonfinite) diverged(loss, epoch, batch_index, false);
             ++log.skipped_batches;
           }
         } else {
-          loss = net.backward(xb, tb, nb, nullptr);
+          loss = net.backward(xb, tb, nb, nullptr, wb);
           if (!std::isfinite(loss)) {  // nothing updated yet
             if (!opts.skip_nonfinite) diverged(loss, epoch, batch_index, full);
             ++log.skipped_batches;
@@ -209,7 +221,7 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
           loss_sum += loss * nb;
           loss_samples += nb;
         } else {
-          correct -= net.count_correct(out, tb, nb);
+          correct -= ok;
         }
         log.samples_done = s + nb;
       }
@@ -236,25 +248,34 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
     }
     if (failed) break;
     if (dist && full) {  // the epoch's gradient summed over every rank's shard: one reduction, one update
-      double stats[Collective::kStats] = {loss_sum, static_cast<double>(correct), static_cast<double>(train.N)};
+      double stats[Collective::kStats] = {loss_sum, correct, static_cast<double>(train.N)};
       if (!comm.allreduce(stats, acc, net.arena_size())) break;
       loss_sum = stats[0];
-      correct = static_cast<long>(stats[1]);
+      correct = stats[1];
       loss_samples = comm.total;
       log.samples_done = comm.total;
       if (!std::isfinite(loss_sum)) diverged(loss_sum / comm.total, epoch, 0, true);
     }
     log.loss = loss_samples ? loss_sum / loss_samples : std::nan("");
-    log.accuracy = loss_samples ? static_cast<double>(correct) / loss_samples : 0.0;
+    log.accuracy = loss_samples ? correct / loss_samples : 0.0;
     if (full && !stop && loss_samples > 0) {  // the epoch's one update (a stop mid-epoch leaves the weights untouched)
       // (distributed: the sum over all ranks, so FANN's MSE and the step are those of one process on all the data)
-      net.optimizer_step(optim, acc, dist ? comm.total : train.N, fann_mse(net.loss(), log.loss, net.num_outputs()));
+      const long num_data = dist ? comm.total : train.N;
+      OptimizerConfig step = optim;
+      if (train.w && opts.weight_sum > 0.0) {
+        // weights of mean 1 summed Σ w'·∇ℓ; the step takes Σ w·∇ℓ over Σ w samples (Quickprop's epsilon is
+        // lr / num_data), which is what repeating each sample w times gives
+        const double f = opts.weight_sum / static_cast<double>(num_data);
+        for (std::size_t i = 0, n = net.arena_size(); i < n; ++i) acc[i] = static_cast<T>(acc[i] * f);
+        step.quickprop.lr /= f;
+      }
+      net.optimizer_step(step, acc, num_data, fann_mse(net.loss(), log.loss, net.num_outputs()));
       net.constrain(T(0), static_cast<T>(opts.max_norm));
     }
     if (dist && validation) {  // sample-weighted over the ranks: the metrics of the union of their sets
       double v[Collective::kStats] = {0.0, 0.0, 0.0};
       if (validation->N > 0) {
-        const Metrics m = net.evaluate(validation->X, validation->N, validation->y);
+        const Metrics m = net.evaluate(validation->X, validation->N, validation->y, validation->w);
         const double nv = static_cast<double>(validation->N);
         v[0] = m.loss * nv;
         v[1] = std::round(m.accuracy * nv);
@@ -265,7 +286,7 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
       log.val_loss = v[0] / v[2];
       log.val_accuracy = v[1] / v[2];
     } else if (validation && validation->N > 0) {
-      const Metrics m = net.evaluate(validation->X, validation->N, validation->y);
+      const Metrics m = net.evaluate(validation->X, validation->N, validation->y, validation->w);
       log.has_validation = true;
       log.val_loss = m.loss;
       log.val_accuracy = m.accuracy;

@@ -24,6 +24,10 @@ struct FitOptions {
   double l1 = 0.0;           // L1 strength (applied as a proximal step after each update; biases never)
   double max_norm = 0.0;     // > 0: each neuron's incoming weight vector kept at norm <= max_norm
   bool skip_nonfinite = false;  // a batch whose loss is NaN/Inf is skipped (no update) instead of stopping
+  // Sample weights (Dataset::w set): the sum of the caller's weights before they were rescaled to mean 1 over
+  // the training set (all ranks), so that a full-batch optimizer's one update sees Σ w·∇ℓ over Σ w samples, as
+  // if every sample were repeated w times (Quickprop's and SARPROP's decay terms are not scale-free)
+  double weight_sum = 0.0;
 
   // Data-parallel training: set (allreduce non-empty) when this process is one rank of several. The training
   // set given to fit is this rank's shard; step k takes local rows [bounds[k], bounds[k + 1]) (of the shard,
@@ -76,6 +80,7 @@ struct Dataset {
   const T* X = nullptr;  // (N, inputs)
   long N = 0;
   Targets<T> y;
+  const T* w = nullptr;  // N sample weights (>= 0), or null: every sample weighs 1
 };
 
 // Runs up to opts.epochs epochs; returns one log per completed epoch. Throws std::domain_error naming the

@@ -31,6 +31,7 @@ class FitOptions:
     l1: float
     max_norm: float
     skip_nonfinite: bool
+    weight_sum: float
     step_bounds: List[int]
     step_counts: List[int]
     total_samples: int
@@ -111,7 +112,9 @@ class _Network(Generic[_A]):
     def predict(self, X: _A, check_finite: bool = False) -> _A: ...
     # None when X is 2-D with the wrong columns, empty or not finite (TypeError for other types)
     def predict_checked(self, X: _A) -> Optional[_A]: ...
-    def evaluate(self, X: _A, labels: Optional[_Labels], targets: Optional[_A]) -> Tuple[float, float]: ...
+    def evaluate(
+        self, X: _A, labels: Optional[_Labels], targets: Optional[_A], sample_weight: Optional[_A] = None
+    ) -> Tuple[float, float]: ...
     # (mean loss, per layer {"weights": dW, "bias": db}, dLoss/dX when want_input else None)
     @overload
     def gradients(
@@ -132,6 +135,7 @@ class _Network(Generic[_A]):
         options: FitOptions,
         callback: Optional[_Hook] = None,
         allreduce: Optional[_AllReduce] = None,
+        sample_weight: Optional[_A] = None,
     ) -> List[_EpochLog]: ...
 
 class Network32(_Network[_F32]):

@@ -74,17 +74,31 @@ def _labels(targets: Any, P: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     return out
 
 
+def _weights(sample_weight: Any, n: int) -> Optional[np.ndarray]:
+    """sample_weight as float64 (n,) (finite, >= 0, not all zero), or None."""
+    if sample_weight is None:
+        return None
+    w: np.ndarray = np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != (n,):
+        raise ValueError(f"sample_weight must have one weight per sample ({n}), got shape {w.shape}")
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or not np.any(w > 0):
+        raise ValueError("sample_weight must hold finite numbers >= 0, not all zero")
+    return w
+
+
 def _predicted(P: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     return (P[:, 0] > threshold).astype(np.int64) if P.shape[1] == 1 else np.argmax(P, axis=1)
 
 
-def accuracy(y: Any, P: Any, threshold: float = 0.5) -> float:
-    """Fraction of samples whose predicted class (argmax; output > threshold for one output) is the target's."""
+def accuracy(y: Any, P: Any, threshold: float = 0.5, sample_weight: Any = None) -> float:
+    """Fraction of samples whose predicted class (argmax; output > threshold for one output) is the target's
+    (weighted by ``sample_weight`` when given, as every metric here)."""
     P = _outputs(P)
-    return float(np.mean(_predicted(P, threshold) == _labels(y, P, threshold)))
+    return float(np.average(_predicted(P, threshold) == _labels(y, P, threshold),
+                            weights=_weights(sample_weight, len(P))))
 
 
-def top_k_accuracy(y: Any, P: Any, k: int = 5) -> float:
+def top_k_accuracy(y: Any, P: Any, k: int = 5, sample_weight: Any = None) -> float:
     """Fraction of samples whose target class is among the k largest outputs (ties broken by index)."""
     P = _outputs(P)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k:
@@ -93,7 +107,7 @@ def top_k_accuracy(y: Any, P: Any, k: int = 5) -> float:
         raise ValueError("top-k accuracy needs at least 2 outputs (classes)")
     k = min(int(k), P.shape[1])
     top = np.argsort(-P, axis=1, kind="stable")[:, :k]
-    return float(np.mean((top == _labels(y, P)[:, None]).any(axis=1)))
+    return float(np.average((top == _labels(y, P)[:, None]).any(axis=1), weights=_weights(sample_weight, len(P))))
 
 
 def _fann_errors(y: Any, P: np.ndarray, activation: Optional[str], dtype: Any = np.float64) -> np.ndarray:
@@ -107,38 +121,50 @@ def _fann_errors(y: Any, P: np.ndarray, activation: Optional[str], dtype: Any = 
     return e
 
 
-def mse(y: Any, P: Any, activation: Optional[str] = None) -> float:
+def mse(y: Any, P: Any, activation: Optional[str] = None, sample_weight: Any = None) -> float:
     """FANN's MSE: the mean over samples and outputs of e², e = target − output, with e halved when
     ``activation`` (the output layer's) is one FANN halves (FANN_HALVED_ACTIVATIONS: tanh and the other
     symmetric functions, not linear). With the output activation given this equals FANN 2.2's
     ``fann_test_data`` for the same weights; without it, the plain mean squared error."""
     P = _outputs(P)
     e = _fann_errors(y, P, activation)
-    return float(np.mean(e * e))
+    w = _weights(sample_weight, len(P))
+    return float(np.mean(e * e)) if w is None else float(np.average(np.mean(e * e, axis=1), weights=w))
 
 
-def mae(y: Any, P: Any) -> float:
+def mae(y: Any, P: Any, sample_weight: Any = None) -> float:
     """Mean over samples and outputs of |output − target|."""
     P = _outputs(P)
-    return float(np.mean(np.abs(P - _targets_2d(y, P))))
+    A = np.abs(P - _targets_2d(y, P))
+    w = _weights(sample_weight, len(P))
+    return float(np.mean(A)) if w is None else float(np.average(np.mean(A, axis=1), weights=w))
 
 
-def bit_fail(y: Any, P: Any, limit: float = 0.35, activation: Optional[str] = None) -> int:
+def bit_fail(y: Any, P: Any, limit: float = 0.35, activation: Optional[str] = None,
+             sample_weight: Any = None) -> Any:
     """FANN's bit-fail count: outputs whose error |target − output| -- halved, as in :func:`mse`, when
     ``activation`` is one FANN halves -- is at least ``limit`` (FANN's ``bit_fail_limit``, default 0.35),
-    compared in float32 as FANN 2.2's ``fann_update_MSE`` does (``>=``: an error of exactly the limit fails)."""
+    compared in float32 as FANN 2.2's ``fann_update_MSE`` does (``>=``: an error of exactly the limit fails).
+    With ``sample_weight``: the weighted count Σ w·(failed outputs of the sample), a float."""
     P = _outputs(P)
     e = _fann_errors(y, P, activation, np.float32)
-    return int(np.count_nonzero(np.abs(e) >= np.float32(limit)))
+    failed = np.abs(e) >= np.float32(limit)
+    w = _weights(sample_weight, len(P))
+    if w is not None:
+        return float(np.dot(w, np.count_nonzero(failed, axis=1)))
+    return int(np.count_nonzero(failed))
 
 
-def confusion_matrix(y: Any, P: Any, n_classes: int = 0, threshold: float = 0.5) -> np.ndarray:
-    """counts[i, j]: samples of target class i predicted as class j (int64, at least n_classes square)."""
+def confusion_matrix(y: Any, P: Any, n_classes: int = 0, threshold: float = 0.5,
+                     sample_weight: Any = None) -> np.ndarray:
+    """counts[i, j]: samples of target class i predicted as class j (int64, at least n_classes square; with
+    ``sample_weight``, the sums of their weights, float64, as scikit-learn's)."""
     P = _outputs(P)
     true, pred = _labels(y, P, threshold), _predicted(P, threshold)
     k = max(int(n_classes), P.shape[1] if P.shape[1] > 1 else 2, int(true.max(initial=0)) + 1)
-    counts = np.zeros((k, k), np.int64)
-    np.add.at(counts, (true, pred), 1)
+    w = _weights(sample_weight, len(P))
+    counts = np.zeros((k, k), np.int64 if w is None else np.float64)
+    np.add.at(counts, (true, pred), 1 if w is None else w)
     return counts
 
 
@@ -149,10 +175,12 @@ _TOP_K = re.compile(r"^top_?(\d+)(_accuracy)?$")
 
 
 def compute(names: Union[str, Sequence[str]], y: Any, P: Any, threshold: float = 0.5,
-            activation: Optional[str] = None) -> Dict[str, Any]:
+            activation: Optional[str] = None, sample_weight: Any = None) -> Dict[str, Any]:
     """The named metrics of outputs P against targets y: names from METRICS, or ``"top5"``/``"top_5_accuracy"``
     for top-k accuracy. ``threshold`` decides the class of a single output (accuracy, confusion matrix);
-    ``activation`` (the output layer's) makes "mse" and "bit_fail" FANN's (errors halved for symmetric outputs)."""
+    ``activation`` (the output layer's) makes "mse" and "bit_fail" FANN's (errors halved for symmetric outputs);
+    ``sample_weight`` weighs every metric."""
+    sw = {} if sample_weight is None else {"sample_weight": sample_weight}
     if isinstance(names, str):
         names = [names]
     out: Dict[str, Any] = {}
@@ -162,13 +190,13 @@ def compute(names: Union[str, Sequence[str]], y: Any, P: Any, threshold: float =
             raise TypeError(f"metric names must be strings, got {type(name).__name__}")
         m = _TOP_K.match(name)
         if m:
-            out[name] = top_k_accuracy(y, P, int(m.group(1)))
+            out[name] = top_k_accuracy(y, P, int(m.group(1)), **sw)
         elif name in ("accuracy", "confusion_matrix"):
-            out[name] = METRICS[name](y, P, threshold=threshold)
+            out[name] = METRICS[name](y, P, threshold=threshold, **sw)
         elif name in ("mse", "bit_fail"):
-            out[name] = METRICS[name](y, P, activation=activation)
+            out[name] = METRICS[name](y, P, activation=activation, **sw)
         elif name in METRICS:
-            out[name] = METRICS[name](y, P)
+            out[name] = METRICS[name](y, P, **sw)
         else:
             unknown.append(name)
     if unknown:

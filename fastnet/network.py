@@ -21,7 +21,7 @@ from .history import Callback, History, _history, _run_batch_callbacks, _run_cal
 from .io import load, model_info, register_model_kind
 from .layers import ACTIVATIONS, INITS, SET, Dense, Layer, Sparse, class_threshold
 from .optimizers import SGD, Optimizer, OptimizerKind, optimizer_from_dict
-from .training import FitPlan, fit_plan, resolve_batch_size
+from .training import FitPlan, _check_weights, fit_plan, resolve_batch_size
 
 __all__ = ["Network", "History", "load", "model_info", "from_torch", "LOSSES"]
 
@@ -250,6 +250,8 @@ class Network:
         on_nonfinite: str = "raise",
         callback_every: Optional[int] = None,
         comm: Any = None,
+        sample_weight: Any = None,
+        class_weight: Any = None,
     ) -> History:
         """Train: mini-batch SGD by default (momentum, optional Nesterov, L2 weight decay on weights, not biases),
         or any optimizer of fastnet.optimizers (Adam, FANN's RPROP, Quickprop, SARPROP).
@@ -312,6 +314,21 @@ class Network:
         comm : mpi4py communicator, optional
             Data-parallel training over MPI: X and y are this rank's shard, ``batch_size`` the global batch, and
             every rank of ``comm`` calls fit with the same arguments (see fastnet.distributed).
+        sample_weight : array (n,) of finite numbers >= 0, optional
+            Each sample's weight in the loss and its gradient. The weights are first rescaled to mean 1 over the
+            training set (so the learning rate means what it means without weights); a batch's loss and gradient
+            are then ``Σ w_i·ℓ_i / batch_size`` (Keras's sample_weight on the rescaled weights). Hence: full-batch
+            training (any optimizer, or ``batch_size=len(X)``) with integer weights equals training on the data
+            with each sample repeated w times (scikit-learn's semantics; weight 0 removes a sample); with
+            mini-batches each batch's gradient is an unbiased estimate of that full weighted gradient (a weight
+            of 2 doubles the sample's step where it appears, the batch is not renormalised by its own weights as
+            scikit-learn's MLP does), and with ``batch_size=1`` a sample's step is scaled by its weight. The
+            epoch's loss and accuracy are weighted means; validation metrics are not weighted.
+        class_weight : dict {class: weight} or "balanced", optional
+            For class labels (integer labels, one-hot rows, or a single output's 0/1): each sample's weight is
+            multiplied by its class's (classes not in the dict weigh 1). "balanced" is scikit-learn's
+            ``n_samples / (n_classes · count(class))`` over the classes present (counts weighted by sample_weight
+            when given). Regression targets are a ValueError.
 
         Returns
         -------
@@ -333,13 +350,14 @@ class Network:
                 self, X, y, comm, epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum, nesterov=nesterov,
                 weight_decay=weight_decay, shuffle=shuffle, validation_data=validation_data, verbose=verbose,
                 callbacks=callbacks, rewire=rewire, validation_split=validation_split, l1=l1, max_norm=max_norm,
-                track_gradients=track_gradients, optimizer=optimizer)
+                track_gradients=track_gradients, optimizer=optimizer, sample_weight=sample_weight,
+                class_weight=class_weight)
             return hist
         if on_nonfinite not in ("raise", "skip"):
             raise ValueError(f"on_nonfinite must be 'raise' or 'skip', got {on_nonfinite!r}")
         p = fit_plan(self, X, y, epochs, batch_size, lr, momentum, nesterov, weight_decay, shuffle,
                      validation_data, verbose, callbacks, rewire, validation_split, l1, max_norm,
-                     track_gradients, optimizer)
+                     track_gradients, optimizer, sample_weight=sample_weight, class_weight=class_weight)
         Xa, labels, targets, Xv, lv, tv = p.X, p.labels, p.targets, p.Xv, p.lv, p.tv
         epochs, verbose, l1, mn = p.epochs, p.verbose, p.l1, p.max_norm
         optimizer, callbacks, zeta = p.optimizer, p.callbacks, p.zeta
@@ -395,7 +413,11 @@ class Network:
             options = _core.FitOptions(epochs=epochs, batch_size=batch_size, optimizer={**optimizer._spec(), **first},
                                        shuffle=bool(shuffle), progress_every=progress_every, rewire_zeta=zeta,
                                        l1=l1, max_norm=mn, skip_nonfinite=on_nonfinite == "skip")
-            raw = self._core.fit(Xa, labels, targets, Xv, lv, tv, options, hook)
+            weights = None
+            if p.sample_weight is not None and Xa.shape[0] > 0:  # rescaled to mean 1 (see sample_weight above)
+                options.weight_sum = float(p.sample_weight.sum())
+                weights = np.ascontiguousarray(p.sample_weight * (Xa.shape[0] / options.weight_sum), dtype=self.dtype)
+            raw = self._core.fit(Xa, labels, targets, Xv, lv, tv, options, hook, sample_weight=weights)
         except KeyboardInterrupt as exc:  # stopped at a batch boundary: hand back what was completed
             exc.history = _history(getattr(exc, "history", []), classifier)  # type: ignore[attr-defined]
             raise
@@ -465,14 +487,19 @@ class Network:
         classes: np.ndarray = np.argmax(P, axis=1)
         return classes
 
-    def evaluate(self, X: Any, y: Any, metrics: Optional[Sequence[str]] = None) -> Dict[str, Any]:
+    def evaluate(self, X: Any, y: Any, metrics: Optional[Sequence[str]] = None,
+                 sample_weight: Any = None) -> Dict[str, Any]:
         """Mean loss over X, and accuracy for classification: ``{"loss": ..., "accuracy": ...}``.
 
         ``metrics``: more to compute from one prediction pass, by name (see fastnet.metrics): "accuracy",
         "top5" (any k), "mse", "mae", "bit_fail" (FANN's, limit 0.35), "confusion_matrix".
+        ``sample_weight`` (n,): finite weights >= 0, not all zero: the loss and every metric become weighted means
+        ``Σ w·m / Σ w`` (bit_fail and the confusion matrix: weighted counts), as scikit-learn's metrics weigh.
         """
         Xa, labels, targets = self._xy(X, y)
-        loss, acc = self._core.evaluate(Xa, labels, targets)
+        sw = _check_weights(sample_weight, Xa.shape[0], "sample_weight")
+        loss, acc = self._core.evaluate(Xa, labels, targets,
+                                        None if sw is None else np.ascontiguousarray(sw, dtype=self.dtype))
         out: Dict[str, Any] = {"loss": float(loss)}
         if self._is_classifier(labels):
             out["accuracy"] = float(acc)
@@ -482,7 +509,7 @@ class Network:
             out.update(_metrics.compute(list(metrics), labels if labels is not None else targets,
                                         self._core.predict(Xa, False),
                                         threshold=class_threshold(self.specs[-1].activation),
-                                        activation=self.specs[-1].activation))
+                                        activation=self.specs[-1].activation, sample_weight=sw))
         return out
 
     def gradients(self, X: Any, y: Any) -> List[Dict[str, np.ndarray]]:

@@ -17,7 +17,7 @@ from .history import Callback
 from .layers import SET
 from .optimizers import SGD, Optimizer
 
-__all__ = ["FitPlan", "fit_plan", "resolve_batch_size", "DEFAULT_BATCH_SIZE"]
+__all__ = ["FitPlan", "fit_plan", "resolve_batch_size", "DEFAULT_BATCH_SIZE", "sample_weights", "class_of_rows"]
 
 #: the mini-batch size of Network.fit when none is given
 DEFAULT_BATCH_SIZE = 32
@@ -54,6 +54,8 @@ class FitPlan:
     shuffle: bool
     track_gradients: bool
     split: float
+    #: the training samples' weights (float64, >= 0; sample_weight times class_weight), None when neither given
+    sample_weight: Optional[np.ndarray] = None
 
     # Transitional shim: fastnet.distributed's training loop (being rewritten in parallel) reads the plan as the
     # dict _fit_arguments used to return, p["X"], p["optimizer"], ...; the keys are the attribute names. Remove
@@ -70,9 +72,12 @@ _FIELDS = frozenset(f.name for f in fields(FitPlan))
 def fit_plan(net: _Trainable, X: Any, y: Any, epochs: Any, batch_size: Any, lr: Any, momentum: Any, nesterov: Any,
              weight_decay: Any, shuffle: Any, validation_data: Any, verbose: Any, callbacks: Any, rewire: Any,
              validation_split: Any, l1: Any, max_norm: Any, track_gradients: Any, optimizer: Any,
-             samples_of: str = "") -> FitPlan:
-    """fit's argument checks and conversions (shared by Network.fit and fastnet.distributed.fit)."""
+             samples_of: str = "", sample_weight: Any = None, class_weight: Any = None,
+             n_outputs: int = 0, shard: bool = False) -> FitPlan:
+    """fit's argument checks and conversions (shared by Network.fit and fastnet.distributed.fit). ``shard``: X is
+    one rank's part of the data (its weights may all be zero; the sum is checked over the ranks)."""
     Xa, labels, targets = net._xy(X, y)
+    sw = _check_weights(sample_weight, Xa.shape[0], "sample_weight", allow_zero_sum=True)
     epochs = check_int(epochs, "epochs", 0)
     sgd_args = [k for k, v in (("lr", lr), ("momentum", momentum), ("nesterov", nesterov),
                                ("weight_decay", weight_decay)) if v is not None]
@@ -106,6 +111,8 @@ def fit_plan(net: _Trainable, X: Any, y: Any, epochs: Any, batch_size: Any, lr: 
             lv, labels = labels[cut:], labels[:cut]
         if targets is not None:
             tv, targets = targets[cut:], targets[:cut]
+        if sw is not None:
+            sw = sw[:cut]  # (validation metrics are unweighted)
     if validation_data is not None:
         if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
             raise TypeError("validation_data must be a tuple (X_val, y_val)")
@@ -121,10 +128,103 @@ def fit_plan(net: _Trainable, X: Any, y: Any, epochs: Any, batch_size: Any, lr: 
             raise TypeError(f"callbacks must be callables, got {type(cb).__name__}")
     if rewire is not None and not isinstance(rewire, SET):
         raise TypeError(f"rewire must be a fastnet.SET, got {type(rewire).__name__}")
+    if sample_weight is not None or class_weight is not None:
+        if shard and isinstance(class_weight, str):
+            raise ValueError("class_weight='balanced' needs the class counts of the whole data set, which one rank "
+                             "does not have: pass a dict (e.g. from sklearn.utils.class_weight.compute_class_weight "
+                             "on all the labels)")
+        k = n_outputs or int(getattr(net, "num_outputs", 0)) or _n_outputs(labels, targets)
+        sw = sample_weights(labels, targets, k, sw, class_weight,
+                            allow_zero_sum=shard)
     return FitPlan(X=Xa, labels=labels, targets=targets, Xv=Xv, lv=lv, tv=tv, epochs=epochs, batch_size=batch_size,
                    optimizer=optimizer, verbose=verbose, l1=l1, max_norm=mn, callbacks=callbacks,
                    zeta=float(rewire.zeta) if rewire is not None else 0.0, shuffle=bool(shuffle),
-                   track_gradients=bool(track_gradients), split=split)
+                   track_gradients=bool(track_gradients), split=split, sample_weight=sw)
+
+
+def _n_outputs(labels: Optional[np.ndarray], targets: Optional[np.ndarray]) -> int:
+    if targets is not None:
+        return int(targets.shape[1])
+    assert labels is not None
+    return int(labels.max(initial=0)) + 1
+
+
+def _check_weights(sample_weight: Any, n: int, name: str, allow_zero_sum: bool = False) -> Optional[np.ndarray]:
+    """sample_weight as float64 (n,): a 1-D array of n finite numbers >= 0, not all zero; None stays None."""
+    if sample_weight is None:
+        return None
+    try:
+        w = np.array(sample_weight, dtype=np.float64)  # a copy: the caller's array is never changed
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a 1-D array of numbers, got {type(sample_weight).__name__}") from None
+    if w.ndim != 1 or w.shape[0] != n:
+        raise ValueError(f"{name} must be a 1-D array with one weight per sample ({n}), got shape {w.shape}")
+    if not np.all(np.isfinite(w)):
+        raise ValueError(f"{name} contains NaN or infinite values (at index {int(np.argmin(np.isfinite(w)))})")
+    if np.any(w < 0):
+        raise ValueError(f"{name} contains negative values (at index {int(np.argmax(w < 0))}); weights must be >= 0")
+    if n > 0 and not allow_zero_sum and not np.any(w > 0):
+        raise ValueError(f"{name} is all zero: at least one sample must have a positive weight")
+    return w
+
+
+def class_of_rows(labels: Optional[np.ndarray], targets: Optional[np.ndarray], n_outputs: int,
+                  what: str = "class_weight") -> Tuple[np.ndarray, int]:
+    """Each sample's class index and the number of classes: integer labels as they are; one-hot target rows
+    (several outputs) by their 1; a single output's 0/1 targets as classes 0 and 1. Other targets (regression
+    values) are a ValueError naming ``what``."""
+    if labels is not None:
+        return labels.astype(np.int64), max(int(n_outputs), 2)
+    assert targets is not None
+    T = np.asarray(targets)
+    if T.shape[1] == 1:
+        if not np.all((T == 0) | (T == 1)):
+            raise ValueError(f"{what} needs class labels, but y holds regression targets (a single output whose "
+                             "targets are not all 0 or 1)")
+        return T[:, 0].astype(np.int64), 2
+    if not (np.all((T == 0) | (T == 1)) and np.all(T.sum(axis=1) == 1)):
+        raise ValueError(f"{what} needs class labels, but y holds regression targets (rows that are not one-hot); "
+                         "give integer labels or one-hot rows")
+    return np.argmax(T, axis=1).astype(np.int64), int(T.shape[1])
+
+
+def sample_weights(labels: Optional[np.ndarray], targets: Optional[np.ndarray], n_outputs: int,
+                   sample_weight: Optional[np.ndarray], class_weight: Any,
+                   allow_zero_sum: bool = False) -> Optional[np.ndarray]:
+    """Each sample's weight: ``sample_weight`` (checked by :func:`_check_weights`) times its class's weight from
+    ``class_weight``: a dict {class index: weight >= 0} (classes not in it weigh 1) or ``"balanced"``,
+    scikit-learn's ``n_samples / (n_classes · count(class))`` over the classes present, counts weighted by
+    sample_weight when given (``sklearn.utils.class_weight.compute_class_weight``). None when both are None."""
+    n = labels.shape[0] if labels is not None else (targets.shape[0] if targets is not None else 0)
+    w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    if class_weight is not None:
+        cls, k = class_of_rows(labels, targets, n_outputs)
+        if isinstance(class_weight, str):
+            if class_weight != "balanced":
+                raise ValueError(f"class_weight must be a dict {{class: weight}} or 'balanced', got {class_weight!r}")
+            counts = np.bincount(cls, weights=w, minlength=k)
+            present = counts > 0
+            per_class = np.ones(k)
+            per_class[present] = counts.sum() / (np.count_nonzero(present) * counts[present])
+        elif isinstance(class_weight, dict):
+            per_class = np.ones(k)
+            for c, cw in class_weight.items():
+                if isinstance(c, (bool, np.bool_)) or not isinstance(c, (int, np.integer)) or not 0 <= c < k:
+                    raise ValueError(f"class_weight has an unknown class {c!r}: the classes are 0 to {k - 1}")
+                if isinstance(cw, (bool, np.bool_)) or not isinstance(cw, (int, float, np.integer, np.floating)):
+                    raise TypeError(f"class_weight[{c}] must be a number, got {type(cw).__name__}")
+                if not np.isfinite(cw) or cw < 0:
+                    raise ValueError(f"class_weight[{c}] must be a finite number >= 0, got {cw!r}")
+                per_class[int(c)] = float(cw)
+        else:
+            raise TypeError(f"class_weight must be a dict {{class: weight}} or 'balanced', got "
+                            f"{type(class_weight).__name__}")
+        w = per_class[cls] if w is None else w * per_class[cls]
+    if w is not None and n > 0 and not allow_zero_sum and not np.any(w > 0):
+        what = "sample_weight is all zero" if class_weight is None else \
+            "sample_weight times class_weight is zero for every sample"
+        raise ValueError(f"{what}: at least one sample must have a positive weight")
+    return w
 
 
 def resolve_batch_size(optimizer: Optimizer, batch_size: Optional[int], n_samples: int,
