@@ -343,14 +343,17 @@ def fit(net: Any, X: Any, y: Any, comm: Any, epochs: int = 10, batch_size: Optio
         validation_data: Optional[Tuple[Any, Any]] = None, verbose: int = 1,
         callbacks: Optional[Iterable[Any]] = None, rewire: Optional[SET] = None, validation_split: float = 0.0,
         l1: float = 0.0, max_norm: Optional[float] = None, track_gradients: bool = False,
-        optimizer: Optional[Optimizer] = None) -> Any:
+        optimizer: Optional[Optimizer] = None, sample_weight: Any = None, class_weight: Any = None) -> Any:
     """Synchronous data-parallel ``Network.fit`` over the ranks of `comm` (an mpi4py communicator); X and y
     are this rank's shard. Same arguments and History as ``Network.fit`` (``batch_size`` is the global batch);
-    see the module's documentation for the semantics. Collective: every rank of `comm` must call it."""
+    see the module's documentation for the semantics. Collective: every rank of `comm` must call it.
+    ``sample_weight`` is this rank's samples' weights, rescaled to mean 1 over all ranks (one rank's may all be
+    zero); ``class_weight`` a dict ("balanced" needs every rank's labels: compute it and pass the dict)."""
     kwargs = dict(epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum, nesterov=nesterov,
                   weight_decay=weight_decay, shuffle=shuffle, validation_data=validation_data, verbose=verbose,
                   callbacks=callbacks, rewire=rewire, validation_split=validation_split, l1=l1,
-                  max_norm=max_norm, track_gradients=track_gradients, optimizer=optimizer)
+                  max_norm=max_norm, track_gradients=track_gradients, optimizer=optimizer,
+                  sample_weight=sample_weight, class_weight=class_weight)
     if not all(hasattr(comm, a) for a in ("Get_rank", "Get_size", "Allreduce", "allgather", "bcast")):
         raise TypeError(f"comm must be an mpi4py communicator (e.g. MPI.COMM_WORLD), got {type(comm).__name__}")
     if comm.Get_size() == 1:
@@ -389,7 +392,7 @@ def _fit(net: Any, X: Any, y: Any, comm: Any, **kw: Any) -> Any:
             "optimizer": opt.to_dict(), "shuffle": p["shuffle"], "rewire": p["zeta"], "l1": p["l1"],
             "max_norm": p["max_norm"], "track_gradients": p["track_gradients"], "validation_split": p["split"],
             "validation data given": p["Xv"] is not None, "targets": "labels" if p["labels"] is not None
-            else "target rows"}
+            else "target rows", "sample weights given": p["sample_weight"] is not None}
     infos = comm.allgather((info, n_local))
     problems = _differences([i for i, _ in infos])
     if problems:
@@ -397,6 +400,12 @@ def _fit(net: Any, X: Any, y: Any, comm: Any, **kw: Any) -> Any:
                                      "and call fit with the same arguments): " + "; ".join(problems)))
     sizes = [n for _, n in infos]
     total = int(sum(sizes))
+    weight_sum = 0.0
+    if p["sample_weight"] is not None:  # the weights' sum over every rank: rescaled to mean 1 over all the data
+        weight_sum = float(comm.allreduce(float(p["sample_weight"].sum())))
+        if not weight_sum > 0:
+            raise _collective(ValueError("sample_weight (times class_weight) is zero for every sample of every "
+                                         "rank: at least one sample must have a positive weight"))
     if opt.full_batch:
         if p["batch_size"] is not None and p["batch_size"] < total:
             raise _collective(ValueError(
@@ -409,7 +418,7 @@ def _fit(net: Any, X: Any, y: Any, comm: Any, **kw: Any) -> Any:
     try:
         _broadcast_network(net, comm)  # ---- 2. rank 0's network everywhere
         net.optimizer = opt
-        return _train(net, comm, MPI, p, sizes, batch)
+        return _train(net, comm, MPI, p, sizes, batch, weight_sum)
     except BaseException as exc:  # noqa: BLE001
         if getattr(exc, "_fastnet_collective", False):
             raise
@@ -417,7 +426,8 @@ def _fit(net: Any, X: Any, y: Any, comm: Any, **kw: Any) -> Any:
         raise  # pragma: no cover - Abort does not return
 
 
-def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], batch: int) -> Any:
+def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], batch: int,
+           weight_sum: float = 0.0) -> Any:
     """---- 3. trainer.cpp's loop on every rank (the same loop as a single-process fit), handed the collectives:
     the per-step Allreduce of the statistics and the gradient arena, and an epoch-end hook (seconds, gradient
     norms, a check that the ranks agree, callbacks with rank 0's verdict, progress on rank 0)."""
@@ -438,6 +448,11 @@ def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], b
     options.step_counts = np.diff(bounds.sum(axis=1)).tolist()
     options.total_samples = int(sum(sizes))
     options.shuffle_state, options.dropout_state = _private_streams(net, rank)
+    weights = None
+    if p["sample_weight"] is not None:
+        options.weight_sum = weight_sum
+        weights = np.ascontiguousarray(p["sample_weight"] * (options.total_samples / weight_sum),
+                                       dtype=net.dtype)
 
     clock = time.perf_counter
     prof = [0.0, 0.0, 0.0, 0, clock()]  # seconds: local work, statistics (+ waiting), gradient; steps; last end
@@ -502,7 +517,8 @@ def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], b
         if hasattr(cb, "set_network"):
             cb.set_network(net)
     try:
-        done = core.fit(X, labels, targets, p["Xv"], p["lv"], p["tv"], options, hook, allreduce)
+        done = core.fit(X, labels, targets, p["Xv"], p["lv"], p["tv"], options, hook, allreduce,
+                        sample_weight=weights)
     except FloatingPointError as exc:  # divergence, decided on the reduced loss: raised by every rank
         raise _collective(exc) from None
     finally:

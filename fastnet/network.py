@@ -793,11 +793,12 @@ register_model_kind("network", Network.from_bytes)
 def _fit_arguments(net: Network, X: Any, y: Any, epochs: Any, batch_size: Any, lr: Any, momentum: Any,
                    nesterov: Any, weight_decay: Any, shuffle: Any, validation_data: Any, verbose: Any,
                    callbacks: Any, rewire: Any, validation_split: Any, l1: Any, max_norm: Any, track_gradients: Any,
-                   optimizer: Any, samples_of: str = "") -> FitPlan:
-    """The old name of fastnet.training.fit_plan, kept for its callers (fastnet.distributed)."""
+                   optimizer: Any, samples_of: str = "", sample_weight: Any = None,
+                   class_weight: Any = None) -> FitPlan:
+    """The old name of fastnet.training.fit_plan, kept for its callers (fastnet.distributed: X is a shard)."""
     return fit_plan(net, X, y, epochs, batch_size, lr, momentum, nesterov, weight_decay, shuffle, validation_data,
                     verbose, callbacks, rewire, validation_split, l1, max_norm, track_gradients, optimizer,
-                    samples_of)
+                    samples_of, sample_weight=sample_weight, class_weight=class_weight, shard=True)
 
 
 def _scaling_params(A: np.ndarray, method: str, feature_range: Any, dtype: np.dtype,

@@ -20,6 +20,9 @@ for name in names:
     Xs, ys = fn.distributed.shard(X, y, comm, mode=mode)
     net = build()
     extra = {"validation_data": fn.distributed.shard(Xv, yv, comm, mode=mode)} if with_val else {}
+    if "sample_weight" in kwargs:  # this rank's samples' weights
+        idx = fn.distributed.shard_indices(len(X), comm.rank, comm.size, mode)
+        kwargs = dict(kwargs, sample_weight=kwargs["sample_weight"][idx])
     h = net.fit(Xs, ys, comm=comm, verbose=0, **kwargs, **extra)
     result = {"size": comm.size, "history": h.to_dict(), "in_sync": fn.distributed.in_sync(net, comm),
               **snapshot(net)}

@@ -28,6 +28,9 @@ def sparse():
                        fn.Dense(16, CLASSES, "softmax")], seed=5)
 
 
+# sample weights of the training set (0 to 3, some zero), sharded like X by run_scenarios.py
+WEIGHTS = np.random.default_rng(11).integers(0, 4, N_TRAIN).astype(np.float64)
+
 # name -> (network builder, shard mode, fit arguments, with validation data)
 SCENARIOS = {
     "sgd": (dense, "strided", dict(epochs=3, batch_size=15, shuffle=False,
@@ -39,6 +42,11 @@ SCENARIOS = {
     "sparse_set": (sparse, "strided", dict(epochs=3, batch_size=16, shuffle=False, rewire=fn.SET(0.2),
                                            optimizer=fn.SGD(lr=0.1, momentum=0.9)), True),
     "sparse_rprop": (sparse, "strided", dict(epochs=6, optimizer=fn.RPROP()), False),
+    "sgd_weighted": (dense, "contiguous", dict(epochs=2, batch_size=16, shuffle=False, sample_weight=WEIGHTS,
+                                               class_weight={0: 2.0, 2: 0.5},
+                                               optimizer=fn.SGD(lr=0.1, momentum=0.9)), True),
+    "quickprop_weighted": (dense, "strided", dict(epochs=5, sample_weight=WEIGHTS, optimizer=fn.Quickprop()),
+                           False),
     # no single-process equivalent (private dropout and shuffle streams): ranks identical, runs reproducible
     "dropout_shuffle": (lambda: dense(0.3), "contiguous", dict(epochs=2, batch_size=16, shuffle=True,
                                                               optimizer=fn.SGD(lr=0.1, momentum=0.9)), True),
