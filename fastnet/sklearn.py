@@ -7,9 +7,12 @@ attribute (``coefs_`` in scikit-learn's (n_in, n_out) layout, ``intercepts_``, `
 test_mlp.py runs against them (tests/test_sklearn_upstream.py, with the few tests that cannot pass deselected and
 why). lbfgs is scipy's L-BFGS-B over the core's loss and gradients; sgd and adam are the core's mini-batch
 training, scikit-learn's stopping rule and schedules applied after every epoch (both change the rate once an
-epoch, as scikit-learn does). ``sample_weight``: any weights with lbfgs (the core's gradients per group of
-samples of one weight: scikit-learn's weighted fit), uniform ones only with sgd/adam (others raise
-NotImplementedError: the core's mini-batch training weighs every sample alike). Other differences:
+epoch, as scikit-learn does). ``sample_weight`` with every solver: lbfgs takes the core's gradients per group
+of samples of one weight (scikit-learn's weighted fit, exactly); sgd and adam the core's weighted training
+(``Network.fit(sample_weight=)``), which equals scikit-learn's for full batches, while for mini-batches each
+batch's gradient is ``Σ w·∇ℓ / batch size`` with the weights rescaled to mean 1 over the training set (an
+unbiased estimate of the full weighted gradient) where scikit-learn divides by the batch's own Σw; the L2 term
+is divided by n·mean(w) (scikit-learn: by the batch's Σw). Other differences:
 ``loss="poisson"`` raises NotImplementedError (no exponential output in the core); with momentum, a rate change
 (invscaling, adaptive) also rescales the velocity (PyTorch's form of momentum, not scikit-learn's); shuffling
 draws from fastnet's generator, seeded from ``random_state``. fastnet's former names ``lr``, ``epochs``,
@@ -105,15 +108,17 @@ except ImportError:  # pragma: no cover - scikit-learn absent
 
     def r2_score(y: Any, p: Any, sample_weight: Any = None) -> float:
         y2, p2 = np.asarray(y, dtype=np.float64), np.asarray(p, dtype=np.float64).reshape(np.shape(y))
-        ss_tot = ((y2 - y2.mean(axis=0)) ** 2).sum(axis=0)
-        ss_res = ((y2 - p2) ** 2).sum(axis=0)
+        w = np.ones(len(y2)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        w = w.reshape((-1,) + (1,) * (y2.ndim - 1))
+        ss_tot = (w * (y2 - np.average(y2, axis=0, weights=w.ravel())) ** 2).sum(axis=0)
+        ss_res = (w * (y2 - p2) ** 2).sum(axis=0)
         return float(np.mean(np.where(ss_tot > 0, 1 - ss_res / np.where(ss_tot > 0, ss_tot, 1), 0.0)))
 
-    def train_test_split(X: Any, y: Any, random_state: Any = None, test_size: float = 0.1,
+    def train_test_split(*arrays: Any, random_state: Any = None, test_size: float = 0.1,
                          stratify: Any = None) -> Any:
-        idx = random_state.permutation(len(X))
-        n_test = int(np.ceil(test_size * len(X)))
-        return X[idx[n_test:]], X[idx[:n_test]], y[idx[n_test:]], y[idx[:n_test]]
+        idx = random_state.permutation(len(arrays[0]))
+        n_test = int(np.ceil(test_size * len(arrays[0])))
+        return [part for a in arrays for part in (a[idx[n_test:]], a[idx[:n_test]])]
 
     class available_if:  # type: ignore[no-redef]
         """The method exists only where check(estimator) holds (check raises AttributeError otherwise)."""
@@ -369,7 +374,7 @@ class _MLP(_Base):
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> Any:
         raise NotImplementedError
 
-    def _score(self, X: np.ndarray, y: Any) -> float:
+    def _score(self, X: np.ndarray, y: Any, sample_weight: Any = None) -> float:
         raise NotImplementedError
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
@@ -381,12 +386,6 @@ class _MLP(_Base):
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         sw = _check_sample_weight(sample_weight, X.shape[0])
-        uniform = sw is None or bool(np.all(sw == sw[0]))
-        if not uniform and self.solver in _STOCHASTIC:
-            raise NotImplementedError(
-                f"{type(self).__name__} on fastnet supports non-uniform sample_weight with solver='lbfgs' only "
-                "(the core's mini-batch training weighs every sample alike); None or uniform weights are accepted "
-                "by every solver")
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         self.n_outputs_ = Y.shape[1]
         units = [X.shape[1]] + hidden + [self.n_outputs_]
@@ -394,8 +393,7 @@ class _MLP(_Base):
         if first_pass:
             self._initialize(Y, units, X.dtype)
         if self.solver in _STOCHASTIC:
-            # uniform weights c: scikit-learn divides the L2 term by Σw = c·n, i.e. alpha/c
-            self._fit_stochastic(X, Y, incremental, 1.0 if sw is None else 1.0 / float(sw[0]))
+            self._fit_stochastic(X, Y, incremental, sw)
         else:
             self._fit_lbfgs(X, Y, sw)
         if not all(np.isfinite(w).all() for w in list(self.coefs_) + list(self.intercepts_)):
@@ -493,7 +491,8 @@ class _MLP(_Base):
         self.coefs_ = [a.astype(X.dtype) for a in parts[:nc]]
         self.intercepts_ = [a.astype(X.dtype) for a in parts[nc:]]
 
-    def _fit_stochastic(self, X: np.ndarray, Y: np.ndarray, incremental: bool, alpha_factor: float = 1.0) -> None:
+    def _fit_stochastic(self, X: np.ndarray, Y: np.ndarray, incremental: bool,
+                        sw: Optional[np.ndarray] = None) -> None:
         import warnings
 
         fresh = not incremental or not hasattr(self, "_optimizer")
@@ -505,16 +504,24 @@ class _MLP(_Base):
         early_stopping = self.early_stopping
         if early_stopping:
             stratify = Y if (self._is_clf() and self.n_outputs_ == 1) else None
-            X_train, X_val, Y_train, Y_val = train_test_split(X, Y, random_state=self._random_state,
-                                                              test_size=self.validation_fraction, stratify=stratify)
+            # (the weights in the same call, as scikit-learn splits them: the same permutation)
+            parts = train_test_split(X, Y, *([] if sw is None else [sw]), random_state=self._random_state,
+                                     test_size=self.validation_fraction, stratify=stratify)
+            X_train, X_val, Y_train, Y_val = parts[:4]
+            sw_train, sw_val = (None, None) if sw is None else (parts[4], parts[5])
             if X_val.shape[0] < 2:
                 raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of "
                                  "your dataset.")
             y_val = self._decode(Y_val)
         else:
             X_train, Y_train, X_val, y_val = X, Y, None, None
+            sw_train = sw_val = None if sw is None else sw
         Y_train = np.ascontiguousarray(Y_train, dtype=X.dtype)
         n = X_train.shape[0]
+        # scikit-learn divides each batch's L2 term by the batch's Σw: with weights, by n·mean(w) on average
+        # (exact for full batches); the core's mini-batch loss is Σ w·ℓ / batch size with w rescaled to mean 1,
+        # whose full-batch gradient is scikit-learn's weighted mean
+        alpha_factor = 1.0 if sw_train is None or not sw_train.any() else n / float(sw_train.sum())
         if self.batch_size == "auto":
             bs = min(200, n)
         else:
@@ -552,7 +559,7 @@ class _MLP(_Base):
                 self._pull(net, X.dtype)
                 self.loss_ = loss * n_out_scale + n_batches * 0.5 * alpha * sq[0] / n
                 sq[0] = sum(float(np.sum(np.square(W, dtype=np.float64))) for W in self.coefs_)
-            return self._epoch_end(early_stopping, X_val, y_val, n, incremental, max_iter)
+            return self._epoch_end(early_stopping, X_val, y_val, n, incremental, max_iter, sw_val)
 
         if not incremental and not diverged:
             # the whole training in one call of the core: the bookkeeping runs in its epoch callback (which stops
@@ -566,7 +573,7 @@ class _MLP(_Base):
             self._training = True
             try:
                 net.fit(X_train, Y_train, epochs=max_iter, batch_size=bs, optimizer=optimizer(),
-                        shuffle=bool(self.shuffle), verbose=0, callbacks=[callback])
+                        shuffle=bool(self.shuffle), verbose=0, callbacks=[callback], sample_weight=sw_train)
             except FloatingPointError:  # the loss overflowed: scikit-learn's weights would be non-finite
                 diverged = True
             finally:
@@ -579,7 +586,7 @@ class _MLP(_Base):
                 idx = self._random_state.permutation(n) if self.shuffle else np.arange(n)
                 try:
                     h = net.fit(X_train[idx], Y_train[idx], epochs=1, batch_size=bs, optimizer=optimizer(),
-                                shuffle=False, verbose=0)
+                                shuffle=False, verbose=0, sample_weight=None if sw_train is None else sw_train[idx])
                 except FloatingPointError:
                     diverged = True
             stopped = epoch_end(float("nan") if diverged else float(h["loss"][0])) or incremental
@@ -588,7 +595,7 @@ class _MLP(_Base):
             self.intercepts_ = self._best_intercepts
 
     def _epoch_end(self, early_stopping: bool, X_val: Any, y_val: Any, n: int, incremental: bool,
-                   max_iter: int) -> bool:
+                   max_iter: int, sw_val: Optional[np.ndarray] = None) -> bool:
         """scikit-learn's bookkeeping after an epoch whose loss_ is set: counts, loss curve, stopping rule,
         learning-rate schedule, ConvergenceWarning at max_iter. Returns True to stop."""
         self.n_iter_ += 1
@@ -596,7 +603,7 @@ class _MLP(_Base):
         self.loss_curve_.append(self.loss_)
         if self.verbose:
             print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-        self._update_no_improvement_count(early_stopping, X_val, y_val)
+        self._update_no_improvement_count(early_stopping, X_val, y_val, sw_val)
         self._optimizer.iteration_ends(self.t_)
         if self._no_improvement_count > self.n_iter_no_change:
             what = "Validation score" if early_stopping else "Training loss"
@@ -614,10 +621,11 @@ class _MLP(_Base):
             return True
         return False
 
-    def _update_no_improvement_count(self, early_stopping: bool, X_val: Any, y_val: Any) -> None:
+    def _update_no_improvement_count(self, early_stopping: bool, X_val: Any, y_val: Any,
+                                     sample_weight: Optional[np.ndarray] = None) -> None:
         if early_stopping:
             assert self.validation_scores_ is not None and self.best_validation_score_ is not None
-            score = float(self._score(X_val, y_val))
+            score = float(self._score(X_val, y_val, sample_weight))
             self.validation_scores_.append(score)
             if self.verbose:
                 print(f"Validation score: {score:f}")
@@ -644,11 +652,11 @@ class _MLP(_Base):
     def _decode(self, Y: np.ndarray) -> Any:
         return Y
 
-    def _score_with(self, X: np.ndarray, y: Any, fn: Any) -> float:
+    def _score_with(self, X: np.ndarray, y: Any, fn: Any, sample_weight: Any = None) -> float:
         p = self._predict(X)
         if np.issubdtype(p.dtype, np.floating) and not np.isfinite(p).all():
             return float("nan")
-        return float(fn(y, p))
+        return float(fn(y, p, sample_weight=sample_weight))
 
     def _check_solver(self) -> bool:
         if self.solver not in _STOCHASTIC:
@@ -659,8 +667,8 @@ class _MLP(_Base):
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
         """Fit the model to X (n_samples, n_features; dense or scipy.sparse) and y (labels or targets).
 
-        ``sample_weight``: any weights with solver="lbfgs"; uniform ones only with sgd/adam (others raise
-        NotImplementedError)."""
+        ``sample_weight`` (n,): finite weights >= 0, not all zero, with every solver (see the module's
+        documentation for mini-batches)."""
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
     def __sklearn_tags__(self) -> Any:
@@ -729,8 +737,8 @@ class MLPClassifier(_Clf, _MLP):
         out: np.ndarray = self._decode(self._forward(X))
         return out
 
-    def _score(self, X: np.ndarray, y: Any) -> float:
-        return self._score_with(X, y, accuracy_score)
+    def _score(self, X: np.ndarray, y: Any, sample_weight: Any = None) -> float:
+        return self._score_with(X, y, accuracy_score, sample_weight)
 
     def predict(self, X: Any) -> np.ndarray:
         """Class labels for X (an indicator matrix for multilabel targets)."""
@@ -821,8 +829,8 @@ class MLPRegressor(_Reg, _MLP):
         out: np.ndarray = P.ravel() if P.shape[1] == 1 else P
         return out
 
-    def _score(self, X: np.ndarray, y: Any) -> float:
-        return self._score_with(X, y, r2_score)
+    def _score(self, X: np.ndarray, y: Any, sample_weight: Any = None) -> float:
+        return self._score_with(X, y, r2_score, sample_weight)
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted values for X: (n,) for one target, else (n, n_outputs)."""

@@ -27,11 +27,6 @@ DESELECTED = {
         "own summation order and blocking) end one prediction of 60, a value near zero (2.3e-4), 1.8e-7 away "
         "(rel. 8e-4); the other 59 agree, and test_mlp_classifier_dtypes_casting passes"),
 }
-try:
-    import pandas  # noqa: F401
-except ImportError:
-    DESELECTED["test_preserve_feature_names"] = (
-        "needs pandas, which is not in fastnet's test extra (the test would skip, and skips fail CI)")
 
 
 def _load():
@@ -149,25 +144,26 @@ def test_deprecated_fastnet_names():
 
 @pytest.mark.parametrize("Ours,Theirs", [(MLPRegressor, SkMLPRegressor), (MLPClassifier, SkMLPClassifier)])
 def test_sample_weight_as_scikit_learn(Ours, Theirs):
-    """lbfgs takes any sample_weight (the core's gradients per group of equal weight): the fit is scikit-learn's;
-    sgd/adam take uniform weights (alpha/c, as scikit-learn) and raise NotImplementedError for others."""
+    """Any sample_weight with every solver: lbfgs (the core's gradients per group of equal weight), and sgd/adam
+    (the core's weighted training) full batch, follow scikit-learn's weighted fit (alpha/Σw included)."""
     X, Y = _data(2)
     y = Y if Ours is MLPRegressor else (Y[:, 0] > 0).astype(int)
     sw = np.random.default_rng(1).integers(0, 4, len(X)).astype(float)
     lbfgs = dict(solver="lbfgs", random_state=0, max_iter=5, alpha=0.3, hidden_layer_sizes=(5,))
     sgd = dict(lbfgs, solver="sgd", max_iter=3, shuffle=False, batch_size=len(X), momentum=0.0)
+    adam = dict(sgd, solver="adam", learning_rate_init=0.01)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for params, weights in ((lbfgs, sw), (sgd, np.full(len(X), 2.0))):
+        for params, weights in ((lbfgs, sw), (sgd, sw), (sgd, np.full(len(X), 2.0)), (adam, sw)):
             ours = Ours(**params).fit(X, y, sample_weight=weights)
             theirs = Theirs(**params).fit(X, y, sample_weight=weights)
             assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-6)
+            tol = dict(rtol=1e-4, atol=1e-5) if params is adam else dict(rtol=1e-6, atol=1e-9)
             for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
-                np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
-    with pytest.raises(NotImplementedError, match="solver='lbfgs' only"):
-        Ours(**sgd).fit(X, y, sample_weight=sw)
-    with pytest.raises(ValueError, match="at least one non-zero"):
-        Ours(**lbfgs).fit(X, y, sample_weight=np.zeros(len(X)))
+                np.testing.assert_allclose(a, b, **tol)
+    for params in (lbfgs, sgd):
+        with pytest.raises(ValueError, match="at least one non-zero"):
+            Ours(**params).fit(X, y, sample_weight=np.zeros(len(X)))
 
 
 def test_sample_weight_checks_of_scikit_learn():
@@ -177,7 +173,9 @@ def test_sample_weight_checks_of_scikit_learn():
     )
 
     for est in (MLPClassifier(solver="lbfgs", max_iter=50, random_state=0),
-                MLPRegressor(solver="lbfgs", max_iter=50, random_state=0)):
+                MLPRegressor(solver="lbfgs", max_iter=50, random_state=0),
+                # scikit-learn's own setting for this check of its MLPRegressor (sgd, full batches of 15 and ~30)
+                MLPRegressor(solver="sgd", tol=1e-2, random_state=42), MLPClassifier(random_state=0)):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             check_sample_weight_equivalence_on_dense_data(type(est).__name__, est)
