@@ -10,8 +10,7 @@ import pytest
 
 import fastnet as fn
 
-from reference import act_jvp, forward, loss_grad_y, one_hot
-from reference import adam_step, sgd_step
+from reference import act_jvp, adam_step, forward, loss_grad_y, one_hot, sgd_step
 
 
 def weighted_gradients(params, acts, loss, X, T, w):
