@@ -152,15 +152,27 @@ def test_sample_weight_as_scikit_learn(Ours, Theirs):
     lbfgs = dict(solver="lbfgs", random_state=0, max_iter=5, alpha=0.3, hidden_layer_sizes=(5,))
     sgd = dict(lbfgs, solver="sgd", max_iter=3, shuffle=False, batch_size=len(X), momentum=0.0)
     adam = dict(sgd, solver="adam", learning_rate_init=0.01)
+    # early stopping: the weights split with the data (one permutation) and the validation score weighted
+    early = dict(sgd, early_stopping=True, validation_fraction=0.25, max_iter=4, batch_size=30)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for params, weights in ((lbfgs, sw), (sgd, sw), (sgd, np.full(len(X), 2.0)), (adam, sw)):
+        for params, weights in ((lbfgs, sw), (sgd, sw), (sgd, np.full(len(X), 2.0)), (adam, sw), (early, sw)):
             ours = Ours(**params).fit(X, y, sample_weight=weights)
             theirs = Theirs(**params).fit(X, y, sample_weight=weights)
             assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-6)
+            if params is early:
+                np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, rtol=1e-9)
             tol = dict(rtol=1e-4, atol=1e-5) if params is adam else dict(rtol=1e-6, atol=1e-9)
             for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
                 np.testing.assert_allclose(a, b, **tol)
+    extra = {"classes": [0, 1]} if Ours is MLPClassifier else {}
+    ours, theirs = Ours(**sgd), Theirs(**sgd)
+    for _ in range(2):  # partial_fit: one weighted epoch a call
+        ours.partial_fit(X, y, sample_weight=sw, **extra)
+        theirs.partial_fit(X, y, sample_weight=sw, **extra)
+    assert ours.loss_curve_ == pytest.approx(theirs.loss_curve_, rel=1e-6)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
     for params in (lbfgs, sgd):
         with pytest.raises(ValueError, match="at least one non-zero"):
             Ours(**params).fit(X, y, sample_weight=np.zeros(len(X)))
