@@ -194,7 +194,8 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
         loss_sum += loss * nb;
       } else {
         const T* out = net.forward(xb, nb, /*train=*/true, xb_t);
-        const double ok = wb ? net.weighted_correct(out, tb, nb, wb) : static_cast<double>(net.count_correct(out, tb, nb));
+        const double ok =
+            wb ? net.weighted_correct(out, tb, nb, wb) : static_cast<double>(net.count_correct(out, tb, nb));
         correct += ok;
         double loss;
         // SGD: the gradient goes straight into the update, fused in the kernels (which never decay biases;
@@ -275,7 +276,7 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
     if (dist && validation) {  // sample-weighted over the ranks: the metrics of the union of their sets
       double v[Collective::kStats] = {0.0, 0.0, 0.0};
       if (validation->N > 0) {
-        const Metrics m = net.evaluate(validation->X, validation->N, validation->y, validation->w);
+        const Metrics m = net.evaluate(validation->X, validation->N, validation->y);
         const double nv = static_cast<double>(validation->N);
         v[0] = m.loss * nv;
         v[1] = std::round(m.accuracy * nv);
@@ -286,7 +287,7 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
       log.val_loss = v[0] / v[2];
       log.val_accuracy = v[1] / v[2];
     } else if (validation && validation->N > 0) {
-      const Metrics m = net.evaluate(validation->X, validation->N, validation->y, validation->w);
+      const Metrics m = net.evaluate(validation->X, validation->N, validation->y);
       log.has_validation = true;
       log.val_loss = m.loss;
       log.val_accuracy = m.accuracy;
