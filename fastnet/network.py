@@ -10,6 +10,7 @@ import os
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _core
 from . import interop as _interop
@@ -27,6 +28,19 @@ __all__ = ["Network", "History", "load", "model_info", "from_torch", "LOSSES"]
 
 LOSSES = {"mse": 0, "cross_entropy": 1, "fann_tanh": 2}
 _DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+def _dtype_name(dtype: Any) -> str:
+    """"float32" or "float64" from a name or anything numpy reads as one of those dtypes (np.float32, ...)."""
+    if isinstance(dtype, str) and dtype in _DTYPES:
+        return dtype
+    try:
+        name = np.dtype(dtype).name if not isinstance(dtype, (bool, int, float)) and dtype is not None else ""
+    except TypeError:
+        name = ""
+    if name not in _DTYPES:
+        raise ValueError(f"unknown dtype {dtype!r}; accepted: 'float32', 'float64' (or np.float32, np.float64)")
+    return name
 _MAX_FEATURES = 2**31 - 1  # the core's layer sizes are int32
 #: inputs a loaded sparse first layer may have regardless of its connections (4 MiB of column pointers)
 _SPARSE_FREE_INPUTS = 1 << 20
@@ -53,7 +67,8 @@ class Network:
     seed : int
         Seeds the weights and every shuffle: same seed and thread count give bit-identical training.
     dtype : {"float32", "float64"}
-        float64 is for gradient checks and experiments; float32 is the fast path.
+        float64 is for gradient checks and experiments; float32 is the fast path. numpy's spellings
+        (``np.float32``, ``np.dtype("float64")``) are accepted too.
     init : str, optional
         Weight initializer for the shorthand (see Dense).
     """
@@ -65,12 +80,11 @@ class Network:
         output: str = "softmax",
         loss: Optional[str] = None,
         seed: int = 0,
-        dtype: str = "float32",
+        dtype: npt.DTypeLike = "float32",
         init: Optional[str] = None,
     ) -> None:
         specs = _layer_specs(layers, activation, output, init)
-        if not isinstance(dtype, str) or dtype not in _DTYPES:
-            raise ValueError(f"unknown dtype {dtype!r}; accepted: 'float32', 'float64'")
+        dtype = _dtype_name(dtype)
         if loss is None:
             loss = "cross_entropy" if specs[-1].activation == "softmax" else "mse"
         if not isinstance(loss, str) or loss not in LOSSES:
