@@ -41,7 +41,6 @@ FLOAT_RTOL = FLOAT_ATOL = 2e-5
 FIXED_SIGMOID_ATOL = 0.15
 FIXED_STEPWISE_ATOL = 0.01
 FIXED_UNITS = 16  # fastnet's fann_save_to_fixed vs FANN's of a network fastnet holds folded: in 2**-decimal_point
-SPARSE_AS_DENSE = True  # TODO
 
 _NEEDS_CORE = "needs h-fanncore: exact FANN stepwise activations, per-neuron steepness and activation mixes"
 
@@ -210,7 +209,10 @@ def test_zoo_file_loads_runs_and_goes_back(zoo: Zoo, name: str, tmp_path: Path) 
     before, after = _lines(path), _lines(again)
     for key in _SETTING_KEYS + (_SCALE_KEYS if before["scale_included"].strip() == "1" else ()):
         assert after[key] == before[key], key
-    assert (float(after["connection_rate"]) < 1) == (float(before["connection_rate"]) < 1) or SPARSE_AS_DENSE
+    if float(before["connection_rate"]) < 1:  # load_fann gives Dense layers (missing connections as zero weights), which
+        assert float(after["connection_rate"]) == 1  # save_fann writes fully connected: FANN runs them the same
+    else:
+        assert after["connection_rate"] == before["connection_rate"]
     # and fastnet reads its own file back to the same predictions
     np.testing.assert_array_equal(_load(again).predict(X), got)  # type: ignore[attr-defined]
 
@@ -283,3 +285,18 @@ def _assert_same_file(mine: Path, fanns: Path) -> None:
                     assert u == v
         else:
             assert x == y
+
+
+@pytest.mark.parametrize("name", [n for n, _, flags in CATALOGUE if "fixed" in flags and "canon" in flags])
+def test_libfann_save_to_fixed_is_fanns(zoo: Zoo, name: str, tmp_path: Path) -> None:
+    """fastnet.libfann's neural_net.save_to_fixed (fann2's name) on a float file FANN wrote: FANN's own
+    fann_save_to_fixed file (but for bias neurons' unused function and steepness), and its decimal point."""
+    from fastnet import libfann
+
+    ann = libfann.neural_net()
+    ann.create_from_file(str(zoo.path(name)))
+    mine = tmp_path / "mine.fix.net"
+    fixed = zoo.path(name, ".fix.net")
+    assert ann.save_to_fixed(str(mine)) == int(_lines(fixed)["decimal_point"])
+    _assert_same_file(mine, fixed)
+    np.testing.assert_array_equal(zoo.run_fixed(mine, name)[0], zoo.run_fixed(fixed, name)[0])
