@@ -251,7 +251,7 @@ class CascadeNetwork:
         return int(self._core.num_inputs)
 
     @property
-    def dtype(self) -> np.dtype:  # type: ignore[type-arg]
+    def dtype(self) -> np.dtype:
         """float32 (the only precision of cascade networks)."""
         return np.dtype(np.float32)
 

@@ -31,6 +31,7 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 import pytest
+from conftest import _load_fann_library
 
 import fastnet as fn
 from fastnet.fann import FANN_ACTIVATIONS
@@ -132,6 +133,9 @@ class Zoo:
 @pytest.fixture(scope="session")
 def zoo(tmp_path_factory: pytest.TempPathFactory) -> Zoo:
     """fann_zoo.c built against libfann-dev (float and fixed), and the zoo it writes; once per session."""
+    lib, why = _load_fann_library()  # (skipped, as the other FANN tests, where libfann is not installed)
+    if lib is None:
+        pytest.skip(why)
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
         pytest.skip("a C compiler is needed to build tests/fann_zoo.c against libfann-dev")
@@ -209,8 +213,10 @@ def test_zoo_file_loads_runs_and_goes_back(zoo: Zoo, name: str, tmp_path: Path) 
     before, after = _lines(path), _lines(again)
     for key in _SETTING_KEYS + (_SCALE_KEYS if before["scale_included"].strip() == "1" else ()):
         assert after[key] == before[key], key
-    if float(before["connection_rate"]) < 1:  # load_fann gives Dense layers (missing connections as zero weights), which
-        assert float(after["connection_rate"]) == 1  # save_fann writes fully connected: FANN runs them the same
+    if float(before["connection_rate"]) < 1:
+        # load_fann gives Dense layers (the missing connections as zero weights), which save_fann writes fully
+        # connected: FANN runs them the same (above), but the file's connection_rate is not kept
+        assert float(after["connection_rate"]) == 1
     else:
         assert after["connection_rate"] == before["connection_rate"]
     # and fastnet reads its own file back to the same predictions
@@ -300,3 +306,52 @@ def test_libfann_save_to_fixed_is_fanns(zoo: Zoo, name: str, tmp_path: Path) -> 
     assert ann.save_to_fixed(str(mine)) == int(_lines(fixed)["decimal_point"])
     _assert_same_file(mine, fixed)
     np.testing.assert_array_equal(zoo.run_fixed(mine, name)[0], zoo.run_fixed(fixed, name)[0])
+
+
+def test_shortcut_scaling_and_settings_survive_fnet_copy_and_pickle(zoo: Zoo, tmp_path: Path) -> None:
+    """A FANN shortcut file with scaling parameters and FANN's training settings: the CascadeNetwork keeps the
+    scaling through .fnet, copy and pickle, and the settings through copy and pickle, so save_fann still writes
+    them; clear_scaling gives plain fann_run outputs."""
+    import copy
+    import pickle
+
+    name = "scale_shortcut"
+    net = fn.CascadeNetwork.load_fann(zoo.path(name))
+    X, want = zoo.inputs(name), zoo.outputs(name)
+    assert net.scaling["input"] is not None and net.scaling["output"] is not None
+    net.save(tmp_path / "net.fnet")
+    again = fn.load(tmp_path / "net.fnet")
+    assert isinstance(again, fn.CascadeNetwork)
+    np.testing.assert_array_equal(again.predict(X), net.predict(X))
+    for other in (copy.deepcopy(net), pickle.loads(pickle.dumps(net))):
+        np.testing.assert_array_equal(other.predict(X), net.predict(X))
+        assert other.fann_settings == net.fann_settings
+        other.save_fann(tmp_path / "other.net")
+        before, after = _lines(zoo.path(name)), _lines(tmp_path / "other.net")
+        for key in _SETTING_KEYS + _SCALE_KEYS:
+            assert after[key] == before[key], key
+    plain = copy.deepcopy(net)
+    plain.clear_scaling()
+    assert plain.scaling == {"input": None, "output": None}
+    assert np.max(np.abs(plain.predict(X) - want)) > 1.0  # (the scaling matters on these inputs)
+    # evaluate and fit work in the scaled units (FANN's fann_scale_train, then fann_test_data / cascade training)
+    Y = want.astype(np.float32)
+    assert net.evaluate(X, Y)["mse"] < 1e-9
+    assert plain.evaluate(X, Y)["mse"] > 1.0
+
+
+def test_save_fann_fixed_bad_input(zoo: Zoo, tmp_path: Path) -> None:
+    """A FANN_FIX file has no scale lines: a network with scaling is refused, not saved without it."""
+    net = fn.load_fann(zoo.path("scale_both"))
+    with pytest.raises(ValueError, match="cannot hold scaling parameters"):
+        fn.save_fann(net, tmp_path / "x.net", fixed=True)
+    with pytest.raises(ValueError, match="cannot hold scaling parameters"):
+        fn.CascadeNetwork.load_fann(zoo.path("scale_shortcut")).save_fann(tmp_path / "y.net", fixed=True)
+    with pytest.raises(TypeError, match="fixed must be True or False"):
+        fn.save_fann(fn.load_fann(zoo.path("fixed_linear")), tmp_path / "z.net", fixed="yes")  # type: ignore
+    assert not any(tmp_path.iterdir())
+    big = fn.Network([2, 1], activation="linear", output="linear")
+    big.layers[0].weights = np.array([[3e9, 1.0]], dtype=np.float32)
+    with pytest.raises(ValueError, match="does not fit FANN's fixed-point int"):  # (where FANN's output is garbage)
+        fn.save_fann(big, tmp_path / "big.net", fixed=True)
+    assert not (tmp_path / "big.net").exists()
