@@ -464,8 +464,8 @@ def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Union[Ne
     then equals FANN's ``fann_scale_input`` -> ``fann_run`` -> ``fann_descale_output`` (fastnet applies
     ``x * scale + offset`` with ``scale = factor / deviation``, ``offset = new_min + factor - mean * scale``, the
     same map as FANN's ``((x - mean) / deviation + 1) * factor + new_min``; earlier versions checked them but did
-    not apply them). ``net.clear_scaling()`` gives plain ``fann_run`` outputs. (Shortcut networks loaded as a
-    CascadeNetwork do not carry scaling.)
+    not apply them). ``net.clear_scaling()`` gives plain ``fann_run`` outputs. Shortcut networks loaded as a
+    CascadeNetwork carry scaling and training settings the same way (``scaling``, ``fann_settings``).
 
     FANN's training settings -- ``learning_rate``, ``learning_momentum``, ``training_algorithm`` (incremental 0
     and batch 1 both load as ``fn.SGD``; the number is kept), ``train_error_function``, ``train_stop_function``,
@@ -867,7 +867,19 @@ def save_fann(net: Union[Network, CascadeNetwork], path: PathLike, *, fixed: boo
     ``load_fann(path)`` gives back a network with bit-identical predictions (for a float32 network).
 
     A :class:`fastnet.CascadeNetwork` is written as a shortcut network (``network_type=1``), see
-    ``CascadeNetwork.save_fann``.
+    ``CascadeNetwork.save_fann``; its ``fann_settings`` and ``scaling`` (from a loaded file) are written back too.
+
+    With ``fixed=True`` the file is ``FANN_FIX_2.0``, as FANN's ``fann_save_to_fixed`` writes it for the same
+    network (what FANN's fixed-point library, libfixedfann, loads): FANN's decimal point -- the largest sum of
+    ``|weight|`` into one neuron needs ``b`` bits, and ``(32 - 2 - b) // 2`` bits (at least 0) are kept below the
+    point -- weights, steepnesses, ``bit_fail_limit``, ``cascade_candidate_limit``,
+    ``cascade_weight_multiplier`` and the cascade steepnesses as ``floor(x * 2**decimal_point + 0.5)``, the other
+    settings as in the float file. For a network FANN saved and load_fann read (layers whose steepness is what
+    save_fann writes: FANN_SIGMOID 0.5, the others 1; shortcut networks always) the file is fann_save_to_fixed's,
+    but for the function and steepness of bias neurons, which FANN never uses. Note that FANN's fixed-point
+    ``fann_run`` computes FANN_SIGMOID and FANN_SIGMOID_SYMMETRIC as its stepwise approximations and ignores the
+    steepness of FANN_LINEAR neurons, so its outputs differ from ``net.predict`` (tests/test_fann_zoo.py states
+    by how much).
 
     Parameters
     ----------
@@ -875,13 +887,17 @@ def save_fann(net: Union[Network, CascadeNetwork], path: PathLike, *, fixed: boo
     path : str or os.PathLike
         Written through a temporary file in the same folder and ``os.replace``, so a crash leaves either the old
         file or the new one.
+    fixed : bool
+        Write FANN's fixed-point format (``fann_save_to_fixed``) instead of ``FANN_FLO_2.1``.
 
     Raises
     ------
     TypeError
-        If `net` is not a fastnet Network.
+        If `net` is not a fastnet Network, or `fixed` not a bool.
     ValueError
-        If a layer uses an activation FANN 2.2 has no equivalent for (relu, leaky_relu, softmax).
+        If a layer uses an activation FANN 2.2 has no equivalent for (relu, leaky_relu, softmax); with ``fixed``,
+        if the network has scaling (FANN_FIX files cannot hold it; fann_save_to_fixed drops it) or a value times
+        ``2**decimal_point`` does not fit an int.
     """
     if isinstance(net, CascadeNetwork):
         return save_shortcut(net, path, fixed=fixed)

@@ -39,8 +39,8 @@ Differences from FANN 2.2, each raising rather than approximating:
   be run, tested, saved and cascade-trained; other training of them raises NotImplementedError.
 * FANN's scaling (set_scaling_params, scale_train, ...) is FANN's formula; a constant column (deviation 0, where
   FANN divides by zero) raises FannError.
-* Fixed-point data files (save_train_to_fixed) are not written; ``save_to_fixed`` writes FANN_FIX_2.0 network
-  files as FANN's fann_save_to_fixed does.
+* Fixed point: ``save_to_fixed`` and ``save_train_to_fixed`` write what FANN's fann_save_to_fixed and
+  fann_save_train_to_fixed write (for FANN's fixed-point library); fastnet itself computes in float.
 * A FANN sparse .net file loads with its missing connections as zero weights of dense layers (load_fann), so
   training can make them non-zero; ``create_sparse_array`` networks stay sparse.
 * RPROP keeps fastnet's weights (not FANN's) within +-1500.
@@ -187,8 +187,25 @@ class training_data:  # noqa: N801 -- fann2's name
         return True
 
     def save_train_to_fixed(self, filename: PathLike, decimal_point: int) -> bool:
-        raise NotImplementedError("fixed-point data files are not written by fastnet (FANN's fixed-point library "
-                                  "is not supported); use save_train")
+        """Write the data for FANN's fixed-point library, as fann_save_train_to_fixed does: every value times
+        ``2**decimal_point``, truncated toward zero to an integer (FANN's ``(int)(x * multiplier)``)."""
+        X, Y = self._arrays()
+        dp = _check_int(decimal_point, "decimal_point")
+        if dp > 31:
+            raise FannError(f"decimal_point must be at most 31, got {dp}")
+        mult = np.float32(2.0**dp)  # (FANN's unsigned multiplier, converted to float: exact)
+        rows = [f"{len(X)} {X.shape[1]} {Y.shape[1]}\n"]
+        ints = []
+        for A in (X, Y):
+            V = np.trunc(A.astype(np.float32) * mult)
+            if V.size and np.max(np.abs(V)) >= 2.0**31:
+                raise FannError(f"a value times 2**{dp} does not fit FANN's fixed-point int")
+            ints.append(V.astype(np.int64))
+        Xi, Yi = ints
+        for x, y in zip(Xi.tolist(), Yi.tolist()):
+            rows.append("".join(f"{v} " for v in x) + "\n" + "".join(f"{v} " for v in y) + "\n")
+        write_atomic(os.fspath(filename), "".join(rows).encode("ascii"))
+        return True
 
     def set_train_data(self, input: Any, output: Any) -> None:
         """Set the data from sequences of samples: ``input`` (num_data, num_input), ``output`` (num_data,

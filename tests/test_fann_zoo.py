@@ -355,3 +355,32 @@ def test_save_fann_fixed_bad_input(zoo: Zoo, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="does not fit FANN's fixed-point int"):  # (where FANN's output is garbage)
         fn.save_fann(big, tmp_path / "big.net", fixed=True)
     assert not (tmp_path / "big.net").exists()
+
+
+@pytest.mark.parametrize("decimal_point", [0, 6, 13])
+def test_libfann_save_train_to_fixed_is_fanns(zoo: Zoo, tmp_path: Path, decimal_point: int) -> None:
+    """training_data.save_train_to_fixed writes what FANN's fann_save_train_to_fixed writes for the same data."""
+    import ctypes
+
+    from fastnet import libfann
+
+    lib = ctypes.CDLL("libfloatfann.so.2")
+    lib.fann_read_train_from_file.restype = ctypes.c_void_p
+    lib.fann_read_train_from_file.argtypes = [ctypes.c_char_p]
+    lib.fann_save_train_to_fixed.restype = ctypes.c_int
+    lib.fann_save_train_to_fixed.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint]
+    lib.fann_destroy_train.restype = None
+    lib.fann_destroy_train.argtypes = [ctypes.c_void_p]
+    for name in ("small.data", "big.data"):
+        data = lib.fann_read_train_from_file(str(zoo.folder / name).encode())
+        assert data
+        try:
+            assert lib.fann_save_train_to_fixed(data, str(tmp_path / "fann.data").encode(), decimal_point) == 0
+        finally:
+            lib.fann_destroy_train(data)
+        mine = libfann.training_data()
+        mine.read_train_from_file(str(zoo.folder / name))
+        assert mine.save_train_to_fixed(str(tmp_path / "mine.data"), decimal_point)
+        assert (tmp_path / "mine.data").read_text() == (tmp_path / "fann.data").read_text()
+    with pytest.raises(libfann.FannError, match="does not fit"):
+        mine.save_train_to_fixed(str(tmp_path / "x.data"), 31)
