@@ -2,7 +2,8 @@
 
 ``load_fann`` reads what FANN's ``fann_save`` (``FANN_FLO_2.1``, also the older ``FANN_FLO_2.0``) and
 ``fann_save_to_fixed`` (``FANN_FIX_2.0``) write, and builds the equivalent :class:`fastnet.Network`;
-``save_fann`` writes a ``FANN_FLO_2.1`` file that FANN 2.2's ``fann_create_from_file`` loads.
+``save_fann`` writes a ``FANN_FLO_2.1`` file that FANN 2.2's ``fann_create_from_file`` loads (or with ``fixed=True``
+the ``FANN_FIX_2.0`` file ``fann_save_to_fixed`` writes).
 
 The format (FANN's ``src/fann_io.c``) is a version line, then ``key=value`` lines. The network itself is in
 four of them:
