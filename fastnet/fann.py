@@ -40,7 +40,7 @@ from . import optimizers as O
 from ._format import ModelFormatError, open_regular, write_atomic
 from .cascade import CASCADE_ACTIVATIONS, CascadeNetwork
 from .io import register_fann
-from .layers import Dense
+from .layers import Dense, Sparse
 from .network import Network
 
 __all__ = ["load_fann", "save_fann", "FANN_ACTIVATIONS"]
@@ -435,8 +435,9 @@ def _stored_scaling(settings: Dict[str, str], keys: List[str], n: int) -> Option
 def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Union[Network, CascadeNetwork]:
     """Load a network saved by FANN 2.x (``fann_save`` or ``fann_save_to_fixed``) as a fastnet Network.
 
-    Supported: layered networks (``fann_create_standard``) and sparse ones (``fann_create_sparse``; missing
-    connections become zero weights of Dense layers, which changes nothing numerically), in float
+    Supported: layered networks (``fann_create_standard``) and sparse ones (``fann_create_sparse``: a layer the
+    file leaves connections out of loads as a ``Sparse`` layer with the file's connections, which save_fann writes
+    back as they were; as a Dense layer with zero weights where Sparse cannot hold it), in float
     (``FANN_FLO_2.1``/``2.0``) or fixed-point (``FANN_FIX_2.0``: integers scaled by ``2**decimal_point``) form,
     whose layers each use one FANN activation function with any steepness ``s >= 0`` (steepness may differ
     between neurons). They load as ``Dense`` layers, the steepness folded exactly into the weights and biases
@@ -718,6 +719,8 @@ def _load(path: PathLike, approximate_stepwise: bool, shortcut_as_cascade: bool)
         layer.weights = W32
         layer.bias = b32
     assert net.num_inputs == num_inputs and net.num_outputs == num_outputs
+    if connection_rate < 1:  # FANN's sparse network: keep its topology (FANN trains only the connections it has)
+        net = _as_sparse(net, dst, src, offsets, is_bias, skip)
     net.optimizer = _optimizer_of(f)  # FANN's training algorithm and its parameters, for fit(optimizer=...)
     net.fann_settings = _settings_of(f)
     if scaling:  # (set as Network.from_bytes sets a saved scaling; FANN's identity, for an unset one, is None)
@@ -728,6 +731,44 @@ def _load(path: PathLike, approximate_stepwise: bool, shortcut_as_cascade: bool)
                 net._predict_checked = None
         net.fann_settings.update({key: f.fields[key][1] for key in _SCALE_KEYS})
     return net
+
+
+def _as_sparse(net: Network, dst: np.ndarray, src: np.ndarray, offsets: np.ndarray, is_bias: np.ndarray,
+               skip: np.ndarray) -> Network:
+    """`net` (built with Dense layers, the missing connections as zero weights) with a Sparse layer, holding the
+    file's connections, for each layer the file leaves connections out of; `net` itself where nothing changes
+    or where a Sparse layer could not hold the layer as it is (a neuron without inputs, a Dense setting Sparse
+    lacks): the check is that the sparse network predicts what the dense one does."""
+    from dataclasses import fields
+
+    sparse_fields = {f.name for f in fields(Sparse)}
+    specs: List[Union[Dense, Sparse]] = []
+    changed = False
+    for k, layer in enumerate(net.layers, start=1):
+        spec = layer.spec
+        into = (dst >= offsets[k]) & (dst < offsets[k + 1]) & ~is_bias[src] & ~skip
+        mask = np.zeros((layer.out_features, layer.in_features), dtype=bool)
+        mask[dst[into] - offsets[k], src[into] - offsets[k - 1]] = True
+        extra = [f for f in fields(Dense) if f.name not in sparse_fields]
+        if (type(spec) is not Dense or mask.all() or not mask.any(axis=1).all()
+                or any(getattr(spec, f.name) != f.default for f in extra)):
+            specs.append(spec)
+            continue
+        shared = {f.name: getattr(spec, f.name) for f in fields(Dense)
+                  if f.name in sparse_fields and f.name not in ("in_features", "out_features")}
+        specs.append(Sparse(spec.in_features, spec.out_features, mask=mask, **shared))
+        changed = True
+    if not changed:
+        return net
+    out = Network(specs, loss="mse", seed=0)
+    for old, new in zip(net.layers, out.layers):
+        new.weights = old.weights  # (a dense matrix: a Sparse layer takes the values at its connections)
+        new.bias = old.bias
+    probe = np.random.default_rng(0).uniform(-1, 1, (8, net.num_inputs)).astype(net.dtype)
+    want = net.predict(probe)
+    if not np.allclose(out.predict(probe), want, rtol=1e-5, atol=1e-5, equal_nan=True):
+        return net  # (something of the layer a Sparse spec does not carry: stay dense, which is exact too)
+    return out
 
 
 def _shortcut(f: _File, sizes: List[int], offsets: np.ndarray, layer_of: np.ndarray, ncon: np.ndarray,

@@ -41,8 +41,8 @@ Differences from FANN 2.2, each raising rather than approximating:
   FANN divides by zero) raises FannError.
 * Fixed point: ``save_to_fixed`` and ``save_train_to_fixed`` write what FANN's fann_save_to_fixed and
   fann_save_train_to_fixed write (for FANN's fixed-point library); fastnet itself computes in float.
-* A FANN sparse .net file loads with its missing connections as zero weights of dense layers (load_fann), so
-  training can make them non-zero; ``create_sparse_array`` networks stay sparse.
+* A FANN sparse .net file loads with its connections as they are (Sparse layers, see load_fann), as
+  ``create_sparse_array`` networks are; training changes only the connections there are, as FANN's does.
 * RPROP keeps fastnet's weights (not FANN's) within +-1500.
 """
 
