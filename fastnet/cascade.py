@@ -432,6 +432,7 @@ class CascadeNetwork:
 
         def hook(raw: Dict[str, Any]) -> Any:
             trained = CascadeNetwork(raw.pop("network"))
+            trained._scaling = dict(self._scaling)  # (the callback's network predicts in the caller's units too)
             r = _report(raw)
             if val is not None:  # the validation error of the outputs this round trained
                 r["val_mse"], r["val_bit_fail"] = (float(v) for v in trained._core.fann_mse(val[0], val[1],

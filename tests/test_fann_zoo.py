@@ -354,6 +354,10 @@ def test_shortcut_scaling_and_settings_survive_fnet_copy_and_pickle(zoo: Zoo, tm
     Y = want.astype(np.float32)
     assert net.evaluate(X, Y)["mse"] < 1e-9
     assert plain.evaluate(X, Y)["mse"] > 1.0
+    shifted = Y + np.float32(3.0)  # (in the caller's units: fit scales these targets as predict descales)
+    before = np.abs(net.predict(X) - shifted).mean()
+    net.fit(X, shifted, max_neurons=1, seed=1)
+    assert np.abs(net.predict(X) - shifted).mean() < 0.5 * before
 
 
 def test_save_fann_fixed_bad_input(zoo: Zoo, tmp_path: Path) -> None:
@@ -421,3 +425,21 @@ def test_migration_guide_covers_every_fann_function(zoo: Zoo) -> None:
     for row in table.splitlines():
         if row.startswith("| `fann_"):
             assert not re.search(r"missing|not available|not supported", row, re.IGNORECASE), row
+
+
+def test_cascade_scaling_in_fnet_is_checked(zoo: Zoo) -> None:
+    """A .fnet file whose cascade scaling arrays are malformed is refused with ModelFormatError (a ValueError)."""
+    from fastnet._format import decode, encode
+
+    net = fn.CascadeNetwork.load_fann(zoo.path("scale_shortcut"))
+    header, arrays = decode(net.to_bytes(), "<bytes>")
+    assert set(arrays) >= {"cascade.scale_input", "cascade.offset_input", "cascade.scale_output"}
+    for key, value in (("cascade.scale_input", np.zeros(3, np.float32)),
+                       ("cascade.offset_output", np.ones(5, np.float32)),
+                       ("cascade.scale_output", np.ones(2, np.float64))):
+        bad = dict(arrays, **{key: value})
+        with pytest.raises(fn.ModelFormatError, match="scaling must be two float32 arrays"):
+            fn.CascadeNetwork.from_bytes(encode(header, list(bad.items())))
+    del arrays["cascade.offset_input"]
+    with pytest.raises(fn.ModelFormatError, match="input scaling"):
+        fn.CascadeNetwork.from_bytes(encode(header, list(arrays.items())))
