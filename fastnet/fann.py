@@ -751,7 +751,7 @@ def _as_sparse(net: Network, dst: np.ndarray, src: np.ndarray, offsets: np.ndarr
         mask[dst[into] - offsets[k], src[into] - offsets[k - 1]] = True
         extra = [f for f in fields(Dense) if f.name not in sparse_fields]
         if (type(spec) is not Dense or mask.all() or not mask.any(axis=1).all()
-                or any(getattr(spec, f.name) != f.default for f in extra)):
+                or not all(_is_default(getattr(spec, f.name), f.default) for f in extra)):
             specs.append(spec)
             continue
         shared = {f.name: getattr(spec, f.name) for f in fields(Dense)
@@ -769,6 +769,14 @@ def _as_sparse(net: Network, dst: np.ndarray, src: np.ndarray, offsets: np.ndarr
     if not np.allclose(out.predict(probe), want, rtol=1e-5, atol=1e-5, equal_nan=True):
         return net  # (something of the layer a Sparse spec does not carry: stay dense, which is exact too)
     return out
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    """Whether a Dense field holds its default (a field without one, or one that does not compare, does not)."""
+    try:
+        return value is default or bool(value == default)
+    except (TypeError, ValueError):  # (an array compares elementwise)
+        return False
 
 
 def _shortcut(f: _File, sizes: List[int], offsets: np.ndarray, layer_of: np.ndarray, ncon: np.ndarray,
