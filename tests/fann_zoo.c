@@ -15,9 +15,9 @@
                     after a line "multiplier M"), then one line "settings ..." of FANN's getters.
 
    The catalogue: every ZOO(...) call below, ZOO(ann, "name", "category", "flags"); test_fann_zoo.py reads the
-   names, categories and flags from this source (flags: stepwise, mix = needs fastnet's exact stepwise functions
-   / per-neuron activation mixes; refused = a file fastnet refuses by design; fixed = also fann_save_to_fixed;
-   canon = fastnet writes FANN's own neurons and weights back). */
+   names, categories and flags from this source (flags: stepwise, mix = needs fastnet's stepwise functions
+   / per-neuron activation mixes; fixed = also fann_save_to_fixed; canon = fastnet writes FANN's own neurons and
+   weights back). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,7 +173,7 @@ static void make(void)
 
     /* ---- every activation function, in the hidden layer and in the output layer (36 files) */
     for (f = 0; f < 18; f++) {
-        const char *flags = (f == 4 || f == 6) ? "stepwise" : f == 9 ? "refused" : "";
+        const char *flags = (f == 4 || f == 6 || f == 9) ? "stepwise" : "";
         ann = standard(f, SYM);
         fann_set_activation_steepness_hidden(ann, 0.75f);
         snprintf(name, sizeof name, "act_hidden_%s", names[f]);
