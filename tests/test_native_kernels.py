@@ -2,7 +2,7 @@
 
 It checks the core without Python: the portable float32 kernel table against the float64 specifications at
 awkward shapes (dense GEMM forward/backward, small batches, fused SGD, sparse layers), the activations, losses,
-SGD and Adam updates, and training runs that must be bit-identical at 1, 2 and 3 threads. It is the program
+SGD and Adam updates, denormal flushing, and training runs that must be bit-identical at 1, 2 and 3 threads. It is the program
 scripts/arm64_check.sh cross-compiles for aarch64 and runs under qemu-user; building and running it here keeps
 it compiling and passing on every run of the suite.
 
@@ -49,7 +49,7 @@ def test_kernel_test_program_passes(kernel_tests: Path) -> None:
     out = run.stdout
     # only the portable table was built, and the program really ran its sections on it
     assert re.search(r"available ISAs generic;", out), out[:500]
-    for section in ("dense", "sgd", "sparse", "cascade", "training", "elementwise"):
+    for section in ("dense", "sgd", "sparse", "cascade", "training", "elementwise", "denormals"):
         assert re.search(rf"^\s+{section}\s+ok\s", out, re.M), (section, out)
     checks = re.search(r"^(\d+) checks, 0 failed$", out, re.M)
     assert checks and int(checks.group(1)) > 500, out[-500:]

@@ -17,6 +17,10 @@
 #include <string>
 #include <vector>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "core/threads.h"
 #include "kernels/kernels.h"
 #include "kernels/update_rules.h"
@@ -510,6 +514,36 @@ void test_training_determinism() {
   fastnet::set_num_threads(before);
 }
 
+// ------------------------------------------------------------------ denormals: flushed while training (as on x86,
+// FTZ|DAZ, so on aarch64 FPCR.FZ), on the calling thread and the OpenMP workers, and the mode restored after
+void test_flush_denormals() {
+#if defined(__x86_64__) || defined(__SSE__) || defined(__aarch64__)
+  g_where = "denormals";
+  const int before_threads = fastnet::get_num_threads();
+  fastnet::set_num_threads(2);
+  volatile float tiny = 1e-38f, ten = 10.f;  // 1e-38 is normal (FLT_MIN ~1.18e-38), a tenth of it is not
+  expect("a denormal result outside the scope", tiny / ten != 0.f);
+  {
+    fastnet::ScopedFlushDenormals ftz;
+    expect("flushed to zero inside the scope", tiny / ten == 0.f);
+    int flushed = 0, team = 1;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(2) reduction(+ : flushed)
+    {
+      flushed += tiny / ten == 0.f;
+#pragma omp single
+      team = omp_get_num_threads();
+    }
+#else
+    flushed = tiny / ten == 0.f;
+#endif
+    expect("flushed on every OpenMP worker", flushed == team);
+  }
+  expect("the mode restored after the scope", tiny / ten != 0.f);
+  fastnet::set_num_threads(before_threads);
+#endif
+}
+
 // the seconds a test section took (printed, so a slow emulator run shows where its time goes; never asserted)
 template <class F>
 void timed(const char* name, F f) {
@@ -548,6 +582,7 @@ int main(int argc, char** argv) {
   K::set_isa(active);
   std::printf("ISA-independent (%s):\n", active.c_str());
   timed("elementwise", [] { test_elementwise(5); });
+  timed("denormals", [] { test_flush_denormals(); });
   std::printf("%d checks, %d failed\n", g_checks, g_failures);
   return g_failures == 0 ? 0 : 1;
 }
