@@ -2,9 +2,9 @@
 
 It checks the core without Python: the portable float32 kernel table against the float64 specifications at
 awkward shapes (dense GEMM forward/backward, small batches, fused SGD, sparse layers), the activations, losses,
-SGD and Adam updates, denormal flushing, and training runs that must be bit-identical at 1, 2 and 3 threads. It is the program
-scripts/arm64_check.sh cross-compiles for aarch64 and runs under qemu-user; building and running it here keeps
-it compiling and passing on every run of the suite.
+SGD and Adam updates, denormal flushing, and training runs that must be bit-identical at 1, 2 and 3 threads. It
+is the program scripts/arm64_check.sh cross-compiles for aarch64 and runs under qemu-user; building and running
+it here keeps it compiling and passing on every run of the suite.
 
 The build is CMake's own (the same CMakeLists.txt as the wheel, with -DFASTNET_PYTHON=OFF), with
 -DFASTNET_X86_KERNELS=OFF: only the portable kernels, as on every non-x86 CPU, so this also checks that the
