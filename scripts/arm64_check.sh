@@ -60,6 +60,8 @@ echo "NEON check of $obj: fmla v.4s per function (vector, scalar fmadd), portabl
 sort -k2,2nr "$BUILD/neon_fmla.txt" | while read -r fn vec sca; do
   printf '  %4d %4d  %s\n' "$vec" "$sca" "$(echo "$fn" | tr -d '<>:' | c++filt | cut -c1-110)"
 done
+echo "  the unit in all: $(grep -cE $'\tf[a-z]+\tv[0-9]+\.4s' "$BUILD/simd_generic.s") NEON float instructions" \
+  "(v.4s), $(grep -cE $'\tf[a-z]+\ts[0-9]+' "$BUILD/simd_generic.s") scalar ones (tails, edges, epilogues)"
 status=0
 # the kernels whose inner loops must be NEON: the blocked GEMM's micro-tile (gemm_rows), the thin-GEMM and
 # small-batch paths, the fused SGD span, the sparse weight gradient and forward, and Cascade2's row dot products
