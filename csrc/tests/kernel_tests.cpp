@@ -92,7 +92,7 @@ void expect(const char* what, bool ok) {
 
 // ------------------------------------------------------------------ dense GEMM: the three products, fused epilogues
 // shapes straddling the register tiles (MR 4/6/8 rows × NR 8/16/32 columns), the small-batch path (B <= 8) and
-// the packing blocks (K > 256, N > 512); the same list as tests/test_kernels.py
+// the packing blocks (K > 256, N > 512): tests/test_kernels.py's shapes and (2, 5, 3)
 const int kShapes[][3] = {{1, 1, 1},     {1, 784, 30},  {2, 5, 3},      {3, 17, 5},     {8, 33, 65},
                           {9, 31, 7},    {13, 300, 129}, {64, 784, 256}, {130, 257, 600}, {37, 1030, 19}};
 
