@@ -25,8 +25,8 @@ __all__ = [
     "Network", "from_torch", "CascadeNetwork", "cascade_train", "Dense", "Sparse", "SET", "Layer", "History", "load",
     "model_info", "from_onnx",
     "load_fann", "save_fann", "ModelFormatError", "EarlyStopping", "StopAtError", "StopAtBitFail", "StopAfter",
-    "datasets", "distributed", "schedules", "metrics", "optimizers", "losses", "SGD", "Adam", "AdamW", "RPROP", "Quickprop",
-    "SARPROP", "fann_training",
+    "datasets", "distributed", "schedules", "metrics", "optimizers", "SGD", "Adam", "AdamW", "RPROP", "Quickprop",
+    "SARPROP", "fann_training", "losses",
     "set_num_threads", "get_num_threads", "available_isas", "get_isa", "set_isa", "__version__",
 ]
 

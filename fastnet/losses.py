@@ -6,13 +6,13 @@ with default parameters. Every loss is computed in the compiled core, element-wi
 
 | loss | per element | output layer |
 |---|---|---|
-| ``mse`` / :class:`MSE` | ½·e² | any |
-| ``cross_entropy`` / :class:`CrossEntropy` | −t·log y (softmax); −t·log y − (1−t)·log(1−y) (sigmoid) | softmax or sigmoid |
-| ``fann_tanh`` / :class:`FannTanh` | FANN's tanh error function (see Network) | any but softmax |
-| ``huber`` / :class:`Huber` | ½·e² if \\|e\\| < δ, else δ·(\\|e\\| − ½δ) | any |
-| ``l1`` / :class:`L1` | \\|e\\| | any |
-| ``poisson`` / :class:`Poisson` | e^y − t·y (y is the log-rate) | linear (any but softmax) |
-| ``bce_with_logits`` / :class:`BCEWithLogits` | max(y, 0) − t·y + log(1 + e^−\\|y\\|) (y is a logit) | linear (not softmax, sigmoid) |
+| ``mse`` | ½·e² | any |
+| ``cross_entropy`` | softmax: −t·log y; sigmoid: −t·log y − (1−t)·log(1−y) | softmax or sigmoid |
+| ``fann_tanh`` | FANN's tanh error function (see Network) | any but softmax |
+| ``huber`` | ½·e² if \\|e\\| < δ, else δ·(\\|e\\| − ½δ) | any |
+| ``l1`` | \\|e\\| | any |
+| ``poisson`` | e^y − t·y (y: the log-rate) | linear (any but softmax) |
+| ``bce_with_logits`` | max(y, 0) − t·y + log(1 + e^−\\|y\\|) (y: a logit) | linear (not softmax, sigmoid) |
 
 **Reduction.** ``reduction="fastnet"`` (the default, fastnet's historical scale) sums each sample's values over the
 outputs and averages over the samples of a batch. ``"mean"`` and ``"sum"`` are PyTorch's: the mean over every
