@@ -32,11 +32,12 @@ the rate e^y, the probability σ(y), the outputs themselves for the other losses
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Dict, Mapping, Optional, Type, Union
 
 import numpy as np
+
+from ._arrays import check_real
 
 __all__ = ["Loss", "MSE", "CrossEntropy", "FannTanh", "Huber", "L1", "Poisson", "BCEWithLogits", "LOSSES",
            "REDUCTIONS", "get", "from_dict"]
@@ -119,9 +120,9 @@ class CrossEntropy(Loss):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        ls = self.label_smoothing
-        if isinstance(ls, bool) or not isinstance(ls, (int, float)) or not 0.0 <= float(ls) < 1.0:
-            raise ValueError(f"label_smoothing must be a number in [0, 1), got {ls!r}")
+        # (stored as a float: the header of a saved model is JSON)
+        object.__setattr__(self, "label_smoothing", check_real(self.label_smoothing, "label_smoothing", 0.0, 1.0,
+                                                               hi_open=True))
 
 
 @dataclass(frozen=True)
@@ -146,9 +147,7 @@ class Huber(Loss):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        d = self.delta
-        if isinstance(d, bool) or not isinstance(d, (int, float)) or not (math.isfinite(d) and d > 0):
-            raise ValueError(f"huber delta must be a finite number > 0, got {d!r}")
+        object.__setattr__(self, "delta", check_real(self.delta, "huber delta", 0.0, lo_open=True))
 
 
 @dataclass(frozen=True)

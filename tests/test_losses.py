@@ -430,6 +430,9 @@ def test_bad_input_is_a_clear_error() -> None:
     for eps in (1.0, -0.1, 1.5):
         with pytest.raises(ValueError, match="label_smoothing"):
             L.CrossEntropy(label_smoothing=eps)
+    with pytest.raises(TypeError, match="huber delta"):
+        L.Huber(delta="1")  # type: ignore[arg-type]
+    assert L.Huber(delta=np.float32(0.5)).to_dict() == {"name": "huber", "delta": 0.5, "reduction": "fastnet"}
     with pytest.raises(ValueError, match="unknown reduction 'avg'"):
         L.MSE(reduction="avg")
     with pytest.raises(ValueError, match="unknown loss MSELoss"):  # (ValueError for any non-name, as before)
@@ -475,3 +478,17 @@ def test_a_loaded_file_with_bad_loss_options_is_refused(tmp_path: Any) -> None:
         header["loss_options"] = bad
         with pytest.raises(ValueError, match="not a valid fastnet model"):
             fn.Network.from_bytes(encode(header, list(arrays.items())))
+
+
+def test_label_smoothing_with_class_labels_is_pytorchs() -> None:
+    """Class-index targets (int labels) with label smoothing: PyTorch's CrossEntropyLoss on indices, value and
+    input gradient."""
+    rng = np.random.default_rng(6)
+    net = _net(L.CrossEntropy(label_smoothing=0.25, reduction="mean"), "softmax", seed=2)
+    X = rng.normal(size=(7, I))
+    y = rng.integers(0, O, 7)
+    Xt = torch.from_numpy(X).requires_grad_(True)
+    value = torch.nn.CrossEntropyLoss(label_smoothing=0.25)(net.to_torch()[:-1](Xt), torch.from_numpy(y))
+    value.backward()
+    assert net.evaluate(X, y)["loss"] == pytest.approx(value.item(), rel=1e-12)
+    np.testing.assert_allclose(net.input_gradient(X, y), Xt.grad.numpy(), rtol=1e-10, atol=1e-14)
