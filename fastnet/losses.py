@@ -232,6 +232,24 @@ def get(loss: Union[str, Loss]) -> Loss:
     return _CLASSES[loss]()
 
 
+def check_fit(loss: Any, optimizer: Any, distributed: bool, on_nonfinite: Any = "raise") -> None:
+    """Raise ValueError for the fits a loss's reduction cannot run (see the module's documentation): a reduction
+    other than "fastnet" with a full-batch optimizer; "sum" with a distributed fit or on_nonfinite="skip"."""
+    reduction = getattr(loss, "reduction", "fastnet")
+    if reduction == "fastnet":
+        return
+    if getattr(optimizer, "full_batch", False):
+        raise ValueError(f"reduction={reduction!r}: {type(optimizer).__name__} is a full-batch algorithm that sums "
+                         "the gradient over the training set itself (as FANN does); use the loss with "
+                         "reduction='fastnet'")
+    if reduction == "sum" and distributed:
+        raise ValueError("reduction='sum' is not supported with comm= (a distributed step averages the ranks' "
+                         "gradients); use reduction='mean' or 'fastnet'")
+    if reduction == "sum" and on_nonfinite == "skip":
+        raise ValueError("reduction='sum' is not supported with on_nonfinite='skip' (the epoch's summed loss "
+                         "would miss the skipped samples); use on_nonfinite='raise'")
+
+
 def from_dict(name: Any, options: Optional[Mapping[str, Any]] = None) -> Loss:
     """The Loss named ``name`` with the parameters in ``options`` (``to_dict()`` without "name"), as a .fnet
     header stores them; an unknown name or parameter raises ValueError."""

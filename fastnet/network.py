@@ -330,7 +330,7 @@ class Network:
             Ctrl-C stops at the next batch boundary (weights of the last completed batch) and raises
             KeyboardInterrupt, whose ``history`` attribute holds the completed epochs.
         """
-        _check_reduction_fit(self.loss_fn, optimizer, comm, on_nonfinite)
+        _losses.check_fit(self.loss_fn, optimizer, comm is not None, on_nonfinite)
         if comm is not None:
             # delegation: distributed.py builds on this module (fit_plan, History), so it is imported on use
             from .distributed import fit as fit_distributed
@@ -830,23 +830,6 @@ def _fit_arguments(net: Network, X: Any, y: Any, epochs: Any, batch_size: Any, l
     return fit_plan(net, X, y, epochs, batch_size, lr, momentum, nesterov, weight_decay, shuffle, validation_data,
                     verbose, callbacks, rewire, validation_split, l1, max_norm, track_gradients, optimizer,
                     samples_of)
-
-
-def _check_reduction_fit(loss_fn: _losses.Loss, optimizer: Any, comm: Any, on_nonfinite: Any) -> None:
-    """The fits a loss's reduction cannot run: see fastnet.losses (Reduction)."""
-    reduction = getattr(loss_fn, "reduction", "fastnet")
-    if reduction == "fastnet":
-        return
-    if isinstance(optimizer, Optimizer) and optimizer.full_batch:
-        raise ValueError(f"reduction={reduction!r}: {type(optimizer).__name__} is a full-batch algorithm that sums "
-                         "the gradient over the training set itself (as FANN does); use the loss with "
-                         "reduction='fastnet'")
-    if reduction == "sum" and comm is not None:
-        raise ValueError("reduction='sum' is not supported with comm= (a distributed step averages the ranks' "
-                         "gradients); use reduction='mean' or 'fastnet'")
-    if reduction == "sum" and on_nonfinite == "skip":
-        raise ValueError("reduction='sum' is not supported with on_nonfinite='skip' (the epoch's summed loss "
-                         "would miss the skipped samples); use on_nonfinite='raise'")
 
 
 def _sum_log(log: Dict[str, Any], n_val: int) -> None:
