@@ -203,10 +203,11 @@ void activation_backward(Act act, T* d, const T* y, const T* z, std::size_t N, T
 //   Poisson:      Σ_o e^y − t·y                  BCEWithLogits: Σ_o max(y, 0) − t·y + log(1 + e^−|y|)
 // Reduction Mean divides each sample's value by O (not softmax cross-entropy's) and drops MSE's ½; Sum drops the ½ and
 // makes dz the gradient of the batch's sum (not divided by B); the value returned stays the mean over the B samples
-// (times B it is the batch's total). Row b of dz depends on sample b only (per-sample weights may scale its rows).
+// (times B it is the batch's total). Row b of dz depends on sample b only (per-sample weights may scale its rows),
+// and per_sample (B), when not null, receives each sample's value (their mean is the value returned).
 template <typename T>
 double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const T* z, const T* target, T* dz, int B,
-                             int O, const LossOptions& opts = LossOptions());
+                             int O, const LossOptions& opts = LossOptions(), double* per_sample = nullptr);
 
 // true when none of x (N) is NaN or ±inf (a bit test, so it vectorizes without fast-math)
 template <typename T>

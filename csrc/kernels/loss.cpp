@@ -23,7 +23,7 @@ T stable_sigmoid(T v) {
 
 template <typename T>
 double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const T* z, const T* target, T* dz, int B,
-                             int O, const LossOptions& opts) {
+                             int O, const LossOptions& opts, double* per_sample) {
   const bool categorical = loss == Loss::CrossEntropy && out_act == Act::Softmax;
   // PyTorch's reductions relative to fastnet's: MSE without its ½ (×2), and the mean over every element (÷O) where
   // PyTorch takes one (not nn.CrossEntropyLoss, which averages over the samples only)
@@ -126,6 +126,7 @@ double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const 
       for (int o = 0; o < O; ++o) dot += dr[o] * yr[o];
       for (int o = 0; o < O; ++o) dr[o] = yr[o] * (dr[o] - dot);
     }
+    if (per_sample) per_sample[b] = opts.reduction == Reduction::Fastnet ? row : row * vmul;
     total += row;
   }
   if (dz && elementwise(loss) && out_act != Act::Softmax)
@@ -149,8 +150,8 @@ bool all_finite(const T* x, std::size_t N) {
 template bool all_finite<float>(const float*, std::size_t);
 template bool all_finite<double>(const double*, std::size_t);
 template double loss_forward_backward<float>(Loss, Act, float, const float*, const float*, const float*, float*, int,
-                                             int, const LossOptions&);
+                                             int, const LossOptions&, double*);
 template double loss_forward_backward<double>(Loss, Act, double, const double*, const double*, const double*,
-                                              double*, int, int, const LossOptions&);
+                                              double*, int, int, const LossOptions&, double*);
 
 }  // namespace fastnet::kernels
