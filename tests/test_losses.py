@@ -492,3 +492,21 @@ def test_label_smoothing_with_class_labels_is_pytorchs() -> None:
     value.backward()
     assert net.evaluate(X, y)["loss"] == pytest.approx(value.item(), rel=1e-12)
     np.testing.assert_allclose(net.input_gradient(X, y), Xt.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_poisson_is_scikit_learns_half_deviance_up_to_a_constant() -> None:
+    """What fastnet.sklearn needs for MLPRegressor(loss="poisson") (an exp output): a linear output layer with
+    loss Poisson(reduction="mean") and predict_response as the exp. scikit-learn's loss is half the Poisson
+    deviance, mean(xlogy(t, t/ŷ) − t + ŷ): fastnet's mean(ŷ − t·log ŷ) plus mean(xlogy(t, t) − t), which does not
+    depend on the weights (so the gradients are the same)."""
+    from scipy.special import xlogy
+
+    rng = np.random.default_rng(12)
+    net = fn.Network([3, 5, 1], activation="tanh", output="linear", loss=L.Poisson(reduction="mean"),
+                     dtype="float64", seed=4)
+    X = rng.normal(size=(50, 3))
+    t = rng.poisson(2.0, 50).astype(np.float64)
+    rate = net.predict_response(X)[:, 0]
+    half_deviance = sk_metrics.mean_poisson_deviance(t, rate) / 2
+    assert net.evaluate(X, t[:, None])["loss"] + float(np.mean(xlogy(t, t) - t)) == pytest.approx(half_deviance,
+                                                                                                   rel=1e-12)
