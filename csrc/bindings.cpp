@@ -246,6 +246,16 @@ void bind_network(py::module_& m, const char* name) {
              return std::make_unique<Net>(layers, static_cast<Loss>(loss), seed);
            }),
            py::arg("layers"), py::arg("loss"), py::arg("seed"))
+      // the loss's parameters (fastnet/losses.py): Huber's delta, label smoothing, reduction (0 fastnet, 1 mean,
+      // 2 sum)
+      .def("set_loss_options", [](Net& n, double delta, double label_smoothing, int reduction) {
+        kernels::LossOptions o;
+        o.delta = delta;
+        o.label_smoothing = label_smoothing;
+        o.reduction = static_cast<kernels::Reduction>(reduction);
+        auto lock = lock_network(n);
+        n.set_loss_options(o);
+      }, py::arg("delta"), py::arg("label_smoothing"), py::arg("reduction"))
       .def_property_readonly("num_layers", &Net::num_layers)
       .def_property_readonly("num_inputs", &Net::num_inputs)
       .def_property_readonly("num_outputs", &Net::num_outputs)

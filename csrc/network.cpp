@@ -45,6 +45,14 @@ Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t 
       layers_.push_back(std::make_unique<Dense<T>>(c));
   }
   const Act out = layers_.back()->activation();
+  FASTNET_CHECK(static_cast<int>(loss) >= 0 && static_cast<int>(loss) < kernels::kNumLosses, "unknown loss code ",
+                static_cast<int>(loss));
+  FASTNET_CHECK((loss != Loss::Poisson && loss != Loss::BCEWithLogits) || out != Act::Softmax,
+                "loss '", loss == Loss::Poisson ? "poisson" : "bce_with_logits", "' takes the output layer's values as ",
+                loss == Loss::Poisson ? "log-rates" : "logits", " (one per output), not a softmax; use a 'linear' output");
+  FASTNET_CHECK(loss != Loss::BCEWithLogits || (out != Act::Sigmoid && out != Act::FannSigmoid),
+                "loss 'bce_with_logits' applies the sigmoid itself to a 'linear' output layer; for a 'sigmoid' output "
+                "layer use loss='cross_entropy' (binary cross-entropy per output)");
   FASTNET_CHECK(loss != Loss::FannTanh || out != Act::Softmax,
                 "loss 'fann_tanh' (FANN's tanh error function) is for per-output activations, not softmax");
   FASTNET_CHECK(loss != Loss::CrossEntropy || out == Act::Softmax || out == Act::Sigmoid || out == Act::FannSigmoid,
@@ -78,6 +86,18 @@ Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t 
                       static_cast<std::size_t>(layers_[l]->out_features())});
     layers_[l]->init(rng_);
   }
+}
+
+template <typename T>
+void Network<T>::set_loss_options(const kernels::LossOptions& opts) {
+  FASTNET_CHECK(std::isfinite(opts.delta) && opts.delta > 0.0, "huber delta must be > 0, got ", opts.delta);
+  FASTNET_CHECK(opts.label_smoothing >= 0.0 && opts.label_smoothing < 1.0, "label_smoothing must be in [0, 1), got ",
+                opts.label_smoothing);
+  FASTNET_CHECK(opts.label_smoothing == 0.0 || loss_ == Loss::CrossEntropy,
+                "label_smoothing is a parameter of loss 'cross_entropy' only");
+  FASTNET_CHECK(static_cast<int>(opts.reduction) >= 0 && static_cast<int>(opts.reduction) <= 2,
+                "unknown reduction code ", static_cast<int>(opts.reduction));
+  loss_opts_ = opts;
 }
 
 template <typename T>
@@ -277,7 +297,7 @@ T* Network<T>::loss_gradient(const T* target, int B, double* loss, T*& spare) {
     }
   }
   *loss = kernels::loss_forward_backward(loss_, last.activation(), last.alpha(), out_ptr_, z, target, dz, B,
-                                         num_outputs());
+                                         num_outputs(), loss_opts_);
   if (transposed(num_layers() - 1, B)) {
     kernels::transpose(spare, dz, B, num_outputs());
     std::swap(dz, spare);
@@ -440,7 +460,7 @@ Metrics Network<T>::evaluate(const T* X, long N, Targets<T> y) {
     gather_targets(tbuf_.data(), y, idx.data(), B);
     loss_sum += B * kernels::loss_forward_backward<T>(loss_, last.activation(), last.alpha(), out, nullptr,
                                                       tbuf_.data(),
-                                                      nullptr, B, num_outputs());
+                                                      nullptr, B, num_outputs(), loss_opts_);
     correct += count_correct(out, tbuf_.data(), B);
   }
   Metrics m;

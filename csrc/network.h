@@ -49,6 +49,10 @@ class Network {
   int num_inputs() const { return layers_.front()->in_features(); }
   int num_outputs() const { return layers_.back()->out_features(); }
   Loss loss() const { return loss_; }
+  // the loss's parameters (Huber's delta, label smoothing, reduction); throws std::invalid_argument for values
+  // out of range or a parameter the loss does not take
+  const kernels::LossOptions& loss_options() const { return loss_opts_; }
+  void set_loss_options(const kernels::LossOptions& opts);
   Layer<T>& layer(int i) { return *layers_.at(static_cast<std::size_t>(i)); }
   const Layer<T>& layer(int i) const { return *layers_.at(static_cast<std::size_t>(i)); }
   Rng& rng() { return rng_; }
@@ -137,6 +141,7 @@ class Network {
  private:
   std::vector<std::unique_ptr<Layer<T>>> layers_;
   Loss loss_;
+  kernels::LossOptions loss_opts_;
   uint64_t seed_;
   Rng rng_;
   AlignedBuffer<T> params_, grads_, velocity_, state2_, accum_;

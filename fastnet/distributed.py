@@ -55,6 +55,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 import numpy as np
 
 from . import _core
+from . import losses as _losses
 from ._arrays import check_int
 from ._progress import ProgressBar
 from .datasets import find_mnist, load_fann_data, load_idx
@@ -353,6 +354,7 @@ def fit(net: Any, X: Any, y: Any, comm: Any, epochs: int = 10, batch_size: Optio
                   max_norm=max_norm, track_gradients=track_gradients, optimizer=optimizer)
     if not all(hasattr(comm, a) for a in ("Get_rank", "Get_size", "Allreduce", "allgather", "bcast")):
         raise TypeError(f"comm must be an mpi4py communicator (e.g. MPI.COMM_WORLD), got {type(comm).__name__}")
+    _losses.check_fit(getattr(net, "loss_fn", None), optimizer, comm.Get_size() > 1)  # (the reduction's limits)
     if comm.Get_size() == 1:
         return net.fit(X, y, **kwargs)
     return _fit(net, X, y, comm, **kwargs)

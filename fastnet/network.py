@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from . import _core
 from . import interop as _interop
+from . import losses as _losses
 from . import metrics as _metrics
 from ._arrays import as_features, as_targets, check_int
 from ._format import ModelFormatError, decode, encode, write_atomic
@@ -26,7 +27,7 @@ from .training import FitPlan, fit_plan, resolve_batch_size
 
 __all__ = ["Network", "History", "load", "model_info", "from_torch", "LOSSES"]
 
-LOSSES = {"mse": 0, "cross_entropy": 1, "fann_tanh": 2}
+LOSSES = _losses.LOSSES  # loss names -> the core's codes (fastnet/losses.py)
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
@@ -58,12 +59,16 @@ class Network:
         Hidden-layer activation for the integer shorthand (linear, sigmoid, tanh, relu, leaky_relu).
     output : str
         Output-layer activation for the shorthand (any of the above, or softmax).
-    loss : {"cross_entropy", "mse", "fann_tanh"}, optional
-        Default: cross_entropy for a softmax output, mse otherwise. cross_entropy is categorical for softmax
-        outputs and binary (per output) for sigmoid outputs; mse is ½·Σ(y−t)² per sample; fann_tanh is FANN's
+    loss : str or fastnet.losses.Loss, optional
+        A name ("cross_entropy", "mse", "fann_tanh", "huber", "l1", "poisson", "bce_with_logits") or a loss object
+        with parameters (``fn.losses.Huber(delta=2.0)``, ``fn.losses.CrossEntropy(label_smoothing=0.1)``,
+        ``fn.losses.MSE(reduction="mean")``; see fastnet.losses). Default: cross_entropy for a softmax output, mse
+        otherwise. cross_entropy is categorical for softmax outputs and binary (per output) for sigmoid outputs;
+        mse is ½·Σ(y−t)² per sample; fann_tanh is FANN's
         default training error function (FANN_ERRORFUNC_TANH: the error e = y−t, halved for tanh outputs, enters
         the gradient as 2·atanh(e), pressing hard on large errors; the loss is its integral,
-        Σ 2e·atanh(e) + ln(1−e²)). The reported loss and the gradients are of the mean over the batch.
+        Σ 2e·atanh(e) + ln(1−e²)). The reported loss and the gradients are of the mean over the batch (with the
+        default ``reduction="fastnet"``; "mean" and "sum" are PyTorch's, see fastnet.losses).
     seed : int
         Seeds the weights and every shuffle: same seed and thread count give bit-identical training.
     dtype : {"float32", "float64"}
@@ -78,7 +83,7 @@ class Network:
         layers: Sequence[Union[int, Dense, Sparse]],
         activation: str = "relu",
         output: str = "softmax",
-        loss: Optional[str] = None,
+        loss: Optional[Union[str, _losses.Loss]] = None,
         seed: int = 0,
         dtype: npt.DTypeLike = "float32",
         init: Optional[str] = None,
@@ -87,16 +92,19 @@ class Network:
         dtype = _dtype_name(dtype)
         if loss is None:
             loss = "cross_entropy" if specs[-1].activation == "softmax" else "mse"
-        if not isinstance(loss, str) or loss not in LOSSES:
-            raise ValueError(f"unknown loss {loss!r}; accepted: {', '.join(map(repr, LOSSES))}")
+        loss_fn = _losses.get(loss)
         seed = check_int(seed, "seed", 0, 2**64 - 1)
         self.specs: Tuple[Union[Dense, Sparse], ...] = tuple(specs)
-        self.loss = loss
+        #: the loss's name; ``loss_fn`` is the loss object with its parameters (fastnet.losses)
+        self.loss: str = loss_fn.name
+        self.loss_fn: _losses.Loss = loss_fn
         self.seed = seed
         self.dtype = np.dtype(_DTYPES[dtype])
         self._n_in = specs[0].in_features
         cls = _core.Network32 if dtype == "float32" else _core.Network64
-        self._core: Union[_core.Network32, _core.Network64] = cls([_core_layer(s) for s in specs], LOSSES[loss], seed)
+        self._core: Union[_core.Network32, _core.Network64] = cls([_core_layer(s) for s in specs], loss_fn.code, seed)
+        if not loss_fn.is_default():
+            self._core.set_loss_options(**loss_fn._options())
         self._predict_checked: Any = self._core.predict_checked  # None while scaling is set
         self.layers: List[Layer] = [Layer(self, i, s) for i, s in enumerate(specs)]
         #: the optimizer of the last fit (its state is kept in the network and saved with it)
@@ -184,7 +192,8 @@ class Network:
                 f"dtype={self.dtype.name})")
 
     def _is_classifier(self, labels: Optional[np.ndarray]) -> bool:
-        return labels is not None or self.specs[-1].activation in ("softmax", "sigmoid", "fann_sigmoid")
+        return (labels is not None or self.specs[-1].activation in ("softmax", "sigmoid", "fann_sigmoid")
+                or self.loss == "bce_with_logits")
 
     def _xy(self, X: Any, y: Any, xname: str = "X",
             yname: str = "y") -> Tuple[np.ndarray, Optional[np.ndarray], Optional[np.ndarray]]:
@@ -199,6 +208,7 @@ class Network:
                 raise ValueError(f"{yname} holds class labels, but the network has output scaling (set for "
                                  "regression targets); give 2-D targets or clear_scaling(output=True)")
             targets = np.ascontiguousarray(targets * sout[0] + sout[1], dtype=self.dtype)
+        self.loss_fn.check_targets(targets)  # (poisson: >= 0, bce_with_logits: in [0, 1])
         return Xa, labels, targets
 
     # ---------------------------------------------------------------- scaling (FANN's fann_scale_*)
@@ -334,6 +344,7 @@ class Network:
             Ctrl-C stops at the next batch boundary (weights of the last completed batch) and raises
             KeyboardInterrupt, whose ``history`` attribute holds the completed epochs.
         """
+        _losses.check_fit(self.loss_fn, optimizer, comm is not None, on_nonfinite)
         if comm is not None:
             # delegation: distributed.py builds on this module (fit_plan, History), so it is imported on use
             from .distributed import fit as fit_distributed
@@ -377,7 +388,14 @@ class Network:
                                  "takes one full-batch step per epoch (use an epoch schedule)")
             progress_every = 1
 
+        # reduction="sum": the core reports per-sample means; the loss of the epoch (so far) and of the validation
+        # set is their sum over those samples
+        summed = getattr(self.loss_fn, "reduction", "fastnet") == "sum"
+        n_val = 0 if Xv is None else int(Xv.shape[0])
+
         def hook(log: Dict[str, Any]) -> Any:
+            if summed:
+                _sum_log(log, n_val)
             if not classifier:
                 log.pop("accuracy", None)
                 log.pop("val_accuracy", None)
@@ -411,12 +429,19 @@ class Network:
                                        l1=l1, max_norm=mn, skip_nonfinite=on_nonfinite == "skip")
             raw = self._core.fit(Xa, labels, targets, Xv, lv, tv, options, hook)
         except KeyboardInterrupt as exc:  # stopped at a batch boundary: hand back what was completed
-            exc.history = _history(getattr(exc, "history", []), classifier)  # type: ignore[attr-defined]
+            done = getattr(exc, "history", [])
+            if summed:
+                for r in done:
+                    _sum_log(r, n_val)
+            exc.history = _history(done, classifier)  # type: ignore[attr-defined]
             raise
         finally:
             for cb in callbacks:
                 if hasattr(cb, "on_train_end"):
                     cb.on_train_end()
+        if summed:
+            for r in raw:
+                _sum_log(r, n_val)
         h = _history(raw, classifier)
         if track_gradients:
             h["grad_norms"] = grad_norms[: h.epochs]
@@ -471,6 +496,14 @@ class Network:
             out = ((out - sout[1]) / sout[0]).astype(self.dtype)
         return out
 
+    def predict_response(self, X: Any, batch_size: Optional[int] = None) -> np.ndarray:
+        """``predict``'s outputs through the loss's inverse link (fastnet.losses): the rate e^y for loss
+        "poisson" (whose outputs are log-rates), the probability σ(y) for "bce_with_logits" (logits), the outputs
+        themselves for the other losses. Same arguments as ``predict``; the network's dtype."""
+        out: np.ndarray = self.loss_fn.response(self.predict(X, batch_size=batch_size)).astype(self.dtype,
+                                                                                               copy=False)
+        return out
+
     def predict_classes(self, X: Any) -> np.ndarray:
         """Class index per sample: argmax of the outputs (or output > 0.5 for a single sigmoid output)."""
         P = self.predict(X)
@@ -483,21 +516,43 @@ class Network:
         """Mean loss over X, and accuracy for classification: ``{"loss": ..., "accuracy": ...}``.
 
         ``metrics``: more to compute from one prediction pass, by name (see fastnet.metrics): "accuracy",
-        "top5" (any k), "mse", "mae", "bit_fail" (FANN's, limit 0.35), "confusion_matrix".
+        "top5" (any k), "mse", "mae", "bit_fail" (FANN's, limit 0.35), "confusion_matrix", "exact_match",
+        "f1_micro", "f1_macro", "label_accuracy".
+
+        Multi-label data is recognized: with independent binary outputs (a sigmoid output layer, or loss
+        "bce_with_logits") and 2-D 0/1 targets of which some row is not one-hot (none or several 1s),
+        "accuracy" is the per-label accuracy (the fraction of all outputs on the right side of the threshold:
+        0.5, or 0 for logits), and the other metrics score labels, not argmax classes. One-hot targets, class
+        labels, single outputs and softmax outputs keep the argmax (or threshold) accuracy. ``fit``'s history
+        keeps the argmax match in any case. The loss follows the loss's reduction (``"sum"``: over all of X).
         """
         Xa, labels, targets = self._xy(X, y)
         loss, acc = self._core.evaluate(Xa, labels, targets)
+        if getattr(self.loss_fn, "reduction", "fastnet") == "sum":  # (the core's value is the per-sample mean)
+            loss *= Xa.shape[0]
         out: Dict[str, Any] = {"loss": float(loss)}
+        threshold = class_threshold(self.specs[-1].activation)
+        multilabel = self._multilabel(labels, targets)
+        P: Optional[np.ndarray] = None
         if self._is_classifier(labels):
+            if multilabel:
+                P = self._core.predict(Xa, False)
+                acc = _metrics.label_accuracy(targets, P, threshold)
             out["accuracy"] = float(acc)
         if metrics is not None:
             if isinstance(metrics, str):
                 metrics = [metrics]
             out.update(_metrics.compute(list(metrics), labels if labels is not None else targets,
-                                        self._core.predict(Xa, False),
-                                        threshold=class_threshold(self.specs[-1].activation),
-                                        activation=self.specs[-1].activation))
+                                        self._core.predict(Xa, False) if P is None else P,
+                                        threshold=threshold,
+                                        activation=self.specs[-1].activation, multilabel=multilabel))
         return out
+
+    def _multilabel(self, labels: Optional[np.ndarray], targets: Optional[np.ndarray]) -> bool:
+        """Whether evaluate scores (X, y) as multi-label: independent binary outputs (sigmoid, or loss
+        bce_with_logits) and 0/1 target rows that are not all one-hot (fastnet.metrics.is_multilabel)."""
+        binary_outputs = self.specs[-1].activation in ("sigmoid", "fann_sigmoid") or self.loss == "bce_with_logits"
+        return labels is None and binary_outputs and _metrics.is_multilabel(targets)
 
     def gradients(self, X: Any, y: Any) -> List[Dict[str, np.ndarray]]:
         """Gradients of the mean loss over (X, y), one dict per layer: ``{"weights": dW, "bias": db}``.
@@ -579,6 +634,8 @@ class Network:
             header["optimizer"] = self.optimizer.to_dict()
         if meta:  # (files without metadata stay as they were, readable by older fastnet versions)
             header["metadata"] = meta
+        if not self.loss_fn.is_default():  # a loss's parameters (delta, label smoothing, reduction), by name
+            header["loss_options"] = {k: v for k, v in self.loss_fn.to_dict().items() if k != "name"}
         arrays: List[Tuple[str, np.ndarray]] = []
         for i, spec in enumerate(self.specs):
             if isinstance(spec, Sparse):  # the exact topology, as CSR
@@ -659,7 +716,9 @@ class Network:
             for i, (a, b2) in enumerate(zip(specs, specs[1:])):
                 if a.out_features != b2.in_features:
                     raise ValueError(f"layer sizes do not chain at layer {i + 1}")
-            net = cls(specs, loss=header.get("loss"), seed=header.get("seed"),  # type: ignore[arg-type]
+            loss = (_losses.from_dict(header.get("loss"), header["loss_options"]) if "loss_options" in header
+                    else header.get("loss"))
+            net = cls(specs, loss=loss, seed=header.get("seed"),  # type: ignore[arg-type]
                       dtype=dtype)  # (seed: a missing one is None, which Network() rejects with a TypeError)
             for i, s in enumerate(specs):
                 for name, bias, vel in (("weights", False, False), ("bias", True, False),
@@ -785,6 +844,13 @@ def _fit_arguments(net: Network, X: Any, y: Any, epochs: Any, batch_size: Any, l
     return fit_plan(net, X, y, epochs, batch_size, lr, momentum, nesterov, weight_decay, shuffle, validation_data,
                     verbose, callbacks, rewire, validation_split, l1, max_norm, track_gradients, optimizer,
                     samples_of)
+
+
+def _sum_log(log: Dict[str, Any], n_val: int) -> None:
+    """A fit log of the core (per-sample mean losses) as reduction="sum" reports it: the sum over the samples."""
+    log["loss"] = float(log["loss"]) * int(log["samples_done"])
+    if "val_loss" in log:
+        log["val_loss"] = float(log["val_loss"]) * n_val
 
 
 def _scaling_params(A: np.ndarray, method: str, feature_range: Any, dtype: np.dtype,
