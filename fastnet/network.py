@@ -588,7 +588,9 @@ class Network:
                         "alpha": s.alpha, "dropout": s.dropout} for s in self.specs],
             "optimizer_state": [kind, steps],
         }
-        for entry, spec in zip(header["layers"], self.specs):
+        entries = header["layers"]
+        assert isinstance(entries, list)
+        for entry, spec in zip(entries, self.specs):
             # training controls, written only when set: files without them stay as they were, and an older
             # fastnet reading one ignores the keys (they change training, never the network's outputs)
             if not spec.trainable:

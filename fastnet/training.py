@@ -137,8 +137,9 @@ def training_controls(optimizer: Optimizer, clip_norm: Any, clip_value: Any,
     cv = 0.0 if clip_value is None else check_positive(clip_value, "clip_value")
     if (cn or cv) and optimizer.full_batch:
         raise ValueError(f"clip_norm/clip_value clip a mini-batch gradient before an SGD, Adam or AdamW step; "
-                         f"{type(optimizer).__name__} adapts each weight's step from the full-batch gradient and bounds "
-                         "it itself (RPROP, SARPROP: delta_max; Quickprop: mu), so gradient clipping does not apply")
+                         f"{type(optimizer).__name__} adapts each weight's step from the full-batch gradient and "
+                         "bounds it itself (RPROP, SARPROP: delta_max; Quickprop: mu), so gradient clipping does not "
+                         "apply")
     return cn, cv, check_range(input_dropout, "input_dropout", 0.0, 1.0)
 
 
