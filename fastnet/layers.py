@@ -141,6 +141,8 @@ class Sparse:
     indices : (rows, cols) int arrays, optional
         An explicit topology as coordinate lists (or a scipy.sparse matrix of shape (out_features,
         in_features), when scipy is installed). No duplicates; every output needs a connection.
+    dropout, trainable, lr_scale
+        As for Dense (a frozen sparse layer is not rewired by SET either).
     """
 
     in_features: int
