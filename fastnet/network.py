@@ -346,9 +346,6 @@ class Network:
 
             if on_nonfinite != "raise" or callback_every is not None:
                 raise ValueError("on_nonfinite and callback_every are not supported with comm= (distributed fit)")
-            if clip_norm is not None or clip_value is not None or input_dropout != 0.0:
-                raise ValueError("clip_norm, clip_value and input_dropout are not supported with comm= "
-                                 "(distributed fit)")
             if any(getattr(cb, "per_step", False) for cb in callbacks or ()):
                 raise ValueError("per-step callbacks (on_batch schedules) are not supported with comm= "
                                  "(distributed fit)")
@@ -356,7 +353,8 @@ class Network:
                 self, X, y, comm, epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum, nesterov=nesterov,
                 weight_decay=weight_decay, shuffle=shuffle, validation_data=validation_data, verbose=verbose,
                 callbacks=callbacks, rewire=rewire, validation_split=validation_split, l1=l1, max_norm=max_norm,
-                track_gradients=track_gradients, optimizer=optimizer)
+                track_gradients=track_gradients, optimizer=optimizer, clip_norm=clip_norm, clip_value=clip_value,
+                input_dropout=input_dropout)
             return hist
         if on_nonfinite not in ("raise", "skip"):
             raise ValueError(f"on_nonfinite must be 'raise' or 'skip', got {on_nonfinite!r}")

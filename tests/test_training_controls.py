@@ -501,7 +501,6 @@ def test_adam_momentum_is_beta1():
     ({"input_dropout": "0.5"}, TypeError, "input_dropout"),
     ({"clip_norm": 1.0, "optimizer": fn.RPROP()}, ValueError, "RPROP .* gradient clipping does not apply"),
     ({"clip_value": 1.0, "optimizer": fn.Quickprop()}, ValueError, "Quickprop"),
-    ({"clip_norm": 1.0, "comm": object()}, ValueError, "not supported with comm="),
 ])
 def test_bad_fit_controls(kw, exc, match, rng):
     X = rng.normal(size=(10, 5))
