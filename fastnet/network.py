@@ -283,8 +283,8 @@ class Network:
             Each is called with the epoch's logs (a dict with loss, accuracy, val_*, seconds, lr, momentum)
             after every epoch; returning False stops training, returning {"lr": x} and/or {"momentum": m} sets
             them from the next epoch on (see fastnet.schedules; "momentum" is SGD's momentum and Adam's and
-            AdamW's beta1, which the logs' momentum reports for them). A callback's ``on_batch(logs)`` method, if it has
-            one, is called between batches (see callback_every; its logs' lr and momentum are those the batch
+            AdamW's beta1, which the logs' momentum reports for them). A callback's ``on_batch(logs)`` method, if
+            it has one, is called between batches (see callback_every; its logs' lr and momentum are those the batch
             just completed ran with): False stops, a dict {"lr", "momentum"} sets them from the next batch on.
             ``on_train_begin()``, if present, is called before the first batch and may return such a dict for
             it. A callback with ``per_step = True`` (fastnet.schedules.OneCycle, WarmupCosine) has its
