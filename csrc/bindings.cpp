@@ -227,6 +227,8 @@ void bind_layer_spec(py::module_& m) {
       .def_readwrite("density", &LayerConfig::density)
       .def_readwrite("row_ptr", &LayerConfig::row_ptr)  // empty: a random topology of `density` (sparse)
       .def_readwrite("col", &LayerConfig::col)
+      .def_readwrite("trainable", &LayerConfig::trainable)  // layer.trainable / lr_scale (set after construction)
+      .def_readwrite("lr_scale", &LayerConfig::lr_scale)
       .def("__repr__", [](const LayerConfig& c) {
         std::ostringstream s;
         s << "LayerSpec(kind='" << c.kind << "', in_features=" << c.in_features << ", out_features="
@@ -272,6 +274,10 @@ void bind_network(py::module_& m, const char* name) {
         FASTNET_CHECK(static_cast<std::size_t>(a.size()) == size, "expected ", size, " values, got ", a.size());
         std::memcpy(p, a.data(), sizeof(T) * size);
       }, py::arg("layer"), py::arg("bias"), py::arg("slot"), py::arg("values"))
+      .def("set_layer_training", [](Net& n, int l, bool trainable, double lr_scale) {
+        auto lock = lock_network(n);
+        n.set_layer_training(l, trainable, lr_scale);
+      }, py::arg("layer"), py::arg("trainable"), py::arg("lr_scale"))
       .def("get_optimizer_state", [](Net& n) {
         return py::make_tuple(static_cast<int>(n.optimizer_kind()), n.optimizer_steps());
       })
@@ -494,6 +500,9 @@ void bind_fit_options(py::module_& m) {
       .def_readwrite("l1", &FitOptions::l1)
       .def_readwrite("max_norm", &FitOptions::max_norm)
       .def_readwrite("skip_nonfinite", &FitOptions::skip_nonfinite)
+      .def_readwrite("clip_norm", &FitOptions::clip_norm)  // fit's training controls (0: off)
+      .def_readwrite("clip_value", &FitOptions::clip_value)
+      .def_readwrite("input_dropout", &FitOptions::input_dropout)
       .def_property("step_bounds", [](const FitOptions& o) { return o.collective.bounds; },
                     [](FitOptions& o, const std::vector<long>& v) { o.collective.bounds = v; })
       .def_property("step_counts", [](const FitOptions& o) { return o.collective.counts; },

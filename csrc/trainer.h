@@ -24,6 +24,11 @@ struct FitOptions {
   double l1 = 0.0;           // L1 strength (applied as a proximal step after each update; biases never)
   double max_norm = 0.0;     // > 0: each neuron's incoming weight vector kept at norm <= max_norm
   bool skip_nonfinite = false;  // a batch whose loss is NaN/Inf is skipped (no update) instead of stopping
+  // gradient clipping of every mini-batch gradient before the step (SGD, Adam, AdamW; 0: off): by the global L2
+  // norm over the trainable layers, as torch.nn.utils.clip_grad_norm_, then by value (Network::clip_gradients)
+  double clip_norm = 0.0;
+  double clip_value = 0.0;
+  double input_dropout = 0.0;  // inverted dropout on the network's inputs while training, in [0, 1)
 
   // Data-parallel training: set (allreduce non-empty) when this process is one rank of several. The training
   // set given to fit is this rank's shard; step k takes local rows [bounds[k], bounds[k + 1]) (of the shard,

@@ -31,6 +31,9 @@ class FitOptions:
     l1: float
     max_norm: float
     skip_nonfinite: bool
+    clip_norm: float
+    clip_value: float
+    input_dropout: float
     step_bounds: List[int]
     step_counts: List[int]
     total_samples: int
@@ -79,6 +82,8 @@ class LayerSpec:
     density: float
     row_ptr: List[int]  # empty: a random topology
     col: List[int]
+    trainable: bool
+    lr_scale: float
 
 class _Network(Generic[_A]):
     """What Network32 and Network64 share (one pybind11 template, bound twice; no such base exists at run time):
@@ -96,6 +101,7 @@ class _Network(Generic[_A]):
     # slot 0: values, 1: the optimizer's first state (SGD's velocity), 2: its second state
     def get_param(self, layer: int, bias: bool, slot: int = 0) -> _A: ...
     def set_param(self, layer: int, bias: bool, slot: int, values: _A) -> None: ...
+    def set_layer_training(self, layer: int, trainable: bool, lr_scale: float) -> None: ...
     def get_optimizer_state(self) -> Tuple[int, int]: ...  # (kind, steps)
     def set_optimizer_state(self, kind: int, steps: int) -> None: ...
     def param_arena(self) -> _A: ...  # zero-copy views of the flat arenas

@@ -6,6 +6,7 @@ This module validates and presents; every loop over data runs in the compiled co
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -23,7 +24,7 @@ from .history import Callback, History, _history, _run_batch_callbacks, _run_cal
 from .io import load, model_info, register_model_kind
 from .layers import ACTIVATIONS, INITS, SET, Dense, Layer, Sparse, class_threshold
 from .optimizers import SGD, Optimizer, OptimizerKind, optimizer_from_dict
-from .training import FitPlan, fit_plan, resolve_batch_size
+from .training import FitPlan, fit_plan, resolve_batch_size, training_controls
 
 __all__ = ["Network", "History", "load", "model_info", "from_torch", "LOSSES"]
 
@@ -274,6 +275,9 @@ class Network:
         on_nonfinite: str = "raise",
         callback_every: Optional[int] = None,
         comm: Any = None,
+        clip_norm: Optional[float] = None,
+        clip_value: Optional[float] = None,
+        input_dropout: float = 0.0,
     ) -> History:
         """Train: mini-batch SGD by default (momentum, optional Nesterov, L2 weight decay on weights, not biases),
         or any optimizer of fastnet.optimizers (Adam, FANN's RPROP, Quickprop, SARPROP).
@@ -302,8 +306,9 @@ class Network:
         callbacks : iterable of callables, optional
             Each is called with the epoch's logs (a dict with loss, accuracy, val_*, seconds, lr, momentum)
             after every epoch; returning False stops training, returning {"lr": x} and/or {"momentum": m} sets
-            them from the next epoch on (see fastnet.schedules). A callback's ``on_batch(logs)`` method, if it has
-            one, is called between batches (see callback_every; its logs' lr and momentum are those the batch
+            them from the next epoch on (see fastnet.schedules; "momentum" is SGD's momentum and Adam's and
+            AdamW's beta1, which the logs' momentum reports for them). A callback's ``on_batch(logs)`` method, if
+            it has one, is called between batches (see callback_every; its logs' lr and momentum are those the batch
             just completed ran with): False stops, a dict {"lr", "momentum"} sets them from the next batch on.
             ``on_train_begin()``, if present, is called before the first batch and may return such a dict for
             it. A callback with ``per_step = True`` (fastnet.schedules.OneCycle, WarmupCosine) has its
@@ -336,6 +341,21 @@ class Network:
         comm : mpi4py communicator, optional
             Data-parallel training over MPI: X and y are this rank's shard, ``batch_size`` the global batch, and
             every rank of ``comm`` calls fit with the same arguments (see fastnet.distributed).
+        clip_norm : float > 0, optional
+            Gradient clipping by global norm: before every step the mini-batch gradient g of all trainable layers
+            together is scaled by ``clip_norm / (‖g‖₂ + 1e-6)`` when that is below 1 — PyTorch's
+            ``torch.nn.utils.clip_grad_norm_(net.parameters(), clip_norm)`` between ``backward()`` and
+            ``step()``, and Keras's ``global_clipnorm`` (Keras's ``clipnorm`` clips each tensor on its own).
+            Weight decay is added by the optimizer after clipping, as in PyTorch. SGD, Adam and AdamW (with SGD,
+            fit then computes the whole gradient before the step instead of fusing it into the backward pass);
+            RPROP, Quickprop and SARPROP bound their own steps, and refuse it (ValueError).
+        clip_value : float > 0, optional
+            Gradient clipping by value: every gradient element clamped to [−clip_value, clip_value] (PyTorch's
+            ``clip_grad_value_``, Keras's ``clipvalue``); with clip_norm too, after the norm clipping.
+        input_dropout : float in [0, 1)
+            Inverted dropout on the network's inputs while fit trains (as a layer's ``dropout`` on its outputs:
+            each input kept with probability 1 − p and scaled by 1/(1 − p)), masks drawn from the network's
+            generator, so a seed repeats them. Off in predict, evaluate and gradients.
 
         Returns
         -------
@@ -358,7 +378,8 @@ class Network:
                 self, X, y, comm, epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum, nesterov=nesterov,
                 weight_decay=weight_decay, shuffle=shuffle, validation_data=validation_data, verbose=verbose,
                 callbacks=callbacks, rewire=rewire, validation_split=validation_split, l1=l1, max_norm=max_norm,
-                track_gradients=track_gradients, optimizer=optimizer)
+                track_gradients=track_gradients, optimizer=optimizer, clip_norm=clip_norm, clip_value=clip_value,
+                input_dropout=input_dropout)
             return hist
         if on_nonfinite not in ("raise", "skip"):
             raise ValueError(f"on_nonfinite must be 'raise' or 'skip', got {on_nonfinite!r}")
@@ -366,6 +387,7 @@ class Network:
                      validation_data, verbose, callbacks, rewire, validation_split, l1, max_norm,
                      track_gradients, optimizer)
         Xa, labels, targets, Xv, lv, tv = p.X, p.labels, p.targets, p.Xv, p.lv, p.tv
+        clip_norm, clip_value, input_dropout = training_controls(p.optimizer, clip_norm, clip_value, input_dropout)
         epochs, verbose, l1, mn = p.epochs, p.verbose, p.l1, p.max_norm
         optimizer, callbacks, zeta = p.optimizer, p.callbacks, p.zeta
         batch_size = resolve_batch_size(optimizer, p.batch_size, Xa.shape[0])
@@ -423,10 +445,13 @@ class Network:
                 cb.set_network(self)
         try:
             first = _run_train_begin(callbacks)  # what the first batch runs with (the optimizer keeps its own)
+            if "momentum" in first and optimizer.kind in (OptimizerKind.ADAM, OptimizerKind.ADAMW):
+                first["beta1"] = first["momentum"]  # Adam's momentum is beta1 (as OneCycleLR cycles it)
             self.optimizer = optimizer
             options = _core.FitOptions(epochs=epochs, batch_size=batch_size, optimizer={**optimizer._spec(), **first},
                                        shuffle=bool(shuffle), progress_every=progress_every, rewire_zeta=zeta,
                                        l1=l1, max_norm=mn, skip_nonfinite=on_nonfinite == "skip")
+            options.clip_norm, options.clip_value, options.input_dropout = clip_norm, clip_value, input_dropout
             raw = self._core.fit(Xa, labels, targets, Xv, lv, tv, options, hook)
         except KeyboardInterrupt as exc:  # stopped at a batch boundary: hand back what was completed
             done = getattr(exc, "history", [])
@@ -630,6 +655,15 @@ class Network:
                         "alpha": s.alpha, "dropout": s.dropout} for s in self.specs],
             "optimizer_state": [kind, steps],
         }
+        entries = header["layers"]
+        assert isinstance(entries, list)
+        for entry, spec in zip(entries, self.specs):
+            # training controls, written only when set: files without them stay as they were, and an older
+            # fastnet reading one ignores the keys (they change training, never the network's outputs)
+            if not spec.trainable:
+                entry["trainable"] = False
+            if spec.lr_scale != 1.0:
+                entry["lr_scale"] = spec.lr_scale
         if self.optimizer is not None:
             header["optimizer"] = self.optimizer.to_dict()
         if meta:  # (files without metadata stay as they were, readable by older fastnet versions)
@@ -713,6 +747,10 @@ class Network:
                                      f"in_features={fi!r}, out_features={fo!r}")
                 specs.append(Dense(fi, fo, L.get("activation"), L.get("init"), L.get("alpha", 0.01),
                                    L.get("dropout", 0.0)))
+            for i, L in enumerate(layers):  # training controls (absent: trainable, lr_scale 1)
+                if "trainable" in L or "lr_scale" in L:
+                    specs[i] = dataclasses.replace(specs[i], trainable=L.get("trainable", True),
+                                                   lr_scale=L.get("lr_scale", 1.0))
             for i, (a, b2) in enumerate(zip(specs, specs[1:])):
                 if a.out_features != b2.in_features:
                     raise ValueError(f"layer sizes do not chain at layer {i + 1}")
@@ -900,6 +938,7 @@ def _core_layer(spec: Union[Dense, Sparse]) -> _core.LayerSpec:
     core = _core.LayerSpec(kind="dense", in_features=int(spec.in_features), out_features=int(spec.out_features),
                            activation=ACTIVATIONS[spec.activation], alpha=float(spec.alpha), init=INITS[spec.init],
                            dropout=float(spec.dropout))
+    core.trainable, core.lr_scale = bool(spec.trainable), float(spec.lr_scale)
     if isinstance(spec, Sparse):
         core.kind = "sparse"
         core.density = float(spec.density)
