@@ -31,6 +31,8 @@ class FitOptions:
     l1: float
     max_norm: float
     skip_nonfinite: bool
+    fann_error_scale: float  # > 0: the epoch logs carry FANN's fann_sse and fann_bit_fail (trainer.h)
+    fann_bit_fail_limit: float
     step_bounds: List[int]
     step_counts: List[int]
     total_samples: int
