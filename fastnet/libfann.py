@@ -1432,8 +1432,10 @@ class neural_net:  # noqa: N801 -- fann2's name
                 sys.stdout.write(f"Train outputs    Current error: {entry['mse']:.6f}. "
                                  f"Epochs {entry['total_epochs']:6d}\n")
             elif i % every == 0 or i == max_neurons or i == 1 or reached:
+                # FANN prints this line between the round's output and candidate training: its epochs so far
                 line = (f"Neurons     {i - 1:3d}. Current error: {entry['mse']:.6f}. Total error:"
-                        f"{entry['mse'] * n_values:8.4f}. Epochs {entry['total_epochs']:5d}. "
+                        f"{entry['mse'] * n_values:8.4f}. "
+                        f"Epochs {entry['total_epochs'] - int(entry['candidate_epochs'] or 0):5d}. "
                         f"Bit fail {entry['bit_fail']:3d}")
                 if last.get("installed"):  # the neuron installed last round
                     code = ACTIVATIONFUNC_NAMES.index("FANN_" + str(last["candidate_activation"]).upper())
