@@ -17,6 +17,10 @@ at creation, FANN's MSE (mean over samples and outputs of the squared error, the
 output functions) and bit fail (outputs whose halved-where-symmetric error is >= the limit), the reporting lines of
 ``fann_train_on_data``, and the weights as FANN holds them (``get_connection_array``, ``save``).
 
+FANN's example programs written this way are in examples/libfann (tests/test_libfann_examples.py runs them beside
+FANN's own). ``libfann.srand(seed)`` (not in fann2, as C's ``srand`` for FANN) makes the networks created after it
+repeatable; fann2's, like FANN's, are seeded from the system.
+
 How it maps onto fastnet. A FANN neuron computes ``f(s * sum)`` with a steepness ``s``; the fastnet Network behind
 a ``neural_net`` holds the same network with the steepness folded into the weights (FANN_SIGMOID as fastnet's
 ``fann_sigmoid`` with weights times ``2s``, the other functions with weights times ``s``), which is exact for

@@ -529,16 +529,17 @@ def test_momentums(fann_examples: Path, tmp_path: Path) -> None:
         code, text = run_ours("momentums", 1, tmp_path)
         ours = runs(text)
         theirs = [r for t in c_runs.texts() for r in runs(t)]
-    assert code == (0 if sum(m > 0.001 for _, m in ours) <= 2 else 1)
+    assert code == (0 if all(m <= 0.001 for _, m in ours) else 1)
     no_more_misses("momentums", [m <= 0.001 for _, m in ours], [m <= 0.001 for _, m in theirs])
     within("momentums epochs", [e for e, m in ours if m <= 0.001], [e for e, m in theirs if m <= 0.001], slack=1.25)
     assert ours[-1][0] < ours[0][0], ours
 
 
 def test_scaling(fann_examples: Path, tmp_path: Path) -> None:
-    """scaling_train.c (FANN's input/output scaling, 3-5-5-1, RPROP, 5000 epochs): the MSE it ends with as FANN's
-    (FANN does not reach its desired 0.0001 and ends anywhere between about 0.002 and 0.012: widened x3); the saved
-    network, with its scaling parameters, loads in FANN and prints there as here."""
+    """scaling_train.c (FANN's input/output scaling, 3-5-5-1, RPROP, 5000 epochs): FANN does not reach its desired
+    0.0001 and ends anywhere between about 0.001 and 0.012, or (about one run in three) stays stuck at 0.836 with
+    every output failing; the runs that end below 0.02 as often as FANN's, their MSE as FANN's (widened x3); the
+    saved network, with its scaling parameters, loads in FANN and prints there as here."""
     with FannRuns(fann_examples, "scaling", range(1, 4)) as c_runs:
         ours = []
         for s in range(1, 3):
@@ -547,7 +548,8 @@ def test_scaling(fann_examples: Path, tmp_path: Path) -> None:
             assert code == (0 if ours[-1][1] <= 0.02 else 1)
         theirs = [last_report(t) for t in c_runs.texts()]
     assert all(e == 5000 for e, _, _ in theirs + ours)
-    within("scaling MSE", [m for _, m, _ in ours], [m for _, m, _ in theirs], slack=3.0)
+    no_more_misses("scaling", [m <= 0.02 for _, m, _ in ours], [m <= 0.02 for _, m, _ in theirs])
+    within("scaling MSE", [m for _, m, _ in ours if m <= 0.02], [m for _, m, _ in theirs if m <= 0.02], slack=3.0)
     ann = libfann.neural_net()
     ann.create_from_file(str(tmp_path / "scaling.net"))
     out = io.StringIO()

@@ -72,9 +72,9 @@ class Watch:
                 for m in REPORT.finditer(self.text)]
 
 
-def summary(ok: bool, **figures: Any) -> int:
-    """Print the final summary line (``Summary: name value, ...; desired error reached|missed``); the exit code."""
+def summary(ok: bool, goal: str = "FANN's desired error", **figures: Any) -> int:
+    """Print the final summary line (``Summary: name value, ...; reached|MISSED goal``); the exit code."""
     parts = [f"{k.replace('_', ' ')} {v:.6f}" if isinstance(v, float) else f"{k.replace('_', ' ')} {v}"
              for k, v in figures.items()]
-    print(f"Summary: {', '.join(parts)}; {'reached' if ok else 'MISSED'} FANN's desired error")
+    print(f"Summary: {', '.join(parts)}; {'reached' if ok else 'MISSED'} {goal}")
     return 0 if ok else 1

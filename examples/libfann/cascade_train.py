@@ -96,7 +96,8 @@ def main(argv=None):
     # ---- end of cascade_train.c
     neurons = [line for line in watch.text.splitlines() if line.startswith("Neurons ")]
     hidden = int(neurons[-1].split()[1].rstrip(".")) if neurons else 0
-    return _report.summary(bit_fail_train == 0 and wrong == 0, hidden_neurons=hidden, train_MSE=mse_train,
+    return _report.summary(bit_fail_train == 0 and wrong == 0, "FANN's desired error (bit fail 0)",
+                           hidden_neurons=hidden, train_MSE=mse_train,
                            train_bit_fail=bit_fail_train, test_MSE=mse_test, test_bit_fail=bit_fail_test)
 
 

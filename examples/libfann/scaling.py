@@ -5,8 +5,9 @@ scaling.net with its scaling parameters.
 
     python examples/libfann/scaling.py [--data ../shared/data/fann] [--seed N] [--out scaling.net]
 
-Only the import differs from the fann2 script. FANN itself does not reach 0.0001 on this set in 5000 epochs (its
-MSE ends between about 0.002 and 0.012, see README.md); exits 1 if the MSE ends above 0.02.
+Only the import differs from the fann2 script. FANN itself does not reach 0.0001 on this set in 5000 epochs: its MSE
+ends between about 0.001 and 0.012, or, in about one run in three, stays stuck at 0.836 with every output off by
+more than FANN's bit-fail limit (see README.md). Exits 1 if the MSE ends above 0.02.
 """
 
 import os
@@ -47,7 +48,8 @@ def main(argv=None):
         ann.save(args.out)
         # ---- end of scaling_train.c
     epochs, mse, bit_fail = watch.reports()[-1]
-    return _report.summary(mse <= 0.02, epochs=epochs, MSE=mse, bit_fail=bit_fail)
+    return _report.summary(mse <= 0.02, "MSE 0.02 (FANN ends above it in one run in three)", epochs=epochs,
+                           MSE=mse, bit_fail=bit_fail)
 
 
 if __name__ == "__main__":

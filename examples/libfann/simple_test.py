@@ -25,7 +25,7 @@ def main(argv=None):
 
     print("xor test (%f,%f) -> %f" % (input[0], input[1], calc_out[0]))
     # ---- end of simple_test.c
-    return _report.summary(calc_out[0] > 0, output=calc_out[0])
+    return _report.summary(calc_out[0] > 0, "xor's answer (a positive output)", output=calc_out[0])
 
 
 if __name__ == "__main__":

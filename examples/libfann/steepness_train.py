@@ -82,8 +82,8 @@ def main(argv=None):
 
     ann.save(args.out)
     # ---- end of steepness_train.c
-    return _report.summary(steepness > 20.0 and right == 4, epochs=epochs, final_steepness=steepness,
-                           xor_right=right)
+    return _report.summary(steepness > 20.0 and right == 4, "steepness 20 and xor right", epochs=epochs,
+                           final_steepness=steepness, xor_right=right)
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ def main(argv=None):
 
         print("Cleaning up.")
         # ---- end of xor_test.c
-    return _report.summary(ret == 0, largest_difference=worst, MSE=ann.test_data(data),
+    return _report.summary(ret == 0, "every output within 0.2", largest_difference=worst, MSE=ann.test_data(data),
                            bit_fail=ann.get_bit_fail())
 
 
