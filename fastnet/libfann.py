@@ -666,18 +666,24 @@ class neural_net:  # noqa: N801 -- fann2's name
         net = self._require()
         opt, batch = self._optimizer(what)
         Xa, _, targets = net._xy(X, Y)
-        options = _core.FitOptions(epochs=epochs, batch_size=1 if batch == 1 else X.shape[0],
-                                   optimizer=opt._spec(), shuffle=False)
-        options.fann_error_scale = 0.5 if self._codes[-1] in _HALVED else 1.0
-        options.fann_bit_fail_limit = float(np.float32(self.bit_fail_limit))
         net.optimizer = opt  # its state (RPROP's steps, momentum) lives in the network, kept from call to call
+        done, stopped = 0, False
 
         def hook(log: Dict[str, Any]) -> bool:
+            nonlocal stopped
             self._mse_sum, self._mse_count = float(log["fann_sse"]), X.shape[0]
             self._bit_fail = int(log["fann_bit_fail"])
-            return True if after is None else bool(after(int(log["epoch"])))
+            stopped = after is not None and not after(done + int(log["epoch"]))
+            return not stopped
 
-        net._core.fit(Xa, None, targets, None, None, None, options, hook)
+        # in chunks: fit returns a log per epoch, and FANN's epoch limits run to hundreds of thousands
+        while done < epochs and not stopped:
+            options = _core.FitOptions(epochs=min(epochs - done, 1000), batch_size=1 if batch == 1 else X.shape[0],
+                                       optimizer=opt._spec(), shuffle=False)
+            options.fann_error_scale = 0.5 if self._codes[-1] in _HALVED else 1.0
+            options.fann_bit_fail_limit = float(np.float32(self.bit_fail_limit))
+            net._core.fit(Xa, None, targets, None, None, None, options, hook)
+            done += options.epochs
 
     def train(self, input: Sequence[float], desired_output: Sequence[float]) -> None:
         """One incremental step on one sample, whatever the training algorithm (fann_train); the sample's error

@@ -5,7 +5,9 @@ off by 0.9 or more (FANN_STOPFUNC_BIT, desired error 0), at most 30 neurons, a r
 
     python examples/libfann/cascade_train.py [--data ../shared/data/fann] [--seed N] [--out cascade_train.net]
 
-Only the import differs from the fann2 script. Exits 1 if the training bit fail does not reach 0 (FANN's desired
+Only the import differs from the fann2 script. (fann2 1.0.7 binds set_cascade_activation_functions only in its C++
+form, a pointer and a count, which Python cannot call; libfann takes a list, as fann2's
+set_cascade_activation_steepnesses does.) Exits 1 if the training bit fail does not reach 0 (FANN's desired
 error) or an output has the wrong sign.
 """
 
