@@ -44,11 +44,12 @@ CASCADE = re.compile(r"^Train error: (\d+\.\d+), Train bit-fail: (\d+), Test err
                      r"Test bit-fail: (\d+)$", re.M)
 NEURONS = re.compile(r"^Neurons +(\d+)\. Current error: (\d+\.\d+)\..*Bit fail +(\d+)", re.M)
 
-# FANN's example programs (FANN 2.2's examples/*.c): the same calls with the same parameters and output; the
+# FANN's example programs (FANN 2.2's examples/*.c): the same calls with the same parameters, and the lines the
+# comparisons read (FANN's report lines, the test MSE, cascade_train.c's error line; the others left out); the
 # data files are read from argv[2] and rand() is seeded from argv[3]. "print FILE" prints a network as xor_test.c does.
 _C_PROGRAM = r"""
 /* FANN 2.2's example programs (examples/xor_train.c, simple_train.c, ...): the same calls with the same
-   parameters, the same output; the data files read from argv[2], rand() seeded from argv[3]. */
+   parameters, and the lines the test reads; the data files read from argv[2], rand() seeded from argv[3]. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
