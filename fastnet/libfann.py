@@ -43,9 +43,10 @@ Differences from FANN 2.2, each raising rather than approximating:
   be run, tested, saved and cascade-trained; other training of them raises NotImplementedError.
 * FANN's scaling (set_scaling_params, scale_train, ...) is FANN's formula; a constant column (deviation 0, where
   FANN divides by zero) raises FannError.
-* Fixed-point files (save_to_fixed, save_train_to_fixed) are not written.
-* A FANN sparse .net file loads with its missing connections as zero weights of dense layers (load_fann), so
-  training can make them non-zero; ``create_sparse_array`` networks stay sparse.
+* Fixed point: ``save_to_fixed`` and ``save_train_to_fixed`` write what FANN's fann_save_to_fixed and
+  fann_save_train_to_fixed write (for FANN's fixed-point library); fastnet itself computes in float.
+* A FANN sparse .net file loads with its connections as they are (Sparse layers, see load_fann), as
+  ``create_sparse_array`` networks are; training changes only the connections there are, as FANN's does.
 * RPROP keeps fastnet's weights (not FANN's) within +-1500.
 """
 
@@ -62,7 +63,7 @@ from . import _core
 from . import datasets as _datasets
 from ._format import write_atomic
 from .cascade import CascadeNetwork, CascadeOptions
-from .fann import _CONNECTIONS_KEY, _NEURONS_KEY, _TRAINING_DEFAULTS, load_fann
+from .fann import _CONNECTIONS_KEY, _NEURONS_KEY, _TRAINING_DEFAULTS, _shortcut_text, _to_fixed, load_fann
 from .layers import Dense, Sparse
 from .network import Network
 from .optimizers import RPROP, SARPROP, SGD, Optimizer, Quickprop
@@ -202,8 +203,25 @@ class training_data:  # noqa: N801 -- fann2's name
         return True
 
     def save_train_to_fixed(self, filename: PathLike, decimal_point: int) -> bool:
-        raise NotImplementedError("fixed-point data files are not written by fastnet (FANN's fixed-point library "
-                                  "is not supported); use save_train")
+        """Write the data for FANN's fixed-point library, as fann_save_train_to_fixed does: every value times
+        ``2**decimal_point``, truncated toward zero to an integer (FANN's ``(int)(x * multiplier)``)."""
+        X, Y = self._arrays()
+        dp = _check_int(decimal_point, "decimal_point")
+        if dp > 31:
+            raise FannError(f"decimal_point must be at most 31, got {dp}")
+        mult = np.float32(2.0**dp)  # (FANN's unsigned multiplier, converted to float: exact)
+        rows = [f"{len(X)} {X.shape[1]} {Y.shape[1]}\n"]
+        ints = []
+        for A in (X, Y):
+            V = np.trunc(A.astype(np.float32) * mult)
+            if V.size and np.max(np.abs(V)) >= 2.0**31:
+                raise FannError(f"a value times 2**{dp} does not fit FANN's fixed-point int")
+            ints.append(V.astype(np.int64))
+        Xi, Yi = ints
+        for x, y in zip(Xi.tolist(), Yi.tolist()):
+            rows.append("".join(f"{v} " for v in x) + "\n" + "".join(f"{v} " for v in y) + "\n")
+        write_atomic(os.fspath(filename), "".join(rows).encode("ascii"))
+        return True
 
     def set_train_data(self, input: Any, output: Any) -> None:
         """Set the data from sequences of samples: ``input`` (num_data, num_input), ``output`` (num_data,
@@ -407,6 +425,9 @@ class neural_net:  # noqa: N801 -- fann2's name
         fields = _fields(path)
         if isinstance(loaded, CascadeNetwork):
             self._read_parameters(fields)
+            # FANN's run does not scale: the scaling parameters are this object's (scale_input, descale_output)
+            loaded.clear_scaling()
+            self._read_scaling(fields, loaded.num_inputs, loaded.num_outputs)
             self._use_cascade(loaded)
             return True
         neurons = _neuron_tuples(fields.get(_NEURONS_KEY, ""))
@@ -1332,9 +1353,20 @@ class neural_net:  # noqa: N801 -- fann2's name
         """Write a FANN_FLO_2.1 network file (FANN's weights, functions, steepnesses and training parameters) that
         FANN 2.2's fann_create_from_file loads; written atomically. A shortcut network is written by
         ``fastnet.CascadeNetwork.save_fann`` (with FANN's default training parameters)."""
-        if self._cascade is not None:
-            self._cascade.save_fann(os.fspath(filename))
-            return True
+        self._save(filename, False)
+        return True
+
+    def save_to_fixed(self, filename: PathLike) -> int:
+        """Write a FANN_FIX_2.0 file as FANN 2.2's fann_save_to_fixed does (libfixedfann's fann_create_from_file
+        loads it): the decimal point FANN chooses from the largest sum of |weight| into a neuron, weights and
+        steepnesses as integers scaled by 2**decimal_point, no scaling parameters (FANN drops them too). Returns
+        FANN's calculated decimal point (negative where the weights are too large for fixed point)."""
+        return self._save(filename, True)
+
+    def _save(self, filename: PathLike, fixed: bool) -> int:
+        if self._cascade is not None:  # (with this object's scaling parameters, as for a layered network)
+            text = _shortcut_text(self._cascade).replace("scale_included=0\n", self._scale_lines(), 1)
+            return _write_fann(text, filename, fixed)
         net = self._require()
         sizes = net.sizes
         off = self._offsets()
@@ -1370,8 +1402,7 @@ class neural_net:  # noqa: N801 -- fann2's name
             "".join(f"{key}={values[key]}\n" for key, _ in _TRAINING_DEFAULTS),
             "layer_sizes=" + "".join(f"{n + 1} " for n in sizes) + "\n", self._scale_lines(),
             _NEURONS_KEY + "=" + "".join(neurons) + "\n", _CONNECTIONS_KEY + "=" + "".join(conns) + "\n"])
-        write_atomic(os.fspath(filename), text.encode("ascii"))
-        return True
+        return _write_fann(text, filename, fixed)
 
     def _scale_lines(self) -> str:
         if self._scale_in is None and self._scale_out is None:
@@ -1386,9 +1417,6 @@ class neural_net:  # noqa: N801 -- fann2's name
             for what, values in zip(("mean", "deviation", "new_min", "factor"), params):
                 text += f"scale_{what}_{where}=" + "".join(f"{_fmt(float(v))} " for v in values) + "\n"
         return text
-
-    def save_to_fixed(self, filename: PathLike) -> int:
-        raise NotImplementedError("fixed-point network files are not written by fastnet; use save")
 
     # ------------------------------------------------------------------ cascade
     def cascadetrain_on_data(self, data: training_data, max_neurons: int, neurons_between_reports: int,
@@ -1500,3 +1528,13 @@ def _neuron_tuples(text: str) -> List[Tuple[int, float]]:
             _, code, steep = (t.strip() for t in part.split(","))
             out.append((int(code), float(steep)))
     return out
+
+
+def _write_fann(text: str, filename: PathLike, fixed: bool) -> int:
+    """Write a FANN_FLO_2.1 text, or its FANN_FIX_2.0 form (fann_save_to_fixed's, which returns FANN's calculated
+    decimal point), atomically."""
+    calculated = 0
+    if fixed:
+        text, calculated = _to_fixed(text)
+    write_atomic(os.fspath(filename), text.encode("ascii"))
+    return calculated
