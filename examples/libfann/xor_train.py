@@ -4,9 +4,9 @@ steepness 1, Nguyen-Widrow initialization (init_weights), RPROP, trained until n
 
     python examples/libfann/xor_train.py [--data ../shared/data/fann] [--seed N] [--out xor_float.net]
 
-Only the import differs from the fann2 script (``from fann2 import libfann``). FANN's last two calls,
-fann_save_to_fixed and fann_save_train_to_fixed, are left out: fastnet writes no fixed-point files. Writes
-xor_float.net (which xor_test.py reads). Exits 1 if the bit fail does not reach 0 (FANN's desired error).
+Only the import differs from the fann2 script (``from fann2 import libfann``). Writes xor_float.net (which
+xor_test.py reads) and, beside it, FANN's fixed-point xor_fixed.net and xor_fixed.data (for FANN's fixed-point
+library). Exits 1 if the bit fail does not reach 0 (FANN's desired error).
 """
 
 import os
@@ -19,6 +19,9 @@ from fastnet import libfann
 
 def main(argv=None):
     args = _report.arguments(__doc__, argv, out=("xor_float.net", "where to save the network"))
+    # (FANN's fixed-point files beside it, as xor_train.c names them)
+    fixed_net = os.path.join(os.path.dirname(args.out), "xor_fixed.net")
+    fixed_data = os.path.join(os.path.dirname(args.out), "xor_fixed.data")
     with _report.Watch() as watch:
         # ---- xor_train.c, line for line as fann2 writes it
         num_input = 2
@@ -60,7 +63,10 @@ def main(argv=None):
 
         print("Saving network.")
         ann.save(args.out)
-        # (fann_save_to_fixed, fann_save_train_to_fixed: no fixed-point files in fastnet)
+
+        decimal_point = ann.save_to_fixed(fixed_net)
+        data.save_train_to_fixed(fixed_data, decimal_point)
+
         print("Cleaning up.")
         # ---- end of xor_train.c
     epochs, mse, bit_fail = watch.reports()[-1]
