@@ -141,6 +141,10 @@ py::dict log_dict(const EpochLog& log) {
   d["lr"] = log.lr;
   d["momentum"] = log.momentum;
   if (log.skipped_batches) d["skipped_batches"] = log.skipped_batches;
+  if (log.has_fann) {
+    d["fann_sse"] = log.fann_sse;
+    d["fann_bit_fail"] = log.fann_bit_fail;
+  }
   return d;
 }
 
@@ -503,6 +507,8 @@ void bind_fit_options(py::module_& m) {
       .def_readwrite("clip_norm", &FitOptions::clip_norm)  // fit's training controls (0: off)
       .def_readwrite("clip_value", &FitOptions::clip_value)
       .def_readwrite("input_dropout", &FitOptions::input_dropout)
+      .def_readwrite("fann_error_scale", &FitOptions::fann_error_scale)
+      .def_readwrite("fann_bit_fail_limit", &FitOptions::fann_bit_fail_limit)
       .def_property("step_bounds", [](const FitOptions& o) { return o.collective.bounds; },
                     [](FitOptions& o, const std::vector<long>& v) { o.collective.bounds = v; })
       .def_property("step_counts", [](const FitOptions& o) { return o.collective.counts; },

@@ -130,6 +130,7 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
     log.lr = control.lr;
     log.momentum = control.momentum;
     log.samples_total = dist ? comm.total : train.N;
+    log.has_fann = opts.fann_error_scale > 0.0 && !dist;
     optim.lr = optim.quickprop.lr = control.lr;
     optim.momentum = control.momentum;
     if (adam_kind) optim.adam.beta1 = control.momentum;
@@ -213,6 +214,14 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
       } else {
         const T* out = net.forward(xb, nb, /*train=*/true, xb_t);
         correct += net.count_correct(out, tb, nb);
+        if (log.has_fann) {  // FANN's MSE: each sample's error as the epoch meets it (before this batch's update)
+          const long n = static_cast<long>(nb) * net.num_outputs();
+          for (long i = 0; i < n; ++i) {
+            const double e = opts.fann_error_scale * (static_cast<double>(tb[i]) - static_cast<double>(out[i]));
+            log.fann_sse += e * e;
+            log.fann_bit_fail += std::fabs(e) >= opts.fann_bit_fail_limit ? 1 : 0;
+          }
+        }
         double loss;
         // SGD: the gradient goes straight into the update, fused in the kernels (which never decay biases;
         // decaying them too takes the unfused path below, as clipping does: it needs the whole gradient first)

@@ -34,6 +34,8 @@ class FitOptions:
     clip_norm: float
     clip_value: float
     input_dropout: float
+    fann_error_scale: float  # > 0: the epoch logs carry FANN's fann_sse and fann_bit_fail (trainer.h)
+    fann_bit_fail_limit: float
     step_bounds: List[int]
     step_counts: List[int]
     total_samples: int
