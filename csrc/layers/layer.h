@@ -29,6 +29,11 @@ struct LayerConfig {
   // for a random one of this density (FANN's connection_rate)
   double density = 1.0;
   std::vector<int32_t> row_ptr, col;
+  // training controls (fastnet's layer.trainable / layer.lr_scale): a frozen layer's weights and biases are never
+  // changed by fit (no update, decay, constraint or rewiring; its optimizer state is kept as it was), though the
+  // gradient still flows through it; lr_scale multiplies the optimizer's learning rate for this layer's update
+  bool trainable = true;
+  double lr_scale = 1.0;
 };
 
 template <typename T>
@@ -50,6 +55,13 @@ class Layer {
   int out_features() const { return cfg_.out_features; }
   Act activation() const { return cfg_.activation; }
   T alpha() const { return static_cast<T>(cfg_.alpha); }
+  bool trainable() const { return cfg_.trainable; }
+  double lr_scale() const { return cfg_.lr_scale; }
+  // fastnet's layer.trainable / layer.lr_scale setters (the Network validates lr_scale)
+  void set_training(bool trainable, double lr_scale) {
+    cfg_.trainable = trainable;
+    cfg_.lr_scale = lr_scale;
+  }
 
   virtual std::size_t weight_count() const = 0;  // length of the weight span (bias is out_features)
   void bind(ParamView<T> weight, ParamView<T> bias) {
