@@ -367,7 +367,8 @@ class Network:
             mini-batches each batch's gradient is an unbiased estimate of that full weighted gradient (a weight
             of 2 doubles the sample's step where it appears, the batch is not renormalised by its own weights as
             scikit-learn's MLP does), and with ``batch_size=1`` a sample's step is scaled by its weight. The
-            epoch's loss and accuracy are weighted means; validation metrics are not weighted.
+            epoch's loss and accuracy are weighted means; validation metrics are not weighted. With a loss of
+            ``reduction="sum"`` the weights are used as given (no rescaling): a batch's loss is ``Σ w_i·ℓ_i``.
         class_weight : dict {class: weight} or "balanced", optional
             For class labels (integer labels, one-hot rows, or a single output's 0/1): each sample's weight is
             multiplied by its class's (classes not in the dict weigh 1). "balanced" is scikit-learn's
@@ -472,7 +473,8 @@ class Network:
             weights = None
             if p.sample_weight is not None and Xa.shape[0] > 0:  # rescaled to mean 1 (see sample_weight above)
                 options.weight_sum = float(p.sample_weight.sum())
-                weights = np.ascontiguousarray(p.sample_weight * (Xa.shape[0] / options.weight_sum), dtype=self.dtype)
+                scale = 1.0 if summed else Xa.shape[0] / options.weight_sum  # "sum": Σ w·ℓ, weights as given
+                weights = np.ascontiguousarray(p.sample_weight * scale, dtype=self.dtype)
             raw = self._core.fit(Xa, labels, targets, Xv, lv, tv, options, hook, sample_weight=weights)
         except KeyboardInterrupt as exc:  # stopped at a batch boundary: hand back what was completed
             done = getattr(exc, "history", [])

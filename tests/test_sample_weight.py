@@ -146,6 +146,68 @@ def test_full_batch_equals_repeating_samples(opt):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("loss,output", [
+    (fn.losses.Huber(delta=0.5), "linear"), ("l1", "linear"), ("poisson", "linear"), ("bce_with_logits", "linear"),
+    (fn.losses.CrossEntropy(label_smoothing=0.1), "softmax"), (fn.losses.MSE(reduction="mean"), "linear"),
+    (fn.losses.MSE(reduction="sum"), "linear"), ("fann_tanh", "tanh"),
+])
+def test_every_loss_weighs_samples_as_repetition(loss, output):
+    """Each loss (its reduction and label smoothing too) takes the weights per sample: a full batch with integer
+    weights equals the repeated data (reduction "sum": the weights as given, Σ w·ℓ, which repetition also is)."""
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(20, 4))
+    T = rng.uniform(0.05, 0.95, size=(20, 3))
+    if output == "softmax":
+        T = T / T.sum(axis=1, keepdims=True)
+    if output == "tanh":
+        T = 2 * T - 1
+    w = rng.integers(0, 4, 20)
+    w[0] = 2
+    nets = [fn.Network([4, 5, 3], activation="tanh", output=output, loss=loss, seed=8, dtype="float64")
+            for _ in range(2)]
+    h_w = nets[0].fit(X, T, epochs=3, batch_size=20, lr=0.05, shuffle=False, verbose=0, sample_weight=w)
+    h_r = nets[1].fit(np.repeat(X, w, axis=0), np.repeat(T, w, axis=0), epochs=3, batch_size=int(w.sum()), lr=0.05,
+                      shuffle=False, verbose=0)
+    np.testing.assert_allclose(h_w["loss"], h_r["loss"], rtol=1e-11)
+    for a, b in zip(nets[0].get_weights(), nets[1].get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(nets[0].evaluate(X, T, sample_weight=w)["loss"],
+                               nets[0].evaluate(np.repeat(X, w, axis=0), np.repeat(T, w, axis=0))["loss"], rtol=1e-11)
+
+
+def test_weights_with_clipping_and_frozen_layers():
+    """Clipping (the unfused SGD path) and a frozen bottom layer (the fused pass stops above it) take the weights:
+    full batch equals the repeated data."""
+    X, y, w = problem(13, n=20)
+    w[0] = 2.0
+    reps = w.astype(int)
+    nets = [fn.Network([fn.Dense(5, 6, "tanh", trainable=False), fn.Dense(6, 4, "relu"), fn.Dense(4, 3, "softmax")],
+                       seed=9, dtype="float64") for _ in range(2)]
+    for kw in (dict(clip_norm=0.05), dict()):
+        nets[0].fit(X, y, epochs=2, batch_size=20, lr=0.3, momentum=0.9, verbose=0, sample_weight=w, **kw)
+        nets[1].fit(np.repeat(X, reps, axis=0), np.repeat(y, reps), epochs=2, batch_size=int(reps.sum()), lr=0.3,
+                    momentum=0.9, verbose=0, **kw)
+    for a, b in zip(nets[0].get_weights(), nets[1].get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_weighted_multilabel_metrics_are_scikit_learns():
+    metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(14)
+    X = rng.normal(size=(30, 4))
+    Y = (rng.uniform(size=(30, 3)) < 0.4).astype(float)
+    Y[0] = [1, 1, 0]  # multi-label
+    w = rng.uniform(0, 2, 30)
+    net = fn.Network([4, 5, 3], output="sigmoid", loss="cross_entropy", seed=1, dtype="float64")
+    r = net.evaluate(X, Y, metrics=["exact_match", "f1_micro", "f1_macro"], sample_weight=w)
+    Q = (net.predict(X) > 0.5).astype(int)
+    assert r["accuracy"] == pytest.approx(np.dot(w, (Q == Y).mean(axis=1)) / w.sum(), rel=1e-12)
+    assert r["exact_match"] == pytest.approx(metrics.accuracy_score(Y, Q, sample_weight=w), rel=1e-12)
+    for avg in ("micro", "macro"):
+        assert r[f"f1_{avg}"] == pytest.approx(metrics.f1_score(Y, Q, average=avg, sample_weight=w,
+                                                                zero_division=0), rel=1e-12)
+
+
 def test_unit_weights_change_nothing_and_scale_does_not_matter():
     """Weights of 1 give the unweighted training bit for bit (float32, the SIMD kernels and the fused update);
     multiplying every weight by a constant changes nothing (they are rescaled to mean 1)."""
