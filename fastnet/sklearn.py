@@ -13,12 +13,12 @@ of samples of one weight (scikit-learn's weighted fit, exactly); sgd and adam th
 batch's gradient is ``Σ w·∇ℓ / batch size`` with the weights rescaled to mean 1 over the training set (an
 unbiased estimate of the full weighted gradient) where scikit-learn divides by the batch's own Σw; the L2 term
 is divided by n·mean(w) (scikit-learn: by the batch's Σw). Other differences:
-``loss="poisson"`` raises NotImplementedError (no exponential output in the core); with momentum, a rate change
-(invscaling, adaptive) also rescales the velocity (PyTorch's form of momentum, not scikit-learn's); shuffling
-draws from fastnet's generator, seeded from ``random_state``. fastnet's former names ``lr``, ``epochs``,
-``seed``, ``weight_decay`` remain as deprecated aliases of ``learning_rate_init``, ``max_iter``,
-``random_state``, ``alpha`` (FutureWarning). scikit-learn is optional: without it the classes work with small
-numpy stand-ins for its validation (lbfgs needs scipy).
+``loss="poisson"`` trains a linear output on fastnet's Poisson loss and predicts its exponential; with momentum,
+a rate change (invscaling, adaptive) also rescales the velocity (PyTorch's form of momentum, not
+scikit-learn's); shuffling draws from fastnet's generator, seeded from ``random_state``. fastnet's former
+names ``lr``, ``epochs``, ``seed``, ``weight_decay`` remain as deprecated aliases of ``learning_rate_init``,
+``max_iter``, ``random_state``, ``alpha`` (FutureWarning). scikit-learn is optional: without it the classes work
+with small numpy stand-ins for its validation (lbfgs needs scipy).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from typing import Any, Callable, Dict, List, Optional, TypeVar, cast
 
 import numpy as np
 
+from .losses import Poisson
 from .network import Network
 from .optimizers import SGD, Adam
 
@@ -156,7 +157,11 @@ def _if_stochastic(method: _F) -> _F:
     "partial_fit")`` is False, as in scikit-learn)."""
     return cast(_F, available_if(lambda est: est._check_solver())(method))
 #: scikit-learn's activation names -> fastnet's
-_ACT = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu", "softmax": "softmax"}
+_ACT = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu", "softmax": "softmax",
+        # scikit-learn's "exp" output (MLPRegressor(loss="poisson")): a linear layer whose output is the log-rate,
+        # trained with fastnet's Poisson loss (e^z − t·z, the gradient of scikit-learn's half Poisson deviance);
+        # _forward returns e^z
+        "exp": "linear"}
 #: deprecated fastnet parameter names -> scikit-learn's
 _ALIASES = {"lr": "learning_rate_init", "epochs": "max_iter", "seed": "random_state", "weight_decay": "alpha"}
 
@@ -302,7 +307,9 @@ class _MLP(_Base):
                 or getattr(self, "_net_out", None) != self.out_activation_:
             act = _ACT.get(self.activation, "relu")
             out = _ACT[self.out_activation_]
-            loss = "cross_entropy" if out in ("softmax", "sigmoid") else "mse"
+            loss: Any = "cross_entropy" if out in ("softmax", "sigmoid") else "mse"
+            if self.out_activation_ == "exp":
+                loss = Poisson()
             seed = int(self._random_state.randint(2**31)) if hasattr(self, "_random_state") else 0
             net = Network(units, activation=act, output=out, loss=loss, dtype=dt, seed=seed)
             self._network, self._net_out = net, self.out_activation_
@@ -327,7 +334,22 @@ class _MLP(_Base):
             return np.full((X.shape[0], self.n_outputs_), np.nan)
         net = self._network if getattr(self, "_training", False) else self._sync_net(X.dtype)
         out: np.ndarray = net.predict(np.ascontiguousarray(X))
+        if self.out_activation_ == "exp":
+            with np.errstate(over="ignore"):
+                out = np.exp(out)
         return out
+
+    def _loss_constant(self, Y: np.ndarray, sw: Optional[np.ndarray]) -> float:
+        """What scikit-learn's reported loss adds to the core's: for the Poisson loss, its half deviance is
+        e^z − t·z (the core's) plus the (weighted) mean over samples of Σ_outputs t·log t − t, which does not
+        depend on the weights (so the gradients are the same); 0 for the other losses."""
+        if getattr(self, "out_activation_", None) != "exp":
+            return 0.0
+        from scipy.special import xlogy  # type: ignore[import-untyped]
+
+        Ya = np.asarray(Y, dtype=np.float64).reshape(len(Y), -1)
+        per = (xlogy(Ya, Ya) - Ya).sum(axis=1)
+        return float(np.average(per, weights=None if sw is None or not np.any(sw) else sw))
 
     def _validate_X(self, X: Any, reset: bool, y: Any = "no_validation", **kw: Any) -> Any:
         """validate_data as scikit-learn's MLPs call it; scipy.sparse input is densified (fastnet's dense layers
@@ -447,15 +469,17 @@ class _MLP(_Base):
         alpha = float(self._p("alpha"))
         for i in range(nc):
             g[i] += alpha / sw_sum * parts[i]
-        total = loss_sum * self._loss_scale() + 0.5 * alpha * sum(float(np.dot(W.ravel(), W.ravel()))
-                                                                  for W in parts[:nc]) / sw_sum
+        l2 = 0.5 * alpha * sum(float(np.dot(W.ravel(), W.ravel())) for W in parts[:nc]) / sw_sum
+        total = loss_sum * self._loss_scale() + getattr(self, "_loss_const", 0.0) + l2
         return total, np.concatenate([a.ravel() for a in g])
 
     def _loss_grad_lbfgs(self, packed: np.ndarray, X: Any, y: Any, sample_weight: Any = None, *unused: Any) -> Any:
         """scikit-learn's private hook (its test_gradient calls it): loss and flat gradient at ``packed``."""
         X = np.ascontiguousarray(X)
         net = self._sync_net(X.dtype)
-        groups, sw_sum = self._groups(net, X, np.asarray(y), _check_sample_weight(sample_weight, X.shape[0]))
+        sw = _check_sample_weight(sample_weight, X.shape[0])
+        groups, sw_sum = self._groups(net, X, np.asarray(y), sw)
+        self._loss_const = self._loss_constant(np.asarray(y), sw)
         return self._loss_grad(net, groups, sw_sum, np.asarray(packed, dtype=np.float64))
 
     def _fit_lbfgs(self, X: np.ndarray, Y: np.ndarray, sw: Optional[np.ndarray] = None) -> None:
@@ -465,6 +489,7 @@ class _MLP(_Base):
 
         net = self._sync_net(X.dtype, fresh=True)
         groups, sw_sum = self._groups(net, X, Y, sw)
+        self._loss_const = self._loss_constant(Y, sw)
         nc = len(self.coefs_)
 
         def loss_grad(p: np.ndarray) -> Any:
@@ -531,6 +556,7 @@ class _MLP(_Base):
             bs = int(np.clip(self.batch_size, 1, n))
         n_batches = -(-n // bs)
         n_out_scale = self._loss_scale()
+        loss_const = self._loss_constant(Y_train, sw_train)
         alpha = float(self._p("alpha")) * alpha_factor
         net = self._sync_net(X.dtype, fresh=fresh)
         diverged = not all(np.isfinite(c).all() for c in self.coefs_)
@@ -557,7 +583,7 @@ class _MLP(_Base):
                 self.loss_ = float("nan")
             else:
                 self._pull(net, X.dtype)
-                self.loss_ = loss * n_out_scale + n_batches * 0.5 * alpha * sq[0] / n
+                self.loss_ = loss * n_out_scale + loss_const + n_batches * 0.5 * alpha * sq[0] / n
                 sq[0] = sum(float(np.sum(np.square(W, dtype=np.float64))) for W in self.coefs_)
             return self._epoch_end(early_stopping, X_val, y_val, n, incremental, max_iter, sw_val)
 
@@ -789,8 +815,9 @@ class MLPRegressor(_Reg, _MLP):
     """Multi-layer perceptron regressor with scikit-learn's parameters, attributes and behaviour (identity
     output, squared error), trained by fastnet. See ``_MLP`` for how training maps onto fastnet.
 
-    ``loss``: "squared_error" (fastnet has no exponential output for scikit-learn's "poisson": it raises
-    NotImplementedError)."""
+    ``loss``: "squared_error" or "poisson" (scikit-learn's half Poisson deviance with an exponential output:
+    fastnet trains a linear output on its Poisson loss, e^z − t·z, and predicts e^z; ``loss_`` adds the constant
+    that makes it scikit-learn's value)."""
 
     _parameter_constraints: Dict[str, Any] = dict(_CONSTRAINTS)
 
@@ -813,12 +840,9 @@ class MLPRegressor(_Reg, _MLP):
         self.loss = loss
 
     def _out_activation(self) -> str:
-        return "identity"
+        return "exp" if self.loss == "poisson" else "identity"
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> Any:
-        if self.loss == "poisson":
-            raise NotImplementedError("MLPRegressor on fastnet supports loss='squared_error' only: fastnet has no "
-                                      "exponential output for loss='poisson'")
         X, y = self._validate_X(X, reset, y, multi_output=True, y_numeric=True)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)

@@ -19,9 +19,6 @@ _IMPORT = "from sklearn.neural_network import MLPClassifier, MLPRegressor"
 #: upstream test function -> why it cannot pass on fastnet (not collected; test_deselected_are_upstream keeps
 #: this list honest)
 DESELECTED = {
-    "test_mlp_vs_poisson_glm_equivalent": (
-        "loss='poisson' needs an exponential output activation, which fastnet's core does not have; "
-        "fastnet.sklearn.MLPRegressor raises NotImplementedError for it"),
     "test_mlp_regressor_dtypes_casting": (
         "asks float32 and float64 training to agree to rtol=5e-4 after 150 epochs: fastnet's float32 kernels (their "
         "own summation order and blocking) end one prediction of 60, a value near zero (2.3e-4), 1.8e-7 away "
@@ -194,10 +191,46 @@ def test_sample_weight_checks_of_scikit_learn():
             check_sample_weights_not_overwritten(type(est).__name__, est)
 
 
-def test_poisson_is_not_supported():
+@pytest.mark.parametrize("n_out", [1, 2])
+@pytest.mark.parametrize("solver,kw", [("sgd", dict(momentum=0.0, learning_rate_init=0.01)),
+                                       ("adam", dict(learning_rate_init=0.01)), ("lbfgs", dict(max_iter=20))])
+def test_poisson_matches_scikit_learn(solver, kw, n_out):
+    """loss="poisson": scikit-learn's exponential output and half Poisson deviance (fastnet: a linear output on
+    its Poisson loss, predicting e^z): the same weights, loss curve, loss_ (with scikit-learn's constant
+    Σ t·log t − t) and predictions, for one and two outputs; its lbfgs objective and gradient equal scikit-learn's."""
+    rng = np.random.default_rng(n_out)
+    X = rng.normal(size=(40, 4))
+    Y = rng.poisson(np.exp(0.5 * X[:, :n_out] + 0.3)).astype(np.float64)
+    y = Y[:, 0] if n_out == 1 else Y
+    params = dict(_SAME, solver=solver, batch_size=len(X), loss="poisson", **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours, theirs = MLPRegressor(**params).fit(X, y), SkMLPRegressor(**params).fit(X, y)
+    assert ours.out_activation_ == theirs.out_activation_ == "exp"
+    tol = dict(rtol=1e-5, atol=1e-7) if solver == "sgd" else dict(rtol=1e-3, atol=1e-4)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, **tol)
+    np.testing.assert_allclose(ours.loss_, theirs.loss_, rtol=1e-4)
+    if solver != "lbfgs":
+        np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-5)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-3)
+    assert np.all(ours.predict(X) > 0)
+    if solver != "lbfgs":
+        return  # (scikit-learn's _loss_grad_lbfgs needs the layout its lbfgs fit sets up)
+    theta = np.hstack([w.ravel() for w in theirs.coefs_ + theirs.intercepts_])
+    units = [4, 7, 5, n_out]
+    buffers = ([X] + [np.empty((len(X), u)) for u in units[1:]], [np.empty((len(X), u)) for u in units[1:]],
+               [np.empty((a, b)) for a, b in zip(units, units[1:])], [np.empty(b) for b in units[1:]])
+    loss_ref, grad_ref = theirs._loss_grad_lbfgs(theta, X, Y, None, *buffers)
+    loss, grad = ours._loss_grad_lbfgs(theta, X, Y)
+    np.testing.assert_allclose(loss, loss_ref, rtol=1e-10)
+    np.testing.assert_allclose(grad, grad_ref, rtol=1e-8, atol=1e-12)
+
+
+def test_poisson_rejects_negative_targets():
     X, Y = _data(1)
-    with pytest.raises(NotImplementedError, match="poisson"):
-        MLPRegressor(loss="poisson", solver="lbfgs").fit(X, np.abs(Y[:, 0]))
+    with pytest.raises(ValueError, match="poisson"):
+        MLPRegressor(loss="poisson", solver="lbfgs").fit(X, Y[:, 0] - 5)
 
 
 def test_lbfgs_verbose_and_max_iter(capsys):
