@@ -101,6 +101,16 @@ def test_after_training_and_weight_changes():
     assert_batch_invariant(net.predict, X)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_predict_in_chunks_is_one_call(dtype):
+    net = fn.Network([fn.Dense(90, 70, "tanh"), fn.Sparse(70, 20, density=0.3, activation="relu"),
+                      fn.Dense(20, 6, "softmax")], seed=9, dtype=dtype)
+    X = data(301, 90, seed=7, dtype=dtype)
+    whole = net.predict(X)
+    for bs in (1, 8, 9, 48, 100):
+        assert np.array_equal(net.predict(X, batch_size=bs), whole)
+
+
 def test_evaluate_uses_the_same_outputs():
     # evaluate's mean loss over a batch is computed from the batch's outputs: those are predict's, bit for bit,
     # so evaluating each half and the whole agree with numpy's loss of the predictions
@@ -137,10 +147,8 @@ def _float32_pipeline(est):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_sklearn_invariance_checks(kind, dtype):
     pytest.importorskip("sklearn", reason="scikit-learn is optional")
-    from sklearn.utils.estimator_checks import (check_methods_sample_order_invariance,
-                                                check_methods_subset_invariance)
-
     from sklearn.exceptions import ConvergenceWarning
+    from sklearn.utils.estimator_checks import check_methods_sample_order_invariance, check_methods_subset_invariance
 
     from fastnet.sklearn import MLPClassifier, MLPRegressor
 
