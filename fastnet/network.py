@@ -518,9 +518,8 @@ class Network:
         units when output scaling is set).
 
         ``batch_size``: predict in chunks of that many rows (a positive int), to bound the memory of one call.
-        Each row's outputs depend on that row only, but not bit for bit: the kernels block and vectorize by the
-        number of rows, so a chunk's sums may round differently from one call's (float32: within ~1e-5
-        relative); a batch_size >= len(X) is exactly one call.
+        The result is the same bit for bit: outputs are batch-invariant (each row's outputs depend on that row
+        only, whatever the batch size, the row's position or the thread count; float32 and float64).
         """
         if batch_size is not None:
             bs = check_int(batch_size, "batch_size", 1)
