@@ -521,6 +521,7 @@ void bind_fit_options(py::module_& m) {
       .def_readwrite("input_dropout", &FitOptions::input_dropout)
       .def_readwrite("fann_error_scale", &FitOptions::fann_error_scale)
       .def_readwrite("fann_bit_fail_limit", &FitOptions::fann_bit_fail_limit)
+      .def_readwrite("per_label_accuracy", &FitOptions::per_label_accuracy)
       .def_property("step_bounds", [](const FitOptions& o) { return o.collective.bounds; },
                     [](FitOptions& o, const std::vector<long>& v) { o.collective.bounds = v; })
       .def_property("step_counts", [](const FitOptions& o) { return o.collective.counts; },

@@ -524,9 +524,20 @@ template <typename T>
 double Network<T>::weighted_correct(const T* y, const T* t, int B, const T* w) const {
   const int O = num_outputs();
   double correct = 0.0;
+  if (per_label_accuracy_) {
+    const T thr = kernels::symmetric(layers_.back()->activation()) ? T(0) : T(0.5);
+    for (int b = 0; b < B; ++b) {
+      const T* yr = y + static_cast<std::size_t>(b) * O;
+      const T* tr = t + static_cast<std::size_t>(b) * O;
+      long ok = 0;
+      for (int o = 0; o < O; ++o) ok += (yr[o] > thr) == (tr[o] > thr);
+      correct += (w ? static_cast<double>(w[b]) : 1.0) * static_cast<double>(ok) / O;
+    }
+    return correct;
+  }
   for (int b = 0; b < B; ++b)
     if (count_correct(y + static_cast<std::size_t>(b) * O, t + static_cast<std::size_t>(b) * O, 1))
-      correct += static_cast<double>(w[b]);
+      correct += w ? static_cast<double>(w[b]) : 1.0;
   return correct;
 }
 
@@ -582,7 +593,10 @@ Metrics Network<T>::evaluate(const T* X, long N, Targets<T> y, const T* w) {
     loss_sum += B * kernels::loss_forward_backward<T>(loss_, last.activation(), last.alpha(), out, nullptr,
                                                       tbuf_.data(),
                                                       nullptr, B, num_outputs(), loss_opts_);
-    correct += count_correct(out, tbuf_.data(), B);
+    if (per_label_accuracy_)
+      weighted_ok += weighted_correct(out, tbuf_.data(), B, nullptr);
+    else
+      correct += count_correct(out, tbuf_.data(), B);
   }
   Metrics m;
   if (w) {
@@ -591,7 +605,7 @@ Metrics Network<T>::evaluate(const T* X, long N, Targets<T> y, const T* w) {
     return m;
   }
   m.loss = N > 0 ? loss_sum / N : 0.0;
-  m.accuracy = N > 0 ? static_cast<double>(correct) / N : 0.0;
+  m.accuracy = N > 0 ? (per_label_accuracy_ ? weighted_ok : static_cast<double>(correct)) / N : 0.0;
   return m;
 }
 

@@ -52,6 +52,11 @@ class Network {
   // the loss's parameters (Huber's delta, label smoothing, reduction); throws std::invalid_argument for values
   // out of range or a parameter the loss does not take
   const kernels::LossOptions& loss_options() const { return loss_opts_; }
+  // Multi-label targets (0/1 rows with several 1s, sigmoid or logit outputs): accuracy is the fraction of labels on
+  // the right side of the threshold (what fastnet.metrics.label_accuracy computes), not the argmax match. fit sets
+  // it for its duration (FitOptions::per_label_accuracy); evaluate from Python computes its own.
+  void set_per_label_accuracy(bool on) { per_label_accuracy_ = on; }
+  bool per_label_accuracy() const { return per_label_accuracy_; }
   void set_loss_options(const kernels::LossOptions& opts);
   Layer<T>& layer(int i) { return *layers_.at(static_cast<std::size_t>(i)); }
   const Layer<T>& layer(int i) const { return *layers_.at(static_cast<std::size_t>(i)); }
@@ -148,7 +153,7 @@ class Network {
   void gather_targets(T* dst, Targets<T> y, const long* idx, int B) const;
   // correct predictions among B rows of outputs y against targets t (B, outputs)
   long count_correct(const T* y, const T* t, int B) const;
-  // the same, each correct row counted with its weight w[b]
+  // the same, each correct row counted with its weight w[b] (w null: 1), and per label when per_label_accuracy()
   double weighted_correct(const T* y, const T* t, int B, const T* w) const;
   T* weight_buffer() { return wbuf_.data(); }  // (capacity): a gathered batch's sample weights
 
@@ -162,6 +167,7 @@ class Network {
   std::vector<std::unique_ptr<Layer<T>>> layers_;
   Loss loss_;
   kernels::LossOptions loss_opts_;
+  bool per_label_accuracy_ = false;
   uint64_t seed_;
   Rng rng_;
   AlignedBuffer<T> params_, grads_, velocity_, state2_, accum_;

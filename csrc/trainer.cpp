@@ -56,6 +56,14 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
   FASTNET_CHECK(opts.input_dropout >= 0.0 && opts.input_dropout < 1.0, "input_dropout must be in [0, 1), got ",
                 opts.input_dropout);
   net.check_lr_scales(opts.optim);
+  // multi-label accuracy for this fit only (training and validation logs), restored however fit ends
+  const bool per_label = opts.per_label_accuracy;
+  struct AccuracyMode {
+    Network<T>& n;
+    bool before;
+    ~AccuracyMode() { n.set_per_label_accuracy(before); }
+  } accuracy_mode{net, net.per_label_accuracy()};
+  net.set_per_label_accuracy(per_label);
   // Distributed mini-batch steps follow the global schedule (comm.bounds), not a stride of B rows
   const bool scheduled = dist && !full;
   long max_rows = 1;
@@ -104,7 +112,8 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
       net.rng().set_state(dropout_rng.state());
     }
     const T* out = net.forward(xb, nb, /*train=*/true, xb_t);
-    correct += wb ? net.weighted_correct(out, tb, nb, wb) : static_cast<double>(net.count_correct(out, tb, nb));
+    correct += wb || per_label ? net.weighted_correct(out, tb, nb, wb)
+                               : static_cast<double>(net.count_correct(out, tb, nb));
     const double loss = net.backward(xb, tb, nb, nullptr, wb);
     if (dist) {
       dropout_rng.set_state(net.rng().state());
@@ -225,7 +234,8 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
       } else {
         const T* out = net.forward(xb, nb, /*train=*/true, xb_t);
         const double ok =
-            wb ? net.weighted_correct(out, tb, nb, wb) : static_cast<double>(net.count_correct(out, tb, nb));
+            wb || per_label ? net.weighted_correct(out, tb, nb, wb)
+                            : static_cast<double>(net.count_correct(out, tb, nb));
         correct += ok;
         if (log.has_fann) {  // FANN's MSE: each sample's error as the epoch meets it (before this batch's update)
           const long n = static_cast<long>(nb) * net.num_outputs();

@@ -38,6 +38,8 @@ struct FitOptions {
   // squared and summed, and the errors whose magnitude is >= fann_bit_fail_limit counted (EpochLog::fann_*)
   double fann_error_scale = 0.0;
   double fann_bit_fail_limit = 0.35;
+  // accuracy per label (multi-label targets: Network::set_per_label_accuracy) in the training and validation logs
+  bool per_label_accuracy = false;
 
   // Data-parallel training: set (allreduce non-empty) when this process is one rank of several. The training
   // set given to fit is this rank's shard; step k takes local rows [bounds[k], bounds[k + 1]) (of the shard,

@@ -37,6 +37,7 @@ class FitOptions:
     input_dropout: float
     fann_error_scale: float  # > 0: the epoch logs carry FANN's fann_sse and fann_bit_fail (trainer.h)
     fann_bit_fail_limit: float
+    per_label_accuracy: bool  # multi-label targets: accuracy per label in the logs
     step_bounds: List[int]
     step_counts: List[int]
     total_samples: int

@@ -460,6 +460,8 @@ def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], b
     options.shuffle_state, options.dropout_state = _private_streams(net, rank)
     # clipping acts on the reduced (global batch) gradient; input dropout draws from this rank's private stream
     options.clip_norm, options.clip_value, options.input_dropout = controls
+    # multi-label accuracy when any rank's targets are multi-label (every rank logs the same kind)
+    options.per_label_accuracy = any(comm.allgather(net._multilabel(labels, targets)))
     weights = None
     if p["sample_weight"] is not None:
         options.weight_sum = weight_sum

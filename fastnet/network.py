@@ -470,6 +470,7 @@ class Network:
                                        shuffle=bool(shuffle), progress_every=progress_every, rewire_zeta=zeta,
                                        l1=l1, max_norm=mn, skip_nonfinite=on_nonfinite == "skip")
             options.clip_norm, options.clip_value, options.input_dropout = clip_norm, clip_value, input_dropout
+            options.per_label_accuracy = self._multilabel(labels, targets)
             weights = None
             if p.sample_weight is not None and Xa.shape[0] > 0:  # rescaled to mean 1 (see sample_weight above)
                 options.weight_sum = float(p.sample_weight.sum())

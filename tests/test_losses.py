@@ -510,3 +510,24 @@ def test_poisson_is_scikit_learns_half_deviance_up_to_a_constant() -> None:
     half_deviance = sk_metrics.mean_poisson_deviance(t, rate) / 2
     assert net.evaluate(X, t[:, None])["loss"] + float(np.mean(xlogy(t, t) - t)) == pytest.approx(half_deviance,
                                                                                                    rel=1e-12)
+
+
+@pytest.mark.parametrize("output,loss", [("sigmoid", None), ("linear", "bce_with_logits")])
+def test_fit_logs_per_label_accuracy_for_multilabel_targets(output, loss):
+    """fit's accuracy and val_accuracy on multi-label 0/1 targets are the per-label accuracy, as evaluate's: the
+    training value of one full batch is that of the weights before its step; one-hot targets keep the argmax match."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(120, 5))
+    Y = (X[:, :3] + 0.5 * rng.normal(size=(120, 3)) > 0).astype(np.float64)
+    net = fn.Network([5, 6, 3], activation="tanh", output=output, loss=loss, seed=1, dtype="float64")
+    thr = 0.5 if output == "sigmoid" else 0.0
+    before = np.mean((net.predict(X) > thr) == (Y > 0.5))
+    h = net.fit(X, Y, epochs=1, batch_size=len(X), lr=0.5, verbose=0, validation_data=(X, Y))
+    after = np.mean((net.predict(X) > thr) == (Y > 0.5))
+    assert h["accuracy"][0] == pytest.approx(before, abs=1e-12)
+    assert h["val_accuracy"][0] == pytest.approx(after, abs=1e-12)
+    assert net.evaluate(X, Y)["accuracy"] == pytest.approx(after, abs=1e-12)
+    onehot = np.eye(3)[rng.integers(0, 3, len(X))]
+    h = net.fit(X, onehot, epochs=1, batch_size=len(X), lr=0.5, verbose=0, validation_data=(X, onehot))
+    argmax = np.mean(net.predict(X).argmax(1) == onehot.argmax(1))
+    assert h["val_accuracy"][0] == pytest.approx(argmax, abs=1e-12)
