@@ -133,10 +133,12 @@ constexpr bool fann_halves_error(Act a) {
          a == Act::CosSymmetric;
 }
 
-// the activations a FANN neuron can have (fastnet's relu, leaky relu and softmax are not among them)
+// the activations a FANN neuron can have (fastnet's relu, leaky relu and softmax are not among them; nor, in
+// cascade networks, the stepwise kinds)
 constexpr bool is_fann_kind(Act a) {
   return a != Act::Relu && a != Act::LeakyRelu && a != Act::Softmax && a != Act::FannSigmoid &&
-         a != Act::FannSigmoidSymmetric && static_cast<int>(a) >= 0 && static_cast<int>(a) < kernels::kNumActs;
+         a != Act::FannSigmoidSymmetric && static_cast<int>(a) >= 0 &&
+         static_cast<int>(a) < static_cast<int>(Act::SigmoidStepwise);
 }
 
 }  // namespace fastnet::cascade
