@@ -28,10 +28,11 @@ NotImplementedError naming what fastnet lacks instead of approximating.
 
 Differences from FANN 2.2, each raising rather than approximating:
 
-* FANN's default activation function is FANN_SIGMOID_STEPWISE (a piecewise-linear sigmoid); fastnet has no
-  stepwise functions, so a new network here starts with FANN_SIGMOID (the exact function) at steepness 0.5, and
-  ``set_activation_function*(SIGMOID_STEPWISE / SIGMOID_SYMMETRIC_STEPWISE / GAUSSIAN_STEPWISE)`` raises
-  NotImplementedError.
+* FANN's default activation function is FANN_SIGMOID_STEPWISE (a piecewise-linear sigmoid). fastnet computes
+  the stepwise functions exactly as FANN does (``set_activation_function*(SIGMOID_STEPWISE / ...)`` and .net
+  files that use them run as in FANN), but FANN trains them with the derivative of the sigmoid they approximate,
+  which fastnet does not offer, so training a network that uses one raises NotImplementedError; a new network
+  here therefore starts with FANN_SIGMOID (the exact function) at steepness 0.5.
 * One activation function per layer (fastnet's layers have one); setting a single neuron's function to another
   than its layer's raises NotImplementedError. Steepness may differ per neuron for running, not for training.
 * Shortcut networks: ``create_shortcut_array([inputs, outputs])`` (no hidden layers) for
@@ -115,10 +116,15 @@ _FASTNET_OF = {LINEAR: "linear", THRESHOLD: "threshold", THRESHOLD_SYMMETRIC: "t
                SIGMOID: "fann_sigmoid", SIGMOID_SYMMETRIC: "fann_sigmoid_symmetric", GAUSSIAN: "gaussian",
                GAUSSIAN_SYMMETRIC: "gaussian_symmetric", ELLIOT: "elliot", ELLIOT_SYMMETRIC: "elliot_symmetric",
                LINEAR_PIECE: "linear_piece", LINEAR_PIECE_SYMMETRIC: "linear_piece_symmetric",
-               SIN_SYMMETRIC: "sin_symmetric", COS_SYMMETRIC: "cos_symmetric", SIN: "sin", COS: "cos"}
+               SIN_SYMMETRIC: "sin_symmetric", COS_SYMMETRIC: "cos_symmetric", SIN: "sin", COS: "cos",
+               SIGMOID_STEPWISE: "sigmoid_stepwise", SIGMOID_SYMMETRIC_STEPWISE: "sigmoid_symmetric_stepwise",
+               GAUSSIAN_STEPWISE: "gaussian_stepwise"}
 _CODE_OF = {name: code for code, name in _FASTNET_OF.items()}
 _CODE_OF.update({"sigmoid": SIGMOID, "tanh": SIGMOID_SYMMETRIC})  # what load_fann builds
-_FOLD = {code: (2.0 if code == SIGMOID else 1.0) for code in _FASTNET_OF}
+_FOLD = {code: (2.0 if code in (SIGMOID, SIGMOID_STEPWISE) else 1.0) for code in _FASTNET_OF}
+# FANN trains these with the derivative of the function they approximate (fann_activation_derived), which
+# fastnet's stepwise activations do not offer (theirs is the segment's slope): running only
+_STEPWISE_CODES = frozenset({SIGMOID_STEPWISE, SIGMOID_SYMMETRIC_STEPWISE, GAUSSIAN_STEPWISE})
 # fann_update_MSE halves the error of these output functions (so does the tanh error function)
 _HALVED = frozenset({LINEAR_PIECE_SYMMETRIC, THRESHOLD_SYMMETRIC, SIGMOID_SYMMETRIC, SIGMOID_SYMMETRIC_STEPWISE,
                      ELLIOT_SYMMETRIC, GAUSSIAN_SYMMETRIC, SIN_SYMMETRIC, COS_SYMMETRIC})
@@ -151,9 +157,6 @@ def _activation_code(value: Any) -> int:
     if code > COS:
         raise FannError(f"unknown activation function {code} (FANN's are 0..{COS}: "
                         f"{', '.join(ACTIVATIONFUNC_NAMES)})")
-    if code in (SIGMOID_STEPWISE, SIGMOID_SYMMETRIC_STEPWISE, GAUSSIAN_STEPWISE):
-        raise NotImplementedError(f"{ACTIVATIONFUNC_NAMES[code]} (a stepwise approximation) is not available in "
-                                  "fastnet: use the exact function (FANN_SIGMOID / FANN_SIGMOID_SYMMETRIC)")
     return code
 
 
@@ -400,8 +403,9 @@ class neural_net:  # noqa: N801 -- fann2's name
             layer = neurons[pos:pos + n]
             pos += n + 1
             layer_codes = {c for c, _ in layer}
-            if len(layer_codes) != 1:  # load_fann already refused this; kept for clarity
-                raise NotImplementedError("layers that mix activation functions are not supported")
+            if len(layer_codes) != 1:  # (fastnet's Networks have them: fastnet.load_fann loads such a file)
+                raise NotImplementedError("layers that mix activation functions are not supported by "
+                                          "fastnet.libfann; load the file with fastnet.load_fann")
             codes.append(layer_codes.pop())
             steep.append(np.array([s for _, s in layer], dtype=np.float64))
         specs = [Dense(L.in_features, L.out_features, activation=_FASTNET_OF[c]) if not L.is_sparse else
@@ -412,9 +416,9 @@ class neural_net:  # noqa: N801 -- fann2's name
         self._codes, self._steep = codes, steep
         self._rate = float(fields.get("connection_rate", "1") or 1)
         net = self._build(specs)
-        for L, src in zip(net.layers, loaded.layers):
-            L.weights, L.bias = src.weights, src.bias  # already folded by load_fann, as this class holds them
         self._net = net
+        for k, src in enumerate(loaded.layers):  # FANN's weights (load_fann keeps them), folded as this class holds them
+            self._set_fann_params(k, np.asarray(src.weights, np.float64).reshape(-1), np.asarray(src.bias, np.float64))
         self._cascade = None
         return True
 
@@ -599,6 +603,11 @@ class neural_net:  # noqa: N801 -- fann2's name
                 "Use the same function and steepness throughout (e.g. SIGMOID_SYMMETRIC everywhere), or steepness "
                 "2s for SIGMOID layers mixed with steepness s for the other functions")
         for code in self._codes:
+            if code in _STEPWISE_CODES:
+                raise NotImplementedError(f"{what}: {ACTIVATIONFUNC_NAMES[code]} runs as FANN runs it, but FANN "
+                                          "trains it with the derivative of the sigmoid it approximates, which "
+                                          "fastnet does not offer for the stepwise functions; train with "
+                                          "FANN_SIGMOID / FANN_SIGMOID_SYMMETRIC")
             if code in _UNTRAINABLE:
                 raise FannError(f"Unable to train with activation function {ACTIVATIONFUNC_NAMES[code]} (FANN "
                                 "cannot train threshold functions either)")
