@@ -75,7 +75,8 @@ _STEPWISE_MAX_ERROR = {4: 0.0332, 6: 0.0664}
 
 # fastnet activation -> (FANN code, steepness) for save_fann: FANN computes the same function of the same z
 _SAVE = {"linear": (0, 1.0), "sigmoid": (3, 0.5), "tanh": (5, 1.0), "fann_sigmoid": (3, 0.5),
-         "fann_sigmoid_symmetric": (5, 1.0), "sigmoid_stepwise": (4, 0.5)}
+         "fann_sigmoid_symmetric": (5, 1.0), "sigmoid_stepwise": (4, 0.5), "fann_sigmoid_stepwise": (4, 0.5),
+         "fann_sigmoid_symmetric_stepwise": (6, 1.0)}
 _SAVE.update({name: (code, 1.0) for code, (name, _) in _EXACT.items() if name not in _SAVE})
 #: fastnet activation -> FANN's enum name (what save_fann writes; load_fann maps these back)
 FANN_NAME_OF = {name: FANN_ACTIVATIONS[code] for name, (code, _) in _SAVE.items()}

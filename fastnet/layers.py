@@ -33,7 +33,11 @@ ACTIVATIONS = {"linear": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4,
                # first, as for FANN_SIGMOID -> sigmoid); trained with their true derivative (the segment's slope)
                "sigmoid_stepwise": 20,
                "sigmoid_symmetric_stepwise": 21,
-               "gaussian_stepwise": 22}     # FANN_GAUSSIAN_STEPWISE: FANN 2.2 computes it as the constant 0
+               "gaussian_stepwise": 22,     # FANN_GAUSSIAN_STEPWISE: FANN 2.2 computes it as the constant 0
+               # the two stepwise functions trained with FANN's derivative of them (fann_activation_derived: the
+               # sigmoid's, from y clipped as for fann_sigmoid / fann_sigmoid_symmetric): how FANN trains them
+               "fann_sigmoid_stepwise": 23,
+               "fann_sigmoid_symmetric_stepwise": 24}
 #: what ``Layer.activation`` says of a layer whose neurons use different activations (see ``Layer.activations``)
 MIXED = "mixed"
 #: activations whose outputs are centred on 0 (a single output's class threshold is 0, else 0.5): the one Python
@@ -41,7 +45,8 @@ MIXED = "mixed"
 #: the two agree); Network, CascadeNetwork, metrics thresholds and the command line all read it from here
 SYMMETRIC_ACTIVATIONS = frozenset({"linear", "tanh", "threshold_symmetric", "gaussian_symmetric", "elliot_symmetric",
                                    "linear_piece_symmetric", "sin_symmetric", "cos_symmetric",
-                                   "fann_sigmoid_symmetric", "sigmoid_symmetric_stepwise"})
+                                   "fann_sigmoid_symmetric", "sigmoid_symmetric_stepwise",
+                                   "fann_sigmoid_symmetric_stepwise"})
 #: the same set as the core's codes (cascade networks name the core's tanh "sigmoid_symmetric", as FANN does)
 SYMMETRIC_CODES = frozenset(ACTIVATIONS[name] for name in SYMMETRIC_ACTIVATIONS)
 

@@ -268,6 +268,8 @@ _ACTIVATIONS: Dict[str, _Recipe] = {
     "sigmoid_stepwise": _stepwise("sigmoid_stepwise"),
     "sigmoid_symmetric_stepwise": _stepwise("sigmoid_symmetric_stepwise"),
     "gaussian_stepwise": _zero,
+    "fann_sigmoid_stepwise": _stepwise("sigmoid_stepwise"),
+    "fann_sigmoid_symmetric_stepwise": _stepwise("sigmoid_symmetric_stepwise"),
 }
 
 
@@ -326,7 +328,7 @@ def to_bytes(net: Network) -> bytes:
             done = i == last and act == "linear" and not layer.fann_clip
             z = g.op("Mul", [z, f"layers.{i}.steepness"], "scaled", OUTPUT_NAME if done else "")
             if layer.fann_clip:  # the core's clamp_limit: k * (150 / (s / k)), k = 2 for the sigmoid kinds
-                k = 2.0 if act in ("sigmoid", "fann_sigmoid", "sigmoid_stepwise") else 1.0
+                k = 2.0 if act in ("sigmoid", "fann_sigmoid", "sigmoid_stepwise", "fann_sigmoid_stepwise") else 1.0
                 with np.errstate(divide="ignore"):
                     lim = (k * (net.dtype.type(150) / (steep.astype(net.dtype) / net.dtype.type(k)))).astype(net.dtype)
                 lim = np.minimum(lim, np.finfo(net.dtype).max).astype(net.dtype)

@@ -129,8 +129,10 @@ void activation_forward(Act act, T* x, int B, int O, T alpha) {
     case Act::CosSymmetric:
       return map(n, parallel, x, [](T z) { return std::cos(z); });
     case Act::SigmoidStepwise:  // FANN's of v = z/2 (exact: z = 2·v when FANN's steepness s is fastnet's 2s)
+    case Act::FannSigmoidStepwise:
       return map(n, parallel, x, [](T z) { return static_cast<T>(stepwise(kSigmoidStepwise, double(z) * 0.5)); });
     case Act::SigmoidSymmetricStepwise:
+    case Act::FannSigmoidSymmetricStepwise:
       return map(n, parallel, x, [](T z) { return static_cast<T>(stepwise(kSigmoidSymmetricStepwise, double(z))); });
     case Act::GaussianStepwise:  // FANN 2.2's fann_run: 0 (its fann_activation_switch has no formula for it)
       return map(n, parallel, x, [](T) { return T(0); });
@@ -249,11 +251,13 @@ void activation_backward(Act act, T* d, const T* y, const T* z, std::size_t N, T
     case Act::Sigmoid:
       return parallel_for(n, parallel, [=](long b, long e) { sigmoid_backward(d + b, y + b, e - b); });
     case Act::FannSigmoid:  // FANN's derivative: from y clipped to [0.01, 0.99] (a saturated unit keeps a slope)
+    case Act::FannSigmoidStepwise:  // (FANN trains its stepwise sigmoid with the sigmoid's derivative)
       return scale_by(n, parallel, d, y, [](T v) {
         const T c = std::min(std::max(v, T(0.01)), T(0.99));
         return c * (T(1) - c);
       });
     case Act::FannSigmoidSymmetric:  // from y clipped to [−0.98, 0.98]
+    case Act::FannSigmoidSymmetricStepwise:
       return scale_by(n, parallel, d, y, [](T v) {
         const T c = std::min(std::max(v, T(-0.98)), T(0.98));
         return T(1) - c * c;

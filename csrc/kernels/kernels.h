@@ -32,13 +32,16 @@ namespace fastnet::kernels {
 // approximations of sigmoid(z) and tanh(z): FANN's FANN_SIGMOID_STEPWISE at steepness s is SigmoidStepwise at
 // steepness 2s, as FANN_SIGMOID is Sigmoid at 2s. GaussianStepwise is FANN 2.2's FANN_GAUSSIAN_STEPWISE, which
 // fann_run computes as the constant 0. Their derivatives are the true ones (the slope of the segment; 0).
+// FannSigmoidStepwise and FannSigmoidSymmetricStepwise compute the two stepwise functions but train with FANN's
+// derivative of them, which is FannSigmoid's and FannSigmoidSymmetric's (fann_activation_derived: the sigmoid's
+// y·(1 − y), y clipped first) — what FANN trains its default FANN_SIGMOID_STEPWISE neurons with.
 enum class Act : int {
   Linear = 0, Sigmoid, Tanh, Relu, LeakyRelu, Softmax,
   Threshold, ThresholdSymmetric, Gaussian, GaussianSymmetric, Elliot, ElliotSymmetric, LinearPiece,
   LinearPieceSymmetric, Sin, SinSymmetric, Cos, CosSymmetric, FannSigmoid, FannSigmoidSymmetric,
-  SigmoidStepwise, SigmoidSymmetricStepwise, GaussianStepwise
+  SigmoidStepwise, SigmoidSymmetricStepwise, GaussianStepwise, FannSigmoidStepwise, FannSigmoidSymmetricStepwise
 };
-constexpr int kNumActs = 23;
+constexpr int kNumActs = 25;
 // The derivatives of these are not functions of the output y alone (a Gaussian's y does not tell the sign of z):
 // their layers keep the pre-activations z of the forward pass for the backward pass.
 constexpr bool needs_preactivation(Act a) {
@@ -52,11 +55,12 @@ constexpr bool trainable(Act a) { return a != Act::Threshold && a != Act::Thresh
 constexpr bool symmetric(Act a) {
   return a == Act::Linear || a == Act::Tanh || a == Act::ThresholdSymmetric || a == Act::GaussianSymmetric ||
          a == Act::ElliotSymmetric || a == Act::LinearPieceSymmetric || a == Act::SinSymmetric ||
-         a == Act::CosSymmetric || a == Act::FannSigmoidSymmetric || a == Act::SigmoidSymmetricStepwise;
+         a == Act::CosSymmetric || a == Act::FannSigmoidSymmetric || a == Act::SigmoidSymmetricStepwise ||
+         a == Act::FannSigmoidSymmetricStepwise;
 }
 // FANN's functions whose FANN steepness s is fastnet's steepness 2s (FANN_SIGMOID is 1/(1 + e^(−2·s·sum)))
 constexpr bool fann_double_steepness(Act a) {
-  return a == Act::Sigmoid || a == Act::FannSigmoid || a == Act::SigmoidStepwise;
+  return a == Act::Sigmoid || a == Act::FannSigmoid || a == Act::SigmoidStepwise || a == Act::FannSigmoidStepwise;
 }
 // FannTanh: FANN's default training error function (FANN_ERRORFUNC_TANH): the output error e = y − t (halved for
 // a tanh output) enters the gradient as 2·atanh(e) instead of e, which pushes hard on large errors; its loss value is
