@@ -336,3 +336,38 @@ def test_fann_train_one_pattern_equals_incremental_sgd_step(tmp_path: Path) -> N
         np.testing.assert_allclose(La.bias, Lb.bias, rtol=1e-5, atol=1e-6)
         assert np.abs(La.weights - load_fann(path).layers[net.layers.index(La)].weights).max() > 1e-4  # it moved
     lib.fann_destroy(ann)
+
+
+@pytest.mark.parametrize("error_function", [0, 1])
+def test_libfann_default_stepwise_network_trains_as_fann(error_function: int, tmp_path: Path) -> None:
+    """FANN's default network (FANN_SIGMOID_STEPWISE at 0.5 everywhere, per-neuron steepness changed on two
+    neurons) trained incrementally on one pattern by FANN's fann_train and by fastnet.libfann's train: the same
+    weights (FANN trains the stepwise sigmoid with the sigmoid's clipped derivative, libfann too)."""
+    from fastnet import libfann
+
+    lib = _fann()
+    ann = lib.fann_create_standard_array(3, (ctypes.c_uint * 3)(3, 4, 2))
+    ctypes.CDLL(None).srand(99)
+    lib.fann_randomize_weights(ann, -1.0, 1.0)
+    lib.fann_set_activation_steepness(ann, 0.8, 1, 1)
+    lib.fann_set_activation_steepness(ann, 0.3, 2, 0)
+    lib.fann_set_train_error_function(ann, error_function)
+    lib.fann_set_learning_momentum(ann, 0.4)
+    path = tmp_path / "d.net"
+    lib.fann_save(ann, str(path).encode())
+    ours = libfann.neural_net(seed=0)
+    ours.create_from_file(str(path))
+    assert ours.get_activation_function(1, 0) == libfann.SIGMOID_STEPWISE
+    ours.set_training_algorithm(libfann.TRAIN_INCREMENTAL)
+    for x, t in (([0.3, -0.8, 0.5], [0.9, 0.1]), ([-0.2, 0.4, 0.9], [0.2, 0.7])):
+        lib.fann_train(ann, (ctypes.c_float * 3)(*x), (ctypes.c_float * 2)(*t))
+        ours.train(x, t)
+    lib.fann_save(ann, str(tmp_path / "fann_after.net").encode())
+    ours.save(str(tmp_path / "ours_after.net"))
+    a, b = load_fann(tmp_path / "fann_after.net"), load_fann(tmp_path / "ours_after.net")
+    start = load_fann(path)
+    for La, Lb, L0 in zip(a.layers, b.layers, start.layers):
+        np.testing.assert_allclose(Lb.weights, La.weights, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(Lb.bias, La.bias, rtol=1e-5, atol=1e-6)
+        assert np.abs(La.weights - L0.weights).max() > 1e-4  # training moved them
+    lib.fann_destroy(ann)
