@@ -331,7 +331,8 @@ def to_bytes(net: Network) -> bytes:
                 k = 2.0 if act in ("sigmoid", "fann_sigmoid", "sigmoid_stepwise", "fann_sigmoid_stepwise") else 1.0
                 with np.errstate(divide="ignore"):
                     lim = (k * (net.dtype.type(150) / (steep.astype(net.dtype) / net.dtype.type(k)))).astype(net.dtype)
-                lim = np.minimum(lim, np.finfo(net.dtype).max).astype(net.dtype)
+                lim = np.minimum(lim, float(np.finfo(np.float32 if net.dtype == np.float32 else np.float64).max))
+                lim = lim.astype(net.dtype)  # (inf at steepness 0 -> the largest value: Min/Max change nothing)
                 inits.append(_tensor(f"layers.{i}.clamp_max", lim))
                 inits.append(_tensor(f"layers.{i}.clamp_min", -lim))
                 z = g.op("Min", [z, f"layers.{i}.clamp_max"], "clamp_high")

@@ -371,3 +371,20 @@ def test_libfann_default_stepwise_network_trains_as_fann(error_function: int, tm
         np.testing.assert_allclose(Lb.bias, La.bias, rtol=1e-5, atol=1e-6)
         assert np.abs(La.weights - L0.weights).max() > 1e-4  # training moved them
     lib.fann_destroy(ann)
+
+
+@pytest.mark.parametrize("code", [4, 6, 9, 0])  # the three stepwise kinds; FANN_LINEAR shows the clamp at 150/s
+def test_one_input_neuron_is_bit_identical_to_fann(code: int, tmp_path: Path) -> None:
+    """With one input FANN's sum and fastnet's are the same float operations, so the stepwise functions
+    (evaluated in double and rounded, as FANN does) and FANN's clamp of s·sum give FANN's outputs bit for bit."""
+    lib = _fann()
+    X = np.linspace(-400, 400, 2001, dtype=np.float32).reshape(-1, 1)
+    for s in (0.5, 0.7, 3.0):
+        ann = lib.fann_create_standard_array(2, (ctypes.c_uint * 2)(1, 1))
+        ctypes.CDLL(None).srand(1)
+        lib.fann_randomize_weights(ann, -2.0, 2.0)
+        lib.fann_set_activation_function(ann, code, 1, 0)
+        lib.fann_set_activation_steepness(ann, s, 1, 0)
+        lib.fann_save(ann, str(tmp_path / "one.net").encode())
+        np.testing.assert_array_equal(load_fann(tmp_path / "one.net").predict(X), _run(lib, ann, X, 1))
+        lib.fann_destroy(ann)
