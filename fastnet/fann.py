@@ -20,10 +20,12 @@ four of them:
   *ignores* them and connects connection ``i`` of a neuron positionally to neuron ``i`` of the previous layer
   (of the whole network, for shortcut networks). The loader checks the two agree.
 
-A FANN neuron computes ``y = f(s * sum_i w_i x_i)`` with a per-neuron steepness ``s``; fastnet computes
-``y = g(z)`` with ``z = W x + b``. The mapping is exact: FANN_LINEAR ``s*z`` -> linear with weights scaled by
-``s``; FANN_SIGMOID ``1/(1+exp(-2 s z))`` -> sigmoid with weights scaled by ``2s``; FANN_SIGMOID_SYMMETRIC
-``tanh(s z)`` -> tanh with weights scaled by ``s``. Connections from bias neurons become fastnet biases.
+A FANN neuron computes ``y = f(clamp(s * sum_i w_i x_i))`` with a per-neuron function ``f`` and steepness ``s``
+(the clamp: fann_run limits ``s*sum`` to ``+-150/s``); fastnet's layers hold the same per neuron
+(``Layer.activations``, ``Layer.steepness``, ``Layer.fann_clip``), with FANN's weights as they are. FANN_SIGMOID
+``1/(1+exp(-2 s z))`` and FANN_SIGMOID_STEPWISE are fastnet's sigmoid and sigmoid_stepwise at steepness ``2s``;
+every other function is the fastnet activation of its name at steepness ``s``. Connections from bias neurons
+become fastnet biases.
 """
 
 from __future__ import annotations
@@ -437,22 +439,21 @@ def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Union[Ne
     Supported: layered networks (``fann_create_standard``) and sparse ones (``fann_create_sparse``; missing
     connections become zero weights of Dense layers, which changes nothing numerically), in float
     (``FANN_FLO_2.1``/``2.0``) or fixed-point (``FANN_FIX_2.0``: integers scaled by ``2**decimal_point``) form,
-    whose layers each use one FANN activation function with any steepness ``s >= 0`` (steepness may differ
-    between neurons). They load as ``Dense`` layers, the steepness folded exactly into the weights and biases
-    (``loss="mse"``, ``seed=0``, float32): FANN_LINEAR, FANN_SIGMOID and FANN_SIGMOID_SYMMETRIC become linear,
-    sigmoid (weights times ``2s``) and tanh; every other FANN function becomes the fastnet activation of the same
-    name (FANN_GAUSSIAN -> ``"gaussian"``, FANN_ELLIOT_SYMMETRIC -> ``"elliot_symmetric"``, FANN_SIN -> ``"sin"``,
-    FANN_THRESHOLD -> ``"threshold"``, ...), which is FANN's function at steepness 1 (weights times ``s``).
+    with any FANN activation function and steepness ``s >= 0`` per neuron (layers may mix functions). They load
+    as ``Dense`` layers (``loss="mse"``, ``seed=0``, float32) with FANN's weights, each neuron's function and
+    steepness (``layer.activations``, ``layer.steepness``) and FANN's clamp of the sum (``layer.fann_clip``):
+    FANN_LINEAR, FANN_SIGMOID and FANN_SIGMOID_SYMMETRIC become linear, sigmoid (steepness ``2s``) and tanh;
+    FANN_SIGMOID_STEPWISE, FANN_SIGMOID_SYMMETRIC_STEPWISE and FANN_GAUSSIAN_STEPWISE become sigmoid_stepwise
+    (steepness ``2s``), sigmoid_symmetric_stepwise and gaussian_stepwise (FANN's functions bit for bit); every
+    other FANN function becomes the fastnet activation of the same name (FANN_GAUSSIAN -> ``"gaussian"``,
+    FANN_ELLIOT_SYMMETRIC -> ``"elliot_symmetric"``, FANN_SIN -> ``"sin"``, FANN_THRESHOLD -> ``"threshold"``, ...).
 
     A shortcut network (``network_type=1``: ``fann_create_shortcut``, cascade training) whose connections skip
     layers loads as a :class:`fastnet.CascadeNetwork` instead, which keeps FANN's neurons, weights and
     steepnesses as they are (``fastnet.cascade.load_fann_shortcut``).
 
-    ``net.predict(x)`` then equals FANN's ``fann_run(x)`` to float32 rounding, except where FANN clips: FANN
-    limits each neuron's ``s*sum`` to ``+-150/s`` before the activation. That never matters for the functions
-    that are flat there (sigmoid, tanh, gaussian, threshold and linear_piece kinds, with ``s <= 16``), but FANN
-    clips a FANN_LINEAR neuron's output to ``+-150/s`` and FANN_ELLIOT*, FANN_SIN* and FANN_COS* neurons see the
-    clipped sum, fastnet's the unclipped one.
+    ``net.predict(x)`` then equals FANN's ``fann_run(x)`` to float32 rounding (the sums' order differs; a
+    single-input neuron is bit-identical), FANN's clamp of ``s*sum`` to ``+-150/s`` included.
 
     A fixed-point file loads as the float network with the file's rounded weights (what ``fann_save_to_fixed``
     was given, to ``2**-decimal_point``); FANN's fixed-point library itself runs such a file with integer
@@ -481,12 +482,12 @@ def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Union[Ne
         The ``.net`` file.
     approximate_stepwise : bool
         FANN_SIGMOID_STEPWISE and FANN_SIGMOID_SYMMETRIC_STEPWISE are piecewise-linear approximations (6
-        breakpoints) of FANN_SIGMOID and FANN_SIGMOID_SYMMETRIC that fastnet does not have. Their error reaches
-        0.033 (sigmoid) and 0.066 (symmetric) per neuron, far beyond float32 tolerance, so by default such
-        networks are rejected; with True they load as the exact sigmoid/tanh, and outputs differ from FANN's by
-        that approximation error (propagated through the later layers): measured against FANN 2.2, up to 0.069
-        on the diabetes sample with its sigmoids made stepwise, and 0.087 on the xor sample made symmetric
-        stepwise.
+        breakpoints) of FANN_SIGMOID and FANN_SIGMOID_SYMMETRIC, which load exactly by default (as
+        sigmoid_stepwise and sigmoid_symmetric_stepwise). With True they load as the exact sigmoid/tanh instead,
+        and outputs differ from FANN's by the approximation error (0.033 and 0.066 per neuron, propagated through
+        the later layers: measured against FANN 2.2, up to 0.069 on the diabetes sample with its sigmoids made
+        stepwise, and 0.087 on the xor sample made symmetric stepwise). In shortcut networks (loaded as a
+        CascadeNetwork, which has no stepwise functions) the stepwise sigmoids load only with True.
 
     Returns
     -------
@@ -500,8 +501,7 @@ def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Union[Ne
         For a file that is not a valid FANN network file (wrong version line, missing key, truncated, counts
         that do not match, non-numeric or non-finite values, inconsistent connections), naming the line and the
         problem; or for a network fastnet cannot express, naming every reason: skip connections in a sparse
-        layered network, the stepwise functions (unless ``approximate_stepwise``), layers that mix activation
-        functions, negative steepness, bias neurons with inputs, neurons without inputs.
+        layered network, negative steepness, bias neurons with inputs, neurons without inputs.
     """
     return _load(path, approximate_stepwise, shortcut_as_cascade=False)
 
@@ -737,12 +737,12 @@ def _shortcut(f: _File, sizes: List[int], offsets: np.ndarray, layer_of: np.ndar
             codes[members] = _STEPWISE[code][2]
         elif code in _STEPWISE:
             problems.append(f"{_describe(members, 'uses/use')} {name}, a piecewise-linear approximation of "
-                            f"{FANN_ACTIVATIONS[_STEPWISE[code][2]]} that fastnet does not have (it is off by up to "
-                            f"{_STEPWISE_MAX_ERROR[code]}); pass approximate_stepwise=True to load it as the exact "
-                            "function")
-        elif code not in _EXACT:
-            problems.append(f"{_describe(members, 'uses/use')} {name}, which fastnet does not support (FANN 2.2 "
-                            "computes it as the constant 0)")
+                            f"{FANN_ACTIVATIONS[_STEPWISE[code][2]]} that fastnet's shortcut (cascade) networks do "
+                            f"not have (it is off by up to {_STEPWISE_MAX_ERROR[code]}); pass "
+                            "approximate_stepwise=True to load it as the exact function")
+        elif code not in _CASCADE_OF_FANN_CODE:
+            problems.append(f"{_describe(members, 'uses/use')} {name}, which fastnet does not support in shortcut "
+                            "networks (FANN 2.2 computes it as the constant 0)")
     bad = np.flatnonzero(computing & ~(steep > 0))
     if bad.size:
         problems.append(f"{_describe(bad, 'has/have')} a steepness <= 0 (e.g. {steep[bad[0]]:g}); fastnet's shortcut "
@@ -826,10 +826,13 @@ def _fmt(x: float) -> str:
 def save_fann(net: Union[Network, CascadeNetwork], path: PathLike) -> None:
     """Save `net` as a FANN 2.2 network file (``FANN_FLO_2.1``), written atomically.
 
-    Every layer must use linear, sigmoid or tanh; they become FANN_LINEAR (steepness 1), FANN_SIGMOID
-    (steepness 0.5, since FANN's sigmoid is ``1/(1+exp(-2 s z))``) and FANN_SIGMOID_SYMMETRIC (steepness 1), which
-    compute the same function of the same weights, so ``fann_run`` reproduces ``net.predict`` to float32 rounding
-    -- except that FANN clips a FANN_LINEAR neuron's output to +-150 (see :func:`load_fann`). Dense layers are
+    Each neuron is written with its FANN function and steepness (``layer.activations``, ``layer.steepness``):
+    linear, sigmoid (and fann_sigmoid, at FANN steepness ``s/2``, since FANN's sigmoid is ``1/(1+exp(-2 s z))``),
+    tanh (and fann_sigmoid_symmetric), the stepwise kinds and FANN's other functions under their FANN names, so
+    ``fann_run`` reproduces ``net.predict`` to float32 rounding -- FANN clamps each ``s*sum`` to +-150/s, as
+    fastnet does where ``layer.fann_clip`` is set (networks read by :func:`load_fann`). The input and bias neurons'
+    entries are written as :func:`load_fann` read them, so a FANN file goes back with the same neuron and
+    connection lines. Dense layers are
     written fully connected (``connection_rate=1``); if there are Sparse layers, only their connections are
     written and ``connection_rate`` is below 1, which makes FANN follow the stored connections. Training
     parameters are ``net.fann_settings`` (what :func:`load_fann` read; FANN's defaults where it has none),
@@ -856,7 +859,7 @@ def save_fann(net: Union[Network, CascadeNetwork], path: PathLike) -> None:
     TypeError
         If `net` is not a fastnet Network.
     ValueError
-        If a layer uses an activation FANN 2.2 has no equivalent for (relu, leaky_relu, softmax).
+        If a neuron uses an activation FANN 2.2 has no equivalent for (relu, leaky_relu, softmax).
     """
     if isinstance(net, CascadeNetwork):
         return save_shortcut(net, path)

@@ -18,23 +18,25 @@ output functions) and bit fail (outputs whose halved-where-symmetric error is >=
 ``fann_train_on_data``, and the weights as FANN holds them (``get_connection_array``, ``save``).
 
 How it maps onto fastnet. A FANN neuron computes ``f(s * sum)`` with a steepness ``s``; the fastnet Network behind
-a ``neural_net`` holds the same network with the steepness folded into the weights (FANN_SIGMOID as fastnet's
-``fann_sigmoid`` with weights times ``2s``, the other functions with weights times ``s``), which is exact for
-running. Training is FANN's algorithm (fastnet's RPROP with FANN 2.2's zero-slope branch, Quickprop, SARPROP,
-SGD for incremental/batch; FANN's derivative of the sigmoids, FANN's tanh error function) applied to the folded
-weights with its step sizes rescaled, which is exact when every trained neuron has the same fold factor (FANN's
-defaults: all sigmoid or all sigmoid-symmetric at steepness 0.5). Where it is not exact, training raises
-NotImplementedError naming what fastnet lacks instead of approximating.
+a ``neural_net`` holds FANN's weights as they are, and each layer holds each neuron's function and steepness
+(``Layer.activations``, ``Layer.steepness``; FANN_SIGMOID as fastnet's ``fann_sigmoid`` at steepness ``2s``, the
+stepwise sigmoids as ``fann_sigmoid_stepwise`` / ``fann_sigmoid_symmetric_stepwise``, the other functions at ``s``)
+and FANN's clamp of the sum (``Layer.fann_clip``). Training is FANN's algorithm (fastnet's RPROP with FANN 2.2's
+zero-slope branch, Quickprop, SARPROP, SGD for incremental/batch; FANN's derivative of the sigmoids and the stepwise
+functions, FANN's tanh error function) on those weights, whatever the mix of functions and steepnesses. Where it
+is not exact, training raises NotImplementedError naming what fastnet lacks instead of approximating.
 
 Differences from FANN 2.2, each raising rather than approximating:
 
-* FANN's default activation function is FANN_SIGMOID_STEPWISE (a piecewise-linear sigmoid). fastnet computes
-  the stepwise functions exactly as FANN does (``set_activation_function*(SIGMOID_STEPWISE / ...)`` and .net
-  files that use them run as in FANN), but FANN trains them with the derivative of the sigmoid they approximate,
-  which fastnet does not offer, so training a network that uses one raises NotImplementedError; a new network
-  here therefore starts with FANN_SIGMOID (the exact function) at steepness 0.5.
-* One activation function per layer (fastnet's layers have one); setting a single neuron's function to another
-  than its layer's raises NotImplementedError. Steepness may differ per neuron for running, not for training.
+* None for the activation functions: FANN's default, FANN_SIGMOID_STEPWISE at steepness 0.5 (a piecewise-linear
+  sigmoid), is a new network's default here too, computed bit for bit as FANN computes it and trained with FANN's
+  derivative (the sigmoid's, from the clipped output), as are FANN_SIGMOID_SYMMETRIC_STEPWISE and every other
+  function.
+* Activation functions and steepness may differ per neuron (fastnet's layers hold them per neuron). Training
+  with FANN_GAUSSIAN_STEPWISE (which FANN 2.2 computes as 0 and has no derivative for), or with the linear error
+  function on an output layer that mixes symmetric and other functions, raises NotImplementedError. A negative
+  steepness raises NotImplementedError. Where FANN's clamp of the sum holds (|s·sum| beyond 150/s) fastnet's
+  gradient is 0; FANN's training keeps the function's derivative there.
 * Shortcut networks: ``create_shortcut_array([inputs, outputs])`` (no hidden layers) for
   ``cascadetrain_on_data`` (fastnet's Cascade2, FANN's algorithm and report lines), and shortcut .net files, can
   be run, tested, saved and cascade-trained; other training of them raises NotImplementedError.
@@ -111,7 +113,7 @@ TRAINING_ALGORITHM_NAMES: Tuple[str, ...] = ("FANN_TRAIN_INCREMENTAL", "FANN_TRA
 ERRORFUNC_NAMES: Tuple[str, ...] = ("FANN_ERRORFUNC_LINEAR", "FANN_ERRORFUNC_TANH")
 STOPFUNC_NAMES: Tuple[str, ...] = ("FANN_STOPFUNC_MSE", "FANN_STOPFUNC_BIT")
 
-# FANN code -> fastnet activation; the fold factor is _FOLD[code] * steepness
+# FANN code -> fastnet activation (the one with FANN's training derivative)
 _FASTNET_OF = {LINEAR: "linear", THRESHOLD: "threshold", THRESHOLD_SYMMETRIC: "threshold_symmetric",
                SIGMOID: "fann_sigmoid", SIGMOID_SYMMETRIC: "fann_sigmoid_symmetric", GAUSSIAN: "gaussian",
                GAUSSIAN_SYMMETRIC: "gaussian_symmetric", ELLIOT: "elliot", ELLIOT_SYMMETRIC: "elliot_symmetric",
