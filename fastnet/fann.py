@@ -82,8 +82,6 @@ _SAVE = {"linear": (0, 1.0), "sigmoid": (3, 0.5), "tanh": (5, 1.0), "fann_sigmoi
 _SAVE.update({name: (code, 1.0) for code, (name, _) in _EXACT.items() if name not in _SAVE})
 #: fastnet activation -> FANN's enum name (what save_fann writes; load_fann maps these back)
 FANN_NAME_OF = {name: FANN_ACTIVATIONS[code] for name, (code, _) in _SAVE.items()}
-# FANN clips each neuron's s*sum to +-150/s; these functions still change beyond that (the others are flat there)
-_UNBOUNDED = ("linear", "elliot", "elliot_symmetric", "sin", "sin_symmetric", "cos", "cos_symmetric")
 
 # fann_settings key: the input and bias neurons' "(inputs, function, steepness)" entries as load_fann read them
 _OTHER_NEURONS = "neurons (input and bias)"

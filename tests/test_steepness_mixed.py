@@ -124,24 +124,31 @@ def test_default_steepness_is_the_plain_layer_bit_for_bit() -> None:
     np.testing.assert_array_equal(a.predict(X), b.predict(X))
 
 
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
 @pytest.mark.parametrize("batch", [1, 4])
-def test_one_sgd_step_equals_numpy_step(batch: int) -> None:
+def test_one_sgd_step_equals_numpy_step(batch: int, kind: str) -> None:
+    """fit's fused SGD paths (the outer-product update at batch 1, the fused weight-gradient step above, the
+    sparse layers' transposed layout) with steepness, against numpy."""
     s1, s2 = np.array([0.5, 2.0, 1.3]), np.array([0.7, 1.6])
-    net = fn.Network([fn.Dense(2, 3, "tanh", steepness=s1), fn.Dense(3, 2, "sigmoid", steepness=s2)], loss="mse",
-                     dtype="float64", seed=1)
+    if kind == "dense":
+        specs: List[Any] = [fn.Dense(2, 3, "tanh", steepness=s1), fn.Dense(3, 2, "sigmoid", steepness=s2)]
+    else:  # every connection present, so the dense math applies
+        specs = [fn.Sparse(2, 3, density=1.0, activation="tanh", steepness=s1),
+                 fn.Sparse(3, 2, density=1.0, activation="sigmoid", steepness=s2)]
+    net = fn.Network(specs, loss="mse", dtype="float64", seed=1)
     rng = np.random.default_rng(4)
     X, Y = rng.normal(size=(batch, 2)), rng.uniform(size=(batch, 2))
-    W1, b1, W2, b2 = (np.array(a, dtype=np.float64) for a in (net.layers[0].weights, net.layers[0].bias,
-                                                              net.layers[1].weights, net.layers[1].bias))
+    W1, b1, W2, b2 = (np.array(a, dtype=np.float64) for a in (net.layers[0].to_dense(), net.layers[0].bias,
+                                                              net.layers[1].to_dense(), net.layers[1].bias))
     h = np.tanh(s1 * (X @ W1.T + b1))
     y = 1 / (1 + np.exp(-s2 * (h @ W2.T + b2)))
     d2 = (y - Y) / batch * y * (1 - y) * s2
     d1 = (d2 @ W2) * (1 - h * h) * s1
     lr = 0.3
     net.fit(X, Y, epochs=1, batch_size=batch, optimizer=fn.SGD(lr=lr), shuffle=False, verbose=0)
-    np.testing.assert_allclose(net.layers[1].weights, W2 - lr * d2.T @ h, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(net.layers[1].to_dense(), W2 - lr * d2.T @ h, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(net.layers[1].bias, b2 - lr * d2.sum(0), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(net.layers[0].weights, W1 - lr * d1.T @ X, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(net.layers[0].to_dense(), W1 - lr * d1.T @ X, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(net.layers[0].bias, b1 - lr * d1.sum(0), rtol=1e-12, atol=1e-14)
 
 
@@ -388,3 +395,15 @@ def test_one_input_neuron_is_bit_identical_to_fann(code: int, tmp_path: Path) ->
         lib.fann_save(ann, str(tmp_path / "one.net").encode())
         np.testing.assert_array_equal(load_fann(tmp_path / "one.net").predict(X), _run(lib, ann, X, 1))
         lib.fann_destroy(ann)
+
+
+def test_to_torch_folds_steepness_and_refuses_what_it_cannot_express() -> None:
+    torch = pytest.importorskip("torch")
+    net = fn.Network([fn.Dense(3, 4, "tanh", steepness=[0.5, 1.0, 2.0, 0.3]), fn.Dense(4, 2, "sigmoid", steepness=1.5)],
+                     loss="mse", dtype="float64")
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    np.testing.assert_allclose(net.to_torch()(torch.from_numpy(X)).detach().numpy(), net.predict(X), rtol=1e-12)
+    with pytest.raises(ValueError, match="'mixed' has no PyTorch module"):
+        fn.Network([fn.Dense(3, 2, ["tanh", "sigmoid"])], loss="mse").to_torch()
+    with pytest.raises(ValueError, match="FANN's clamp"):
+        fn.Network([fn.Dense(3, 2, "linear", fann_clip=True)], loss="mse").to_torch()
