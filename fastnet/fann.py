@@ -484,8 +484,8 @@ def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Union[Ne
         sigmoid_stepwise and sigmoid_symmetric_stepwise). With True they load as the exact sigmoid/tanh instead,
         and outputs differ from FANN's by the approximation error (0.033 and 0.066 per neuron, propagated through
         the later layers: measured against FANN 2.2, up to 0.069 on the diabetes sample with its sigmoids made
-        stepwise, and 0.087 on the xor sample made symmetric stepwise). In shortcut networks (loaded as a
-        CascadeNetwork, which has no stepwise functions) the stepwise sigmoids load only with True.
+        stepwise, and 0.087 on the xor sample made symmetric stepwise). Shortcut networks (CascadeNetwork) keep
+        the stepwise sigmoids too; FANN_GAUSSIAN_STEPWISE is refused there.
 
     Returns
     -------
@@ -733,11 +733,6 @@ def _shortcut(f: _File, sizes: List[int], offsets: np.ndarray, layer_of: np.ndar
         name = FANN_ACTIVATIONS[code]
         if code in _STEPWISE and approximate_stepwise:
             codes[members] = _STEPWISE[code][2]
-        elif code in _STEPWISE:
-            problems.append(f"{_describe(members, 'uses/use')} {name}, a piecewise-linear approximation of "
-                            f"{FANN_ACTIVATIONS[_STEPWISE[code][2]]} that fastnet's shortcut (cascade) networks do "
-                            f"not have (it is off by up to {_STEPWISE_MAX_ERROR[code]}); pass "
-                            "approximate_stepwise=True to load it as the exact function")
         elif code not in _CASCADE_OF_FANN_CODE:
             problems.append(f"{_describe(members, 'uses/use')} {name}, which fastnet does not support in shortcut "
                             "networks (FANN 2.2 computes it as the constant 0)")

@@ -407,3 +407,28 @@ def test_to_torch_folds_steepness_and_refuses_what_it_cannot_express() -> None:
         fn.Network([fn.Dense(3, 2, ["tanh", "sigmoid"])], loss="mse").to_torch()
     with pytest.raises(ValueError, match="FANN's clamp"):
         fn.Network([fn.Dense(3, 2, "linear", fann_clip=True)], loss="mse").to_torch()
+
+
+def test_fann_shortcut_network_with_default_stepwise_loads_and_runs_as_fann(tmp_path: Path) -> None:
+    """fann_create_shortcut's default functions are FANN_SIGMOID_STEPWISE too: such a file loads as a
+    CascadeNetwork that runs as fann_run, keeps the stepwise functions when written back, and cascade-trains."""
+    lib = _fann()
+    lib.fann_create_shortcut_array.restype = ctypes.c_void_p
+    lib.fann_create_shortcut_array.argtypes = [ctypes.c_uint, ctypes.POINTER(ctypes.c_uint)]
+    ann = lib.fann_create_shortcut_array(3, (ctypes.c_uint * 3)(2, 3, 2))
+    ctypes.CDLL(None).srand(5)
+    lib.fann_randomize_weights(ann, -2.0, 2.0)
+    lib.fann_set_activation_function(ann, 6, 1, 1)  # one hidden neuron symmetric stepwise
+    lib.fann_set_activation_steepness(ann, 0.9, 1, 1)
+    lib.fann_save(ann, str(tmp_path / "s.net").encode())
+    net = load_fann(tmp_path / "s.net")
+    assert isinstance(net, fn.CascadeNetwork)
+    assert net.activations == ["sigmoid_stepwise", "sigmoid_symmetric_stepwise", "sigmoid_stepwise",
+                               "sigmoid_stepwise", "sigmoid_stepwise"]
+    X = np.random.default_rng(3).uniform(-2, 2, (300, 2)).astype(np.float32)
+    np.testing.assert_allclose(net.predict(X), _run(lib, ann, X, 2), rtol=1e-6, atol=1e-6)
+    save_fann(net, tmp_path / "back.net")
+    ann2 = lib.fann_create_from_file(str(tmp_path / "back.net").encode())
+    np.testing.assert_allclose(_run(lib, ann2, X, 2), _run(lib, ann, X, 2), rtol=1e-6, atol=1e-7)
+    lib.fann_destroy(ann2)
+    lib.fann_destroy(ann)

@@ -154,6 +154,10 @@ void activation_forward(Act act, T* x, int B, int O, T alpha) {
   }
 }
 
+double fann_stepwise(bool symmetric, double v) {
+  return stepwise(symmetric ? kSigmoidSymmetricStepwise : kSigmoidStepwise, v);
+}
+
 template <typename T>
 void softmax_columns(T* zt, int O, int B) {
   parallel_for(B, static_cast<long>(B) * O > kParallelElems, [=](long b0, long b1) {

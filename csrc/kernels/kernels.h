@@ -180,6 +180,9 @@ void gather_transpose(T* dst, const T* X, const long* idx, int nb, int I);
 // In place on a (B,O) block of pre-activations z -> y = f(z); softmax is row-wise.
 template <typename T>
 void activation_forward(Act act, T* x, int B, int O, T alpha);
+// FANN 2.2's FANN_SIGMOID_STEPWISE (symmetric: FANN_SIGMOID_SYMMETRIC_STEPWISE) of FANN's v = s·sum, as fann_run
+// computes it (in double); SigmoidStepwise above is this of z/2
+double fann_stepwise(bool symmetric, double v);
 // softmax over the O rows of each column of a transposed (O,B) block (sparse layers' layout)
 template <typename T>
 void softmax_columns(T* zt, int O, int B);
