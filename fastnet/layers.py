@@ -79,11 +79,15 @@ class Dense:
     ----------
     in_features, out_features : int
         Sizes; weights have shape ``(out_features, in_features)`` (as in FANN and PyTorch).
-    activation : str
+    activation : str, or a sequence of out_features names (one per neuron, see ``activations``)
         One of linear, sigmoid, tanh, relu, leaky_relu, softmax (softmax: output layer only), or one of FANN's
-        functions at steepness 1: threshold, threshold_symmetric (these two cannot be trained: fit and
-        gradients raise ValueError), gaussian, gaussian_symmetric, elliot, elliot_symmetric, linear_piece,
-        linear_piece_symmetric, sin, sin_symmetric, cos, cos_symmetric (see ``ACTIVATIONS``).
+        functions: threshold, threshold_symmetric (these two cannot be trained: fit and gradients raise
+        ValueError), gaussian, gaussian_symmetric, elliot, elliot_symmetric, linear_piece,
+        linear_piece_symmetric, sin, sin_symmetric, cos, cos_symmetric, FANN's stepwise sigmoid_stepwise and
+        sigmoid_symmetric_stepwise (bit for bit as FANN computes them; their derivative is the segment's slope,
+        where FANN's fann_activation_derived uses the sigmoid's y·(1 - y), which fann_sigmoid_stepwise and
+        fann_sigmoid_symmetric_stepwise train with) and gaussian_stepwise (FANN 2.2's constant 0) (see
+        ``ACTIVATIONS``).
     init : str, optional
         glorot_/he_/lecun_ + uniform/normal; default He uniform for relu kinds, Glorot uniform otherwise.
     alpha : float
