@@ -141,6 +141,10 @@ py::dict log_dict(const EpochLog& log) {
   d["lr"] = log.lr;
   d["momentum"] = log.momentum;
   if (log.skipped_batches) d["skipped_batches"] = log.skipped_batches;
+  if (log.has_fann) {
+    d["fann_sse"] = log.fann_sse;
+    d["fann_bit_fail"] = log.fann_bit_fail;
+  }
   return d;
 }
 
@@ -227,6 +231,8 @@ void bind_layer_spec(py::module_& m) {
       .def_readwrite("density", &LayerConfig::density)
       .def_readwrite("row_ptr", &LayerConfig::row_ptr)  // empty: a random topology of `density` (sparse)
       .def_readwrite("col", &LayerConfig::col)
+      .def_readwrite("trainable", &LayerConfig::trainable)  // layer.trainable / lr_scale (set after construction)
+      .def_readwrite("lr_scale", &LayerConfig::lr_scale)
       .def("__repr__", [](const LayerConfig& c) {
         std::ostringstream s;
         s << "LayerSpec(kind='" << c.kind << "', in_features=" << c.in_features << ", out_features="
@@ -246,6 +252,16 @@ void bind_network(py::module_& m, const char* name) {
              return std::make_unique<Net>(layers, static_cast<Loss>(loss), seed);
            }),
            py::arg("layers"), py::arg("loss"), py::arg("seed"))
+      // the loss's parameters (fastnet/losses.py): Huber's delta, label smoothing, reduction (0 fastnet, 1 mean,
+      // 2 sum)
+      .def("set_loss_options", [](Net& n, double delta, double label_smoothing, int reduction) {
+        kernels::LossOptions o;
+        o.delta = delta;
+        o.label_smoothing = label_smoothing;
+        o.reduction = static_cast<kernels::Reduction>(reduction);
+        auto lock = lock_network(n);
+        n.set_loss_options(o);
+      }, py::arg("delta"), py::arg("label_smoothing"), py::arg("reduction"))
       .def_property_readonly("num_layers", &Net::num_layers)
       .def_property_readonly("num_inputs", &Net::num_inputs)
       .def_property_readonly("num_outputs", &Net::num_outputs)
@@ -283,6 +299,10 @@ void bind_network(py::module_& m, const char* name) {
         for (int o = 0; o < c.out_features; ++o) acts.push_back(static_cast<int>(neuron_act(c, o)));
         return py::make_tuple(steepness, acts, c.fann_clip);
       }, py::arg("layer"))
+      .def("set_layer_training", [](Net& n, int l, bool trainable, double lr_scale) {
+        auto lock = lock_network(n);
+        n.set_layer_training(l, trainable, lr_scale);
+      }, py::arg("layer"), py::arg("trainable"), py::arg("lr_scale"))
       .def("get_optimizer_state", [](Net& n) {
         return py::make_tuple(static_cast<int>(n.optimizer_kind()), n.optimizer_steps());
       })
@@ -505,6 +525,12 @@ void bind_fit_options(py::module_& m) {
       .def_readwrite("l1", &FitOptions::l1)
       .def_readwrite("max_norm", &FitOptions::max_norm)
       .def_readwrite("skip_nonfinite", &FitOptions::skip_nonfinite)
+      .def_readwrite("clip_norm", &FitOptions::clip_norm)  // fit's training controls (0: off)
+      .def_readwrite("clip_value", &FitOptions::clip_value)
+      .def_readwrite("input_dropout", &FitOptions::input_dropout)
+      .def_readwrite("fann_error_scale", &FitOptions::fann_error_scale)
+      .def_readwrite("fann_error_scales", &FitOptions::fann_error_scales)
+      .def_readwrite("fann_bit_fail_limit", &FitOptions::fann_bit_fail_limit)
       .def_property("step_bounds", [](const FitOptions& o) { return o.collective.bounds; },
                     [](FitOptions& o, const std::vector<long>& v) { o.collective.bounds = v; })
       .def_property("step_counts", [](const FitOptions& o) { return o.collective.counts; },

@@ -41,6 +41,8 @@ Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t 
     FASTNET_CHECK(c.dropout >= 0.0 && c.dropout < 1.0, "layer ", l, ": dropout must be in [0, 1), got ", c.dropout);
     FASTNET_CHECK(c.dropout == 0.0 || l + 1 < layers.size(), "layer ", l,
                   ": dropout is for hidden layers, not the output layer");
+    FASTNET_CHECK(std::isfinite(c.lr_scale) && c.lr_scale > 0.0, "layer ", l,
+                  ": lr_scale must be a finite number > 0, got ", c.lr_scale);
     if (c.kind == "sparse")
       layers_.push_back(std::make_unique<Sparse<T>>(checked, rng_));
     else
@@ -48,6 +50,14 @@ Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t 
   }
   check_output_layer();
   const Act out = layers_.back()->activation();
+  FASTNET_CHECK(static_cast<int>(loss) >= 0 && static_cast<int>(loss) < kernels::kNumLosses, "unknown loss code ",
+                static_cast<int>(loss));
+  FASTNET_CHECK((loss != Loss::Poisson && loss != Loss::BCEWithLogits) || out != Act::Softmax,
+                "loss '", loss == Loss::Poisson ? "poisson" : "bce_with_logits", "' takes the output layer's values as ",
+                loss == Loss::Poisson ? "log-rates" : "logits", " (one per output), not a softmax; use a 'linear' output");
+  FASTNET_CHECK(loss != Loss::BCEWithLogits || (out != Act::Sigmoid && out != Act::FannSigmoid),
+                "loss 'bce_with_logits' applies the sigmoid itself to a 'linear' output layer; for a 'sigmoid' output "
+                "layer use loss='cross_entropy' (binary cross-entropy per output)");
   FASTNET_CHECK(loss != Loss::FannTanh || out != Act::Softmax,
                 "loss 'fann_tanh' (FANN's tanh error function) is for per-output activations, not softmax");
   FASTNET_CHECK(out != Act::Softmax || num_outputs() >= 2, "a softmax output needs at least 2 outputs, got ",
@@ -89,6 +99,18 @@ void Network<T>::check_output_layer() const {
                   "loss 'cross_entropy' needs a 'softmax' or 'sigmoid' output layer, got another activation; "
                   "use loss='mse' or change the output activation");
   }
+}
+
+template <typename T>
+void Network<T>::set_loss_options(const kernels::LossOptions& opts) {
+  FASTNET_CHECK(std::isfinite(opts.delta) && opts.delta > 0.0, "huber delta must be > 0, got ", opts.delta);
+  FASTNET_CHECK(opts.label_smoothing >= 0.0 && opts.label_smoothing < 1.0, "label_smoothing must be in [0, 1), got ",
+                opts.label_smoothing);
+  FASTNET_CHECK(opts.label_smoothing == 0.0 || loss_ == Loss::CrossEntropy,
+                "label_smoothing is a parameter of loss 'cross_entropy' only");
+  FASTNET_CHECK(static_cast<int>(opts.reduction) >= 0 && static_cast<int>(opts.reduction) <= 2,
+                "unknown reduction code ", static_cast<int>(opts.reduction));
+  loss_opts_ = opts;
 }
 
 template <typename T>
@@ -134,6 +156,7 @@ long Network<T>::rewire(double zeta, int only) {
     auto* sparse = dynamic_cast<Sparse<T>*>(layers_[static_cast<std::size_t>(l)].get());
     FASTNET_CHECK(sparse || only < 0, "layer ", l, " is not sparse");
     if (!sparse) continue;
+    if (only < 0 && !sparse->trainable()) continue;  // fit's SET step leaves a frozen layer's topology alone
     // the optimizer's second state (Adam's v, RPROP's steps) is permuted with the connections when it exists
     T* s2 = state2_.size() == params_.size() ? state2_.data() + (sparse->weight().value - params_.data()) : nullptr;
     replaced += sparse->rewire(zeta, rng_, s2);
@@ -167,13 +190,80 @@ void Network<T>::reset_optimizer_state(const OptimizerConfig& cfg) {
 }
 
 template <typename T>
+void Network<T>::set_layer_training(int l, bool trainable, double lr_scale) {
+  FASTNET_CHECK(l >= 0 && l < num_layers(), "layer ", l, " out of range");
+  FASTNET_CHECK(std::isfinite(lr_scale) && lr_scale > 0.0, "layer ", l, ": lr_scale must be a finite number > 0, got ",
+                lr_scale);
+  layers_[static_cast<std::size_t>(l)]->set_training(trainable, lr_scale);
+}
+
+template <typename T>
+void Network<T>::check_lr_scales(const OptimizerConfig& cfg) const {
+  if (!cfg.full_batch()) return;
+  for (std::size_t l = 0; l < layers_.size(); ++l)
+    FASTNET_CHECK(layers_[l]->lr_scale() == 1.0, "layer ", l, " has lr_scale=", layers_[l]->lr_scale(),
+                  ", but RPROP, Quickprop and SARPROP adapt a step per weight (Quickprop's lr only scales its "
+                  "gradient term), so there is no learning rate to scale; set lr_scale to 1 or train with SGD, "
+                  "Adam or AdamW");
+}
+
+template <typename T>
+double Network<T>::clip_gradients(T* g, double clip_norm, double clip_value) {
+  double norm = 0.0;
+  if (clip_norm > 0.0) {
+    double ss = 0.0;  // in double: a float32 sum of squares over millions of values loses digits
+    for (auto& layer : layers_) {
+      if (!layer->trainable()) continue;
+      for (const ParamView<T>* span : {&layer->weight(), &layer->bias()}) {
+        const T* gs = g + (span->value - params_.data());
+        // eight partial sums: the adds need not wait on each other (one chain would be latency-bound)
+        double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        std::size_t i = 0;
+        for (; i + 8 <= span->size; i += 8)
+          for (int k = 0; k < 8; ++k) part[k] += static_cast<double>(gs[i + k]) * static_cast<double>(gs[i + k]);
+        for (; i < span->size; ++i) part[0] += static_cast<double>(gs[i]) * static_cast<double>(gs[i]);
+        for (double p : part) ss += p;
+      }
+    }
+    norm = std::sqrt(ss);
+    const double coef = clip_norm / (norm + 1e-6);  // torch.nn.utils.clip_grad_norm_'s, with its eps
+    if (coef < 1.0) {
+      const T c = static_cast<T>(coef);
+      for (auto& layer : layers_) {
+        if (!layer->trainable()) continue;
+        for (const ParamView<T>* span : {&layer->weight(), &layer->bias()}) {
+          T* gs = g + (span->value - params_.data());
+          for (std::size_t i = 0; i < span->size; ++i) gs[i] *= c;
+        }
+      }
+    }
+  }
+  if (clip_value > 0.0) {
+    const T v = static_cast<T>(clip_value);
+    for (auto& layer : layers_) {
+      if (!layer->trainable()) continue;
+      for (const ParamView<T>* span : {&layer->weight(), &layer->bias()}) {
+        T* gs = g + (span->value - params_.data());
+        for (std::size_t i = 0; i < span->size; ++i) gs[i] = std::min(std::max(gs[i], -v), v);
+      }
+    }
+  }
+  return norm;
+}
+
+template <typename T>
 void Network<T>::optimizer_step(const OptimizerConfig& cfg, const T* g, long num_data, double mse) {
+  check_lr_scales(cfg);
   prepare_optimizer(cfg);
   ++opt_steps_;
   T* s1 = velocity_.data();
   T* s2 = state2();
   const uint64_t noise_key = cfg.kind == OptKind::SARPROP ? rng_.next() : 0;
   for (auto& layer : layers_) {
+    // a frozen layer: no step, no decay, and its optimizer state stays as it was (a frozen PyTorch parameter's
+    // absent .grad); a per-layer rate multiplies the optimizer's (PyTorch's parameter group with its own lr)
+    if (!layer->trainable()) continue;
+    const double lr = cfg.lr * layer->lr_scale();
     for (const ParamView<T>* span : {&layer->weight(), &layer->bias()}) {
       const std::size_t off = static_cast<std::size_t>(span->value - params_.data());
       T* w = span->value;
@@ -182,13 +272,13 @@ void Network<T>::optimizer_step(const OptimizerConfig& cfg, const T* g, long num
       const double wd = (span == &layer->weight() || cfg.decay_bias) ? cfg.weight_decay : 0.0;
       switch (cfg.kind) {
         case OptKind::SGD:
-          kernels::sgd_update(w, g + off, s1 + off, n, static_cast<T>(cfg.lr), static_cast<T>(cfg.momentum),
+          kernels::sgd_update(w, g + off, s1 + off, n, static_cast<T>(lr), static_cast<T>(cfg.momentum),
                               static_cast<T>(wd), cfg.nesterov);
           break;
         case OptKind::Adam:
         case OptKind::AdamW: {
           kernels::AdamParams p = cfg.adam;
-          p.lr = cfg.lr;
+          p.lr = lr;
           kernels::adam_update(w, g + off, s1 + off, s2 + off, n, opt_steps_, p, wd, cfg.kind == OptKind::AdamW);
           break;
         }
@@ -311,9 +401,9 @@ T* Network<T>::loss_gradient(const T* target, int B, double* loss, T*& spare) {
       z = pre_out_.data();
     }
   }
-  *loss = last.custom() ? neurons_loss(last.config(), loss_, out_ptr_, z, target, dz, B)
+  *loss = last.custom() ? neurons_loss(last.config(), loss_, loss_opts_, out_ptr_, z, target, dz, B)
                         : kernels::loss_forward_backward(loss_, last.activation(), last.alpha(), out_ptr_, z, target,
-                                                         dz, B, num_outputs());
+                                                         dz, B, num_outputs(), loss_opts_);
   if (transposed(num_layers() - 1, B)) {
     kernels::transpose(spare, dz, B, num_outputs());
     std::swap(dz, spare);
@@ -383,8 +473,12 @@ double Network<T>::sgd_step(const T* inp, const T* target, int B, T lr, T moment
   double loss = 0.0;
   T* dz = loss_gradient(target, B, &loss, spare);
   if (!std::isfinite(loss)) return loss;  // leave the weights as they were
-  for (int l = L - 1; l >= 0; --l) {
-    if (l > 0) {  // propagate with the weights as they were in the forward pass, then update them
+  // below the lowest trainable layer nothing changes: the backward pass stops there (frozen layers at the bottom,
+  // the usual fine-tuning case, cost a forward pass only)
+  int lowest = 0;
+  while (lowest < L && !layers_[static_cast<std::size_t>(lowest)]->trainable()) ++lowest;
+  for (int l = L - 1; l >= lowest; --l) {
+    if (l > lowest) {  // propagate with the weights as they were in the forward pass, then update them
       const Layer<T>& prev = *layers_[static_cast<std::size_t>(l) - 1];
       // between two layers of one layout and without dropout, the layer below's derivative can ride on the
       // input gradient's stores (to_dz_below would only apply it). Not at batch 1: there the store is scalar
@@ -398,7 +492,9 @@ double Network<T>::sgd_step(const T* inp, const T* target, int B, T lr, T moment
         to_dz_below(l, B, dtmp, spare);
       }
     }
-    layers_[l]->sgd_step(dz, inputs_[l], B, lr, momentum, weight_decay, nesterov);
+    if (layers_[l]->trainable())  // (a frozen layer only hands the gradient down)
+      layers_[l]->sgd_step(dz, inputs_[l], B, static_cast<T>(lr * layers_[l]->lr_scale()), momentum, weight_decay,
+                           nesterov);
     std::swap(dz, dtmp);
   }
   return loss;
@@ -478,10 +574,11 @@ Metrics Network<T>::evaluate(const T* X, long N, Targets<T> y) {
     for (int b = 0; b < B; ++b) idx[b] = s + b;
     const T* out = forward(X + s * I, B);
     gather_targets(tbuf_.data(), y, idx.data(), B);
-    loss_sum += B * (last.custom() ? neurons_loss<T>(last.config(), loss_, out, nullptr, tbuf_.data(), nullptr, B)
+    loss_sum += B * (last.custom() ? neurons_loss<T>(last.config(), loss_, loss_opts_, out, nullptr, tbuf_.data(),
+                                                     nullptr, B)
                                    : kernels::loss_forward_backward<T>(loss_, last.activation(), last.alpha(), out,
                                                                        nullptr, tbuf_.data(), nullptr, B,
-                                                                       num_outputs()));
+                                                                       num_outputs(), loss_opts_));
     correct += count_correct(out, tbuf_.data(), B);
   }
   Metrics m;

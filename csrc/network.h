@@ -49,6 +49,10 @@ class Network {
   int num_inputs() const { return layers_.front()->in_features(); }
   int num_outputs() const { return layers_.back()->out_features(); }
   Loss loss() const { return loss_; }
+  // the loss's parameters (Huber's delta, label smoothing, reduction); throws std::invalid_argument for values
+  // out of range or a parameter the loss does not take
+  const kernels::LossOptions& loss_options() const { return loss_opts_; }
+  void set_loss_options(const kernels::LossOptions& opts);
   Layer<T>& layer(int i) { return *layers_.at(static_cast<std::size_t>(i)); }
   const Layer<T>& layer(int i) const { return *layers_.at(static_cast<std::size_t>(i)); }
   Rng& rng() { return rng_; }
@@ -112,11 +116,23 @@ class Network {
   // written out), after the gradient for the layer below was taken with the weights of the forward pass.
   // Returns the loss (the update is applied even if it is not finite: the caller checks and stops).
   double sgd_step(const T* inp, const T* target, int B, T lr, T momentum, T weight_decay, bool nesterov);
-  // L1 (proximal) and max-norm on every layer's weights, after an update (no-op when both are 0)
+  // L1 (proximal) and max-norm on every layer's weights, after an update (no-op when both are 0). Frozen layers
+  // are left alone; the L1 step is that of the layer's own learning rate (l1_step·lr_scale)
   void constrain(T l1_step, T max_norm) {
     if (l1_step > T(0) || max_norm > T(0))
-      for (auto& layer : layers_) layer->constrain(l1_step, max_norm);
+      for (auto& layer : layers_)
+        if (layer->trainable()) layer->constrain(static_cast<T>(l1_step * layer->lr_scale()), max_norm);
   }
+  // fastnet's layer.trainable / layer.lr_scale of layer l (lr_scale finite and > 0, else std::invalid_argument)
+  void set_layer_training(int l, bool trainable, double lr_scale);
+  // Gradient clipping of the arena-shaped gradient g of a batch, before the optimizer step, over the trainable
+  // layers' spans (a frozen layer's gradient takes no part, as a frozen PyTorch parameter's absent .grad):
+  // clip_norm > 0 scales g by clip_norm / (‖g‖₂ + 1e-6) when that is < 1 (torch.nn.utils.clip_grad_norm_, the
+  // norm over all of them at once), then clip_value > 0 clamps every element to [−clip_value, clip_value]
+  // (clip_grad_value_). Returns the norm before clipping (0 when clip_norm is 0).
+  double clip_gradients(T* g, double clip_norm, double clip_value);
+  // throws std::invalid_argument when a layer has lr_scale != 1 and cfg is a full-batch optimizer (no rate)
+  void check_lr_scales(const OptimizerConfig& cfg) const;
 
   // ---- whole-array helpers (chunked through the workspace)
   void predict(const T* X, long N, T* out);
@@ -140,6 +156,7 @@ class Network {
  private:
   std::vector<std::unique_ptr<Layer<T>>> layers_;
   Loss loss_;
+  kernels::LossOptions loss_opts_;
   uint64_t seed_;
   Rng rng_;
   AlignedBuffer<T> params_, grads_, velocity_, state2_, accum_;

@@ -45,6 +45,17 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
   FASTNET_CHECK((dist ? comm.total : train.N) >= 1, "cannot fit on an empty data set");
   net.check_trainable();
   const bool full = opts.optim.full_batch();
+  FASTNET_CHECK(std::isfinite(opts.clip_norm) && opts.clip_norm >= 0.0 && std::isfinite(opts.clip_value) &&
+                    opts.clip_value >= 0.0,
+                "clip_norm and clip_value must be finite and >= 0 (0: off), got ", opts.clip_norm, ", ",
+                opts.clip_value);
+  const bool clip = opts.clip_norm > 0.0 || opts.clip_value > 0.0;
+  FASTNET_CHECK(!(clip && full), "gradient clipping bounds a mini-batch gradient before an SGD, Adam or AdamW "
+                "step; RPROP, Quickprop and SARPROP bound their own steps (delta_max, mu), so it is not applied "
+                "to them");
+  FASTNET_CHECK(opts.input_dropout >= 0.0 && opts.input_dropout < 1.0, "input_dropout must be in [0, 1), got ",
+                opts.input_dropout);
+  net.check_lr_scales(opts.optim);
   // Distributed mini-batch steps follow the global schedule (comm.bounds), not a stride of B rows
   const bool scheduled = dist && !full;
   long max_rows = 1;
@@ -67,7 +78,9 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
   const long steps = scheduled ? static_cast<long>(comm.counts.size()) : (train.N + B - 1) / B;
   const int I = net.num_inputs();
   OptimizerConfig optim = opts.optim;
-  FitControl control{optim.lr, optim.momentum};  // hooks may reschedule these between batches
+  // Adam's and AdamW's "momentum" is beta1, as PyTorch's OneCycleLR and CyclicLR cycle it
+  const bool adam_kind = optim.kind == OptKind::Adam || optim.kind == OptKind::AdamW;
+  FitControl control{optim.lr, adam_kind ? optim.adam.beta1 : optim.momentum};  // hooks may reschedule these
   net.prepare_optimizer(optim);
 
   // evaluate() on the validation set shares the workspace: size it for both now, so nothing grows later
@@ -117,8 +130,10 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
     log.lr = control.lr;
     log.momentum = control.momentum;
     log.samples_total = dist ? comm.total : train.N;
+    log.has_fann = opts.fann_error_scale > 0.0 && !dist;
     optim.lr = optim.quickprop.lr = control.lr;
     optim.momentum = control.momentum;
+    if (adam_kind) optim.adam.beta1 = control.momentum;
     double loss_sum = 0.0;
     long correct = 0, batch_index = 0, loss_samples = 0;
     bool stop = false, failed = false;  // failed: a collective reported a pending error (this rank stops now)
@@ -146,6 +161,20 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
         }
       }
       if (nb > 0) net.gather_targets(tb, train.y, idx, nb);
+      if (opts.input_dropout > 0.0 && nb > 0) {
+        // inverted dropout on the inputs, as a layer's on its outputs (x·m, m = 0 or 1/keep), on the gathered
+        // copy (a full batch's chunk is read in place from X: copied first); this rank's stream when distributed
+        T* xd = xb_t ? net.transposed_input_buffer(nb) : net.input_buffer();
+        const std::size_t n = static_cast<std::size_t>(nb) * static_cast<std::size_t>(I);
+        if (xb != xd) {
+          std::memcpy(xd, xb, sizeof(T) * n);
+          xb = xd;
+        }
+        Rng& r = dist ? dropout_rng : net.rng();
+        const double keep = 1.0 - opts.input_dropout;
+        const T scale = static_cast<T>(1.0 / keep);
+        for (std::size_t i = 0; i < n; ++i) xd[i] *= r.uniform() < keep ? scale : T(0);
+      }
       if (scheduled) {
         // One step of the global batch: this rank's mean-loss gradient over its nb rows, scaled by nb / count so
         // that the sum over the ranks is the mean gradient of the global batch; then every rank applies the
@@ -171,6 +200,7 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
           break;
         }
         if (!std::isfinite(stats[0])) diverged(stats[0] / count, epoch, batch_index, false);
+        if (clip) net.clip_gradients(net.grads(), opts.clip_norm, opts.clip_value);  // the global batch's
         net.optimizer_step(optim, net.grads(), count, 0.0);
         net.constrain(static_cast<T>(optim.lr * opts.l1), static_cast<T>(opts.max_norm));
         loss_sum += stats[0];
@@ -184,10 +214,21 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
       } else {
         const T* out = net.forward(xb, nb, /*train=*/true, xb_t);
         correct += net.count_correct(out, tb, nb);
+        if (log.has_fann) {  // FANN's MSE: each sample's error as the epoch meets it (before this batch's update)
+          const long n = static_cast<long>(nb) * net.num_outputs();
+          const bool per_output = opts.fann_error_scales.size() == static_cast<std::size_t>(net.num_outputs());
+          for (long i = 0; i < n; ++i) {
+            const double scale = per_output ? opts.fann_error_scales[static_cast<std::size_t>(i % net.num_outputs())]
+                                            : opts.fann_error_scale;
+            const double e = scale * (static_cast<double>(tb[i]) - static_cast<double>(out[i]));
+            log.fann_sse += e * e;
+            log.fann_bit_fail += std::fabs(e) >= opts.fann_bit_fail_limit ? 1 : 0;
+          }
+        }
         double loss;
         // SGD: the gradient goes straight into the update, fused in the kernels (which never decay biases;
-        // decaying them too takes the unfused path below)
-        if (optim.kind == OptKind::SGD && !optim.decay_bias) {
+        // decaying them too takes the unfused path below, as clipping does: it needs the whole gradient first)
+        if (optim.kind == OptKind::SGD && !optim.decay_bias && !clip) {
           loss = net.sgd_step(xb, tb, nb, static_cast<T>(optim.lr), static_cast<T>(optim.momentum),
                               static_cast<T>(optim.weight_decay), optim.nesterov);
           if (!std::isfinite(loss)) {  // the weights were left as they were
@@ -201,8 +242,10 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
             ++log.skipped_batches;
           } else if (full)
             kernels::axpy(acc, net.grads(), static_cast<T>(nb), net.arena_size());  // Σ over samples
-          else
+          else {
+            if (clip) net.clip_gradients(net.grads(), opts.clip_norm, opts.clip_value);
             net.optimizer_step(optim, net.grads(), nb, 0.0);
+          }
         }
         if (!full) net.constrain(static_cast<T>(optim.lr * opts.l1), static_cast<T>(opts.max_norm));
         if (std::isfinite(loss)) {  // a skipped batch counts in neither the loss nor the accuracy
@@ -229,6 +272,7 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
         if (!full) {
           optim.lr = optim.quickprop.lr = control.lr;
           optim.momentum = control.momentum;
+          if (adam_kind) optim.adam.beta1 = control.momentum;
           log.lr = control.lr;
           log.momentum = control.momentum;
         }

@@ -24,6 +24,19 @@ struct FitOptions {
   double l1 = 0.0;           // L1 strength (applied as a proximal step after each update; biases never)
   double max_norm = 0.0;     // > 0: each neuron's incoming weight vector kept at norm <= max_norm
   bool skip_nonfinite = false;  // a batch whose loss is NaN/Inf is skipped (no update) instead of stopping
+  // gradient clipping of every mini-batch gradient before the step (SGD, Adam, AdamW; 0: off): by the global L2
+  // norm over the trainable layers, as torch.nn.utils.clip_grad_norm_, then by value (Network::clip_gradients)
+  double clip_norm = 0.0;
+  double clip_value = 0.0;
+  double input_dropout = 0.0;  // inverted dropout on the network's inputs while training, in [0, 1)
+  // > 0: also accumulate FANN's MSE and bit fail over the epoch, from each batch's outputs before its update (what
+  // FANN_TRAIN_INCREMENTAL reports): the error t − y times this scale (½ for FANN's symmetric output functions),
+  // squared and summed, and the errors whose magnitude is >= fann_bit_fail_limit counted (EpochLog::fann_*)
+  double fann_error_scale = 0.0;
+  // per output, when not empty (with fann_error_scale > 0): the scale of each output's error instead (an output
+  // layer whose neurons mix FANN's symmetric functions with others)
+  std::vector<double> fann_error_scales;
+  double fann_bit_fail_limit = 0.35;
 
   // Data-parallel training: set (allreduce non-empty) when this process is one rank of several. The training
   // set given to fit is this rank's shard; step k takes local rows [bounds[k], bounds[k + 1]) (of the shard,
@@ -60,6 +73,9 @@ struct EpochLog {
   double seconds = 0.0;  // since the epoch started
   double lr = 0.0;       // the learning rate and momentum this epoch ran with
   double momentum = 0.0;
+  bool has_fann = false;   // FitOptions::fann_error_scale > 0 (single process, mini-batch steps)
+  double fann_sse = 0.0;   // Σ (scale·(t − y))² over the samples and outputs seen so far this epoch
+  long fann_bit_fail = 0;  // outputs with |scale·(t − y)| >= fann_bit_fail_limit
 };
 
 // What a hook may change for the batches that follow it (learning-rate and momentum schedules).

@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 
 from typing import List
 
-from . import _core, datasets, distributed, metrics, optimizers, schedules
+from . import _core, datasets, distributed, losses, metrics, optimizers, schedules
 from ._format import ModelFormatError
 from .callbacks import EarlyStopping, StopAfter, StopAtBitFail, StopAtError
 from .cascade import CascadeNetwork, cascade_train
@@ -26,7 +26,7 @@ __all__ = [
     "model_info", "from_onnx",
     "load_fann", "save_fann", "ModelFormatError", "EarlyStopping", "StopAtError", "StopAtBitFail", "StopAfter",
     "datasets", "distributed", "schedules", "metrics", "optimizers", "SGD", "Adam", "AdamW", "RPROP", "Quickprop",
-    "SARPROP", "fann_training",
+    "SARPROP", "fann_training", "losses",
     "set_num_threads", "get_num_threads", "available_isas", "get_isa", "set_isa", "__version__",
 ]
 

@@ -31,6 +31,12 @@ class FitOptions:
     l1: float
     max_norm: float
     skip_nonfinite: bool
+    clip_norm: float
+    clip_value: float
+    input_dropout: float
+    fann_error_scale: float  # > 0: the epoch logs carry FANN's fann_sse and fann_bit_fail (trainer.h)
+    fann_error_scales: List[float]  # per output, when not empty: each output's scale instead
+    fann_bit_fail_limit: float
     step_bounds: List[int]
     step_counts: List[int]
     total_samples: int
@@ -79,12 +85,16 @@ class LayerSpec:
     density: float
     row_ptr: List[int]  # empty: a random topology
     col: List[int]
+    trainable: bool
+    lr_scale: float
 
 class _Network(Generic[_A]):
     """What Network32 and Network64 share (one pybind11 template, bound twice; no such base exists at run time):
     _A is the network's array type."""
 
     def __init__(self, layers: Sequence[LayerSpec], loss: int, seed: int) -> None: ...
+    # the loss's parameters (fastnet/losses.py): Huber's delta, label smoothing, reduction (0 fastnet, 1 mean, 2 sum)
+    def set_loss_options(self, delta: float, label_smoothing: float, reduction: int) -> None: ...
     @property
     def num_layers(self) -> int: ...
     @property
@@ -99,6 +109,7 @@ class _Network(Generic[_A]):
         self, layer: int, steepness: Sequence[float], activations: Sequence[int], fann_clip: bool
     ) -> None: ...
     def get_neurons(self, layer: int) -> Tuple[List[float], List[int], bool]: ...
+    def set_layer_training(self, layer: int, trainable: bool, lr_scale: float) -> None: ...
     def get_optimizer_state(self) -> Tuple[int, int]: ...  # (kind, steps)
     def set_optimizer_state(self, kind: int, steps: int) -> None: ...
     def param_arena(self) -> _A: ...  # zero-copy views of the flat arenas

@@ -194,6 +194,12 @@ class CascadeNetwork:
         ``val_bit_fail``.
     options : CascadeOptions or None
         The options of the last training.
+    fann_settings : dict of str to str
+        FANN's training settings and scaling lines as a FANN file had them (what ``fn.load_fann`` read);
+        ``save_fann`` writes them back (those the last training's ``options`` set excepted).
+    scaling : dict
+        ``{"input": (scale, offset) or None, "output": ...}``: FANN's scaling parameters of a loaded file, applied by
+        ``predict`` (and ``evaluate``, ``fit``) as ``fann_scale_input`` / ``fann_descale_output`` apply them.
     """
 
     def __init__(self, core: _core.CascadeNet, history: Optional[List[Dict[str, Any]]] = None,
@@ -205,6 +211,9 @@ class CascadeNetwork:
         self.history: List[Dict[str, Any]] = list(history or [])
         self.options = options
         self.seed = seed
+        self.fann_settings: Dict[str, str] = {}
+        # FANN's scaling as fastnet's per-feature (scale, offset): x * scale + offset (see fastnet.fann._scale_map)
+        self._scaling: Dict[str, Optional[Tuple[np.ndarray, np.ndarray]]] = {"input": None, "output": None}
 
     @classmethod
     def create(cls, num_inputs: int, num_outputs: int, output_activation: str = "sigmoid",
@@ -242,6 +251,31 @@ class CascadeNetwork:
     @property
     def num_inputs(self) -> int:
         return int(self._core.num_inputs)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """float32 (the only precision of cascade networks)."""
+        return np.dtype(np.float32)
+
+    @property
+    def scaling(self) -> Dict[str, Optional[Tuple[np.ndarray, np.ndarray]]]:
+        """``{"input": (scale, offset) or None, "output": ...}``, copies (FANN's scaling of a loaded file)."""
+        return {k: (None if v is None else (v[0].copy(), v[1].copy())) for k, v in self._scaling.items()}
+
+    def clear_scaling(self, input: bool = True, output: bool = True) -> None:
+        """Drop the input and/or output scaling (``predict`` then gives plain ``fann_run`` outputs)."""
+        if input:
+            self._scaling["input"] = None
+        if output:
+            self._scaling["output"] = None
+
+    def _scale_x(self, Xa: np.ndarray) -> np.ndarray:
+        sin = self._scaling["input"]
+        return Xa if sin is None else np.ascontiguousarray(Xa * sin[0] + sin[1], dtype=np.float32)
+
+    def _scale_t(self, T: np.ndarray) -> np.ndarray:
+        sout = self._scaling["output"]
+        return T if sout is None else np.ascontiguousarray(T * sout[0] + sout[1], dtype=T.dtype)
 
     @property
     def num_outputs(self) -> int:
@@ -321,8 +355,13 @@ class CascadeNetwork:
 
     # ---------------------------------------------------------------- inference
     def predict(self, X: Any) -> np.ndarray:
-        """Outputs for X (n, inputs): an (n, outputs) float32 array (FANN's fann_run per row)."""
-        return self._core.predict(as_features(X, self.num_inputs, np.dtype(np.float32)))
+        """Outputs for X (n, inputs): an (n, outputs) float32 array (FANN's fann_run per row; with scaling, FANN's
+        fann_scale_input -> fann_run -> fann_descale_output)."""
+        out: np.ndarray = self._core.predict(self._scale_x(as_features(X, self.num_inputs, np.dtype(np.float32))))
+        sout = self._scaling["output"]
+        if sout is not None:
+            out = ((out - sout[1]) / sout[0]).astype(np.float32)
+        return out
 
     def predict_classes(self, X: Any) -> np.ndarray:
         """Argmax of the outputs, or for one output: above 0.5 (0 for symmetric output activations)."""
@@ -344,9 +383,10 @@ class CascadeNetwork:
         """``{"mse": FANN's MSE (fann_test_data: mean of squared errors over samples and outputs, halved errors
         for symmetric outputs), "bit_fail": outputs off by >= bit_fail_limit, "loss": fastnet's MSE loss
         (½·Σ(y−t)² per sample, averaged), "accuracy": argmax (one output: threshold) agreement}``; accuracy only
-        when the targets are class-like (one-hot rows, or 0/1 or ±1 values for a single output)."""
-        Xa = as_features(X, self.num_inputs, np.dtype(np.float32))
-        T = self._targets(y, Xa.shape[0])
+        when the targets are class-like (one-hot rows, or 0/1 or ±1 values for a single output). With scaling,
+        in the network's scaled units (as FANN's fann_test_data after fann_scale_train)."""
+        Xa = self._scale_x(as_features(X, self.num_inputs, np.dtype(np.float32)))
+        T = self._scale_t(self._targets(y, Xa.shape[0]))
         limit = _real(bit_fail_limit, "bit_fail_limit", 0.0, lo_open=True)
         mse, bits = self._core.fann_mse(Xa, T, limit)
         P = self._core.predict(Xa)
@@ -375,8 +415,8 @@ class CascadeNetwork:
             raise TypeError("give either options=CascadeOptions(...) or keyword options, not both")
         if not isinstance(opts, CascadeOptions):
             raise TypeError(f"options must be a CascadeOptions, got {type(opts).__name__}")
-        Xa = as_features(X, self.num_inputs, np.dtype(np.float32))
-        T = self._targets(y, Xa.shape[0])
+        Xa = self._scale_x(as_features(X, self.num_inputs, np.dtype(np.float32)))
+        T = self._scale_t(self._targets(y, Xa.shape[0]))
         verbose = check_int(verbose, "verbose", 0)
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
@@ -386,13 +426,15 @@ class CascadeNetwork:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
                 raise TypeError("validation_data must be a tuple (X_val, y_val)")
             Xv = as_features(validation_data[0], self.num_inputs, np.dtype(np.float32), "validation X")
-            val = (Xv, _targets(validation_data[1], Xv.shape[0], self.num_outputs, "validation y"))
+            val = (self._scale_x(Xv), self._scale_t(_targets(validation_data[1], Xv.shape[0], self.num_outputs,
+                                                             "validation y")))
         if verbose:
             print(f"Max neurons {opts.max_neurons}. Desired error: {opts.desired_error:.6f}")
         rounds: List[Dict[str, Any]] = []
 
         def hook(raw: Dict[str, Any]) -> Any:
             trained = CascadeNetwork(raw.pop("network"))
+            trained._scaling = dict(self._scaling)  # (the callback's network predicts in the caller's units too)
             r = _report(raw)
             if val is not None:  # the validation error of the outputs this round trained
                 r["val_mse"], r["val_bit_fail"] = (float(v) for v in trained._core.fann_mse(val[0], val[1],
@@ -436,7 +478,11 @@ class CascadeNetwork:
         }
         if self.options is not None:
             header["options"] = self.options.to_dict()
-        return encode(header, [("cascade.steepness", self.steepness), ("cascade.weights", self._core.weights)])
+        arrays = [("cascade.steepness", self.steepness), ("cascade.weights", self._core.weights)]
+        for which, params in self._scaling.items():  # (only where set: files without them read as before)
+            if params is not None:
+                arrays += [(f"cascade.scale_{which}", params[0]), (f"cascade.offset_{which}", params[1])]
+        return encode(header, arrays)
 
     @classmethod
     def from_bytes(cls, data: bytes, source: str = "<bytes>") -> CascadeNetwork:
@@ -475,31 +521,47 @@ class CascadeNetwork:
             seed = header.get("seed", 0)
             if not (isinstance(seed, int) and 0 <= seed < 2**64):
                 raise ValueError("seed must be an unsigned 64-bit integer")
+            scaling: Dict[str, Optional[Tuple[np.ndarray, np.ndarray]]] = {"input": None, "output": None}
+            for which, n in (("input", ni), ("output", no)):
+                sc, off = arrays.get(f"cascade.scale_{which}"), arrays.get(f"cascade.offset_{which}")
+                if sc is None and off is None:
+                    continue
+                if (sc is None or off is None or sc.dtype != np.float32 or off.dtype != np.float32
+                        or sc.shape != (n,) or off.shape != (n,)
+                        or not (np.all(np.isfinite(sc)) and np.all(np.isfinite(off)) and np.all(sc != 0))):
+                    raise ValueError(f"the {which} scaling must be two float32 arrays of {n} finite numbers "
+                                     "(scale non-zero)")
+                scaling[which] = (np.array(sc), np.array(off))
         except ModelFormatError:
             raise
         except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
             raise ModelFormatError(f"{source}: not a valid fastnet cascade model: {exc}") from None
-        return cls(core, history, options, seed)
+        net = cls(core, history, options, seed)
+        net._scaling = scaling
+        return net
 
     def save(self, path: PathLike) -> None:
         """Save to a .fnet file atomically (``fn.load`` reads it)."""
         write_atomic(os.fspath(path), self.to_bytes())
 
     def __getstate__(self) -> Dict[str, Any]:
-        return {"fnet": self.to_bytes()}
+        return {"fnet": self.to_bytes(), "fann_settings": dict(self.fann_settings)}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.__dict__.update(CascadeNetwork.from_bytes(state["fnet"]).__dict__)
+        self.fann_settings = dict(state.get("fann_settings", {}))
 
-    def save_fann(self, path: PathLike) -> None:
+    def save_fann(self, path: PathLike, *, fixed: bool = False) -> None:
         """Save as a FANN 2.2 shortcut network file (``FANN_FLO_2.1``, ``network_type=1``) that FANN's
         ``fann_create_from_file`` loads and ``fann_run`` runs with the same outputs; written atomically. The
-        cascade options of the last training go into FANN's cascade_* keys (FANN's defaults otherwise)."""
+        training settings and scaling a loaded file had (``fann_settings``, ``scaling``) are written back; the
+        cascade options of the last training go into FANN's cascade_* keys (FANN's defaults otherwise). With
+        ``fixed=True``, a ``FANN_FIX_2.0`` file as FANN's ``fann_save_to_fixed`` writes it (see fn.save_fann)."""
         # delegation: fann.py builds on this module (it builds CascadeNetworks from .net files), so it is
         # imported on use
         from .fann import save_shortcut
 
-        save_shortcut(self, path)
+        save_shortcut(self, path, fixed=fixed)
 
     @classmethod
     def load_fann(cls, path: PathLike, *, approximate_stepwise: bool = False) -> CascadeNetwork:

@@ -55,13 +55,14 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 import numpy as np
 
 from . import _core
+from . import losses as _losses
 from ._arrays import check_int
 from ._progress import ProgressBar
 from .datasets import find_mnist, load_fann_data, load_idx
 from .history import _history, _run_callbacks
 from .layers import SET, Sparse
 from .optimizers import Optimizer
-from .training import fit_plan
+from .training import fit_plan, training_controls
 
 __all__ = ["fit", "shard_indices", "shard", "load_idx_shard", "load_fann_data_shard", "load_mnist_shard",
            "save_on_rank0", "in_sync", "step_bounds", "last_fit_profile"]
@@ -343,16 +344,19 @@ def fit(net: Any, X: Any, y: Any, comm: Any, epochs: int = 10, batch_size: Optio
         validation_data: Optional[Tuple[Any, Any]] = None, verbose: int = 1,
         callbacks: Optional[Iterable[Any]] = None, rewire: Optional[SET] = None, validation_split: float = 0.0,
         l1: float = 0.0, max_norm: Optional[float] = None, track_gradients: bool = False,
-        optimizer: Optional[Optimizer] = None) -> Any:
+        optimizer: Optional[Optimizer] = None, clip_norm: Optional[float] = None, clip_value: Optional[float] = None,
+        input_dropout: float = 0.0) -> Any:
     """Synchronous data-parallel ``Network.fit`` over the ranks of `comm` (an mpi4py communicator); X and y
     are this rank's shard. Same arguments and History as ``Network.fit`` (``batch_size`` is the global batch);
     see the module's documentation for the semantics. Collective: every rank of `comm` must call it."""
     kwargs = dict(epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum, nesterov=nesterov,
                   weight_decay=weight_decay, shuffle=shuffle, validation_data=validation_data, verbose=verbose,
                   callbacks=callbacks, rewire=rewire, validation_split=validation_split, l1=l1,
-                  max_norm=max_norm, track_gradients=track_gradients, optimizer=optimizer)
+                  max_norm=max_norm, track_gradients=track_gradients, optimizer=optimizer, clip_norm=clip_norm,
+                  clip_value=clip_value, input_dropout=input_dropout)
     if not all(hasattr(comm, a) for a in ("Get_rank", "Get_size", "Allreduce", "allgather", "bcast")):
         raise TypeError(f"comm must be an mpi4py communicator (e.g. MPI.COMM_WORLD), got {type(comm).__name__}")
+    _losses.check_fit(getattr(net, "loss_fn", None), optimizer, comm.Get_size() > 1)  # (the reduction's limits)
     if comm.Get_size() == 1:
         return net.fit(X, y, **kwargs)
     return _fit(net, X, y, comm, **kwargs)
@@ -378,8 +382,13 @@ def _fit(net: Any, X: Any, y: Any, comm: Any, **kw: Any) -> Any:
     # ---- 1. every rank checks its arguments; all learn of any failure and raise together
     error: Optional[BaseException] = None
     p: Dict[str, Any] = {}
+    controls = {k: kw.pop(k) for k in ("clip_norm", "clip_value", "input_dropout") if k in kw}
+    clip_norm = clip_value = input_dropout = 0.0
     try:
         p = _fit_arguments(net, X, y, samples_of="this rank's ", **kw)
+        clip_norm, clip_value, input_dropout = training_controls(p["optimizer"], controls.get("clip_norm"),
+                                                                 controls.get("clip_value"),
+                                                                 controls.get("input_dropout", 0.0))
     except Exception as exc:  # noqa: BLE001 - raised on every rank by _agree
         error = exc
     _agree(comm, error, "distributed fit: invalid arguments")
@@ -389,7 +398,7 @@ def _fit(net: Any, X: Any, y: Any, comm: Any, **kw: Any) -> Any:
             "optimizer": opt.to_dict(), "shuffle": p["shuffle"], "rewire": p["zeta"], "l1": p["l1"],
             "max_norm": p["max_norm"], "track_gradients": p["track_gradients"], "validation_split": p["split"],
             "validation data given": p["Xv"] is not None, "targets": "labels" if p["labels"] is not None
-            else "target rows"}
+            else "target rows", "clip_norm": clip_norm, "clip_value": clip_value, "input_dropout": input_dropout}
     infos = comm.allgather((info, n_local))
     problems = _differences([i for i, _ in infos])
     if problems:
@@ -409,7 +418,7 @@ def _fit(net: Any, X: Any, y: Any, comm: Any, **kw: Any) -> Any:
     try:
         _broadcast_network(net, comm)  # ---- 2. rank 0's network everywhere
         net.optimizer = opt
-        return _train(net, comm, MPI, p, sizes, batch)
+        return _train(net, comm, MPI, p, sizes, batch, (clip_norm, clip_value, input_dropout))
     except BaseException as exc:  # noqa: BLE001
         if getattr(exc, "_fastnet_collective", False):
             raise
@@ -417,7 +426,8 @@ def _fit(net: Any, X: Any, y: Any, comm: Any, **kw: Any) -> Any:
         raise  # pragma: no cover - Abort does not return
 
 
-def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], batch: int) -> Any:
+def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], batch: int,
+           controls: Tuple[float, float, float] = (0.0, 0.0, 0.0)) -> Any:
     """---- 3. trainer.cpp's loop on every rank (the same loop as a single-process fit), handed the collectives:
     the per-step Allreduce of the statistics and the gradient arena, and an epoch-end hook (seconds, gradient
     norms, a check that the ranks agree, callbacks with rank 0's verdict, progress on rank 0)."""
@@ -438,6 +448,8 @@ def _train(net: Any, comm: Any, MPI: Any, p: Dict[str, Any], sizes: List[int], b
     options.step_counts = np.diff(bounds.sum(axis=1)).tolist()
     options.total_samples = int(sum(sizes))
     options.shuffle_state, options.dropout_state = _private_streams(net, rank)
+    # clipping acts on the reduced (global batch) gradient; input dropout draws from this rank's private stream
+    options.clip_norm, options.clip_value, options.input_dropout = controls
 
     clock = time.perf_counter
     prof = [0.0, 0.0, 0.0, 0, clock()]  # seconds: local work, statistics (+ waiting), gradient; steps; last end

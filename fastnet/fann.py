@@ -2,7 +2,8 @@
 
 ``load_fann`` reads what FANN's ``fann_save`` (``FANN_FLO_2.1``, also the older ``FANN_FLO_2.0``) and
 ``fann_save_to_fixed`` (``FANN_FIX_2.0``) write, and builds the equivalent :class:`fastnet.Network`;
-``save_fann`` writes a ``FANN_FLO_2.1`` file that FANN 2.2's ``fann_create_from_file`` loads.
+``save_fann`` writes a ``FANN_FLO_2.1`` file that FANN 2.2's ``fann_create_from_file`` loads (or with ``fixed=True``
+the ``FANN_FIX_2.0`` file ``fann_save_to_fixed`` writes).
 
 The format (FANN's ``src/fann_io.c``) is a version line, then ``key=value`` lines. The network itself is in
 four of them:
@@ -41,7 +42,7 @@ from . import optimizers as O
 from ._format import ModelFormatError, open_regular, write_atomic
 from .cascade import CASCADE_ACTIVATIONS, CascadeNetwork
 from .io import register_fann
-from .layers import Dense
+from .layers import Dense, Sparse
 from .network import Network
 
 __all__ = ["load_fann", "save_fann", "FANN_ACTIVATIONS"]
@@ -301,12 +302,17 @@ def _optimizer_values(opt: Any) -> Dict[str, str]:
     return values
 
 
+def _stored_settings(settings: Dict[str, str]) -> Dict[str, str]:
+    """The training lines of ``fann_settings`` (the text load_fann read) that save_fann can write back."""
+    return {key: value for key, value in settings.items()
+            if key in _SETTING_KEYS and "\n" not in value and "\r" not in value and value.split()
+            and all(_NUM_RE.match(t) for t in value.split())}
+
+
 def _training_values(net: Network) -> Dict[str, str]:
     """The training lines save_fann writes for `net` (beyond FANN's defaults): ``net.fann_settings`` (the text
     load_fann read), then the values of ``net.optimizer`` where they differ from those in number."""
-    values = {key: value for key, value in net.fann_settings.items()
-              if key in _SETTING_KEYS and "\n" not in value and "\r" not in value and value.split()
-              and all(_NUM_RE.match(t) for t in value.split())}
+    values = _stored_settings(net.fann_settings)
     for key, text in _optimizer_values(net.optimizer).items():
         old = values.get(key)
         if key == "training_algorithm" and text == "0" and old is not None and old.strip() == "1":
@@ -387,7 +393,7 @@ def _fastnet_scaling(f: _File, params: Dict[str, np.ndarray], where: str) -> Tup
     return scale, offset
 
 
-def _scale_lines(net: Network) -> str:
+def _scale_lines(net: Union[Network, CascadeNetwork]) -> str:
     """The scale_included line and, where the network has scaling, FANN's eight scale_* lines for it.
 
     A direction whose scaling is what load_fann read is written as the file had it; another is written as
@@ -434,8 +440,9 @@ def _stored_scaling(settings: Dict[str, str], keys: List[str], n: int) -> Option
 def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Union[Network, CascadeNetwork]:
     """Load a network saved by FANN 2.x (``fann_save`` or ``fann_save_to_fixed``) as a fastnet Network.
 
-    Supported: layered networks (``fann_create_standard``) and sparse ones (``fann_create_sparse``; missing
-    connections become zero weights of Dense layers, which changes nothing numerically), in float
+    Supported: layered networks (``fann_create_standard``) and sparse ones (``fann_create_sparse``: a layer the
+    file leaves connections out of loads as a ``Sparse`` layer with the file's connections, which save_fann writes
+    back as they were; as a Dense layer with zero weights where Sparse cannot hold it), in float
     (``FANN_FLO_2.1``/``2.0``) or fixed-point (``FANN_FIX_2.0``: integers scaled by ``2**decimal_point``) form,
     with any FANN activation function and steepness ``s >= 0`` per neuron (layers may mix functions). They load
     as ``Dense`` layers (``loss="mse"``, ``seed=0``, float32) with FANN's weights, each neuron's function and
@@ -463,8 +470,8 @@ def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Union[Ne
     then equals FANN's ``fann_scale_input`` -> ``fann_run`` -> ``fann_descale_output`` (fastnet applies
     ``x * scale + offset`` with ``scale = factor / deviation``, ``offset = new_min + factor - mean * scale``, the
     same map as FANN's ``((x - mean) / deviation + 1) * factor + new_min``; earlier versions checked them but did
-    not apply them). ``net.clear_scaling()`` gives plain ``fann_run`` outputs. (Shortcut networks loaded as a
-    CascadeNetwork do not carry scaling.)
+    not apply them). ``net.clear_scaling()`` gives plain ``fann_run`` outputs. Shortcut networks loaded as a
+    CascadeNetwork carry scaling and training settings the same way (``scaling``, ``fann_settings``).
 
     FANN's training settings -- ``learning_rate``, ``learning_momentum``, ``training_algorithm`` (incremental 0
     and batch 1 both load as ``fn.SGD``; the number is kept), ``train_error_function``, ``train_stop_function``,
@@ -610,8 +617,17 @@ def _load(path: PathLike, approximate_stepwise: bool, shortcut_as_cascade: bool)
         raise f.invalid(f"network_type={network_type}: a layered network, not a shortcut network (load it with "
                         "fn.load_fann)", line_nt)
     if shortcut and (shortcut_as_cascade or np.any(skip & (weight != 0))):
-        return _shortcut(f, sizes, offsets, layer_of, ncon, funcs, steep, weight, connection_rate, line_cr,
+        cnet = _shortcut(f, sizes, offsets, layer_of, ncon, funcs, steep, weight, connection_rate, line_cr,
                          approximate_stepwise)
+        cnet.fann_settings = _settings_of(f)  # (written back by save_shortcut, as save_fann does for a Network)
+        for where, which in (("in", "input"), ("out", "output")):
+            if scaling:
+                scale, offset = scaling[where]
+                if not (np.all(scale == 1) and np.all(offset == 0)):
+                    cnet._scaling[which] = (scale.astype(np.float32), offset.astype(np.float32))
+        if scaling:
+            cnet.fann_settings.update({key: f.fields[key][1] for key in _SCALE_KEYS})
+        return cnet
 
     # ---------------------------------------------------------------- what fastnet can express
     problems: List[str] = []
@@ -693,6 +709,8 @@ def _load(path: PathLike, approximate_stepwise: bool, shortcut_as_cascade: bool)
         layer.weights = W32
         layer.bias = b32
     assert net.num_inputs == num_inputs and net.num_outputs == num_outputs
+    if connection_rate < 1:  # FANN's sparse network: keep its topology (FANN trains only the connections it has)
+        net = _as_sparse(net, dst, src, offsets, is_bias, skip)
     net.optimizer = _optimizer_of(f)  # FANN's training algorithm and its parameters, for fit(optimizer=...)
     net.fann_settings = _settings_of(f)
     # the input and bias neurons' entries as the file has them (FANN writes a function and steepness for those too)
@@ -707,6 +725,52 @@ def _load(path: PathLike, approximate_stepwise: bool, shortcut_as_cascade: bool)
                 net._predict_checked = None
         net.fann_settings.update({key: f.fields[key][1] for key in _SCALE_KEYS})
     return net
+
+
+def _as_sparse(net: Network, dst: np.ndarray, src: np.ndarray, offsets: np.ndarray, is_bias: np.ndarray,
+               skip: np.ndarray) -> Network:
+    """`net` (built with Dense layers, the missing connections as zero weights) with a Sparse layer, holding the
+    file's connections, for each layer the file leaves connections out of; `net` itself where nothing changes
+    or where a Sparse layer could not hold the layer as it is (a neuron without inputs, a Dense setting Sparse
+    lacks): the check is that the sparse network predicts what the dense one does."""
+    from dataclasses import fields
+
+    sparse_fields = {f.name for f in fields(Sparse)}
+    specs: List[Union[Dense, Sparse]] = []
+    changed = False
+    for k, layer in enumerate(net.layers, start=1):
+        spec = layer.spec
+        into = (dst >= offsets[k]) & (dst < offsets[k + 1]) & ~is_bias[src] & ~skip
+        mask = np.zeros((layer.out_features, layer.in_features), dtype=bool)
+        mask[dst[into] - offsets[k], src[into] - offsets[k - 1]] = True
+        extra = [f for f in fields(Dense) if f.name not in sparse_fields]
+        if (type(spec) is not Dense or mask.all() or not mask.any(axis=1).all()
+                or not all(_is_default(getattr(spec, f.name), f.default) for f in extra)):
+            specs.append(spec)
+            continue
+        shared = {f.name: getattr(spec, f.name) for f in fields(Dense)
+                  if f.name in sparse_fields and f.name not in ("in_features", "out_features")}
+        specs.append(Sparse(spec.in_features, spec.out_features, mask=mask, **shared))
+        changed = True
+    if not changed:
+        return net
+    out = Network(specs, loss="mse", seed=0)
+    for old, new in zip(net.layers, out.layers):
+        new.weights = old.weights  # (a dense matrix: a Sparse layer takes the values at its connections)
+        new.bias = old.bias
+    probe = np.random.default_rng(0).uniform(-1, 1, (8, net.num_inputs)).astype(net.dtype)
+    want = net.predict(probe)
+    if not np.allclose(out.predict(probe), want, rtol=1e-5, atol=1e-5, equal_nan=True):
+        return net  # (something of the layer a Sparse spec does not carry: stay dense, which is exact too)
+    return out
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    """Whether a Dense field holds its default (a field without one, or one that does not compare, does not)."""
+    try:
+        return value is default or bool(value == default)
+    except (TypeError, ValueError):  # (an array compares elementwise)
+        return False
 
 
 def _shortcut(f: _File, sizes: List[int], offsets: np.ndarray, layer_of: np.ndarray, ncon: np.ndarray,
@@ -753,8 +817,14 @@ def _shortcut(f: _File, sizes: List[int], offsets: np.ndarray, layer_of: np.ndar
     return net
 
 
-def save_shortcut(net: CascadeNetwork, path: PathLike) -> None:
+def save_shortcut(net: CascadeNetwork, path: PathLike, *, fixed: bool = False) -> None:
     """Write a CascadeNetwork as a FANN 2.2 shortcut network file (see CascadeNetwork.save_fann)."""
+    _write(_shortcut_text(net), path, fixed, net)
+
+
+def _shortcut_text(net: CascadeNetwork) -> str:
+    """The FANN_FLO_2.1 text of a CascadeNetwork: FANN's neurons and weights as they are, the training settings
+    and scaling a loaded file had, the options of the last training."""
     I, O, sizes = net.num_inputs, net.num_outputs, net.layer_sizes
     acts, steep, fan = net.activations, net.steepness.tolist(), net.fan_ins
     weights = net.weights.astype(np.float64).tolist()
@@ -766,6 +836,7 @@ def save_shortcut(net: CascadeNetwork, path: PathLike) -> None:
         conn_parts.extend("(%d, %s) " % (j, _fmt(weights[pos + j])) for j in range(k))
         pos += k
     values = dict(_TRAINING_DEFAULTS)
+    values.update(_stored_settings(net.fann_settings))
     values["connection_rate"] = "1.000000"
     values["network_type"] = "1"
     o = net.options
@@ -800,11 +871,11 @@ def save_shortcut(net: CascadeNetwork, path: PathLike) -> None:
         f"num_layers={len(sizes) + 2}\n",
         "".join(f"{key}={values[key]}\n" for key, _ in _TRAINING_DEFAULTS),
         "layer_sizes=" + "".join(f"{n} " for n in [I + 1] + sizes + [O]) + "\n",
-        "scale_included=0\n",
+        _scale_lines(net),
         _NEURONS_KEY + "=" + "".join(neuron_parts) + "\n",
         _CONNECTIONS_KEY + "=" + "".join(conn_parts) + "\n",
     ])
-    write_atomic(os.fspath(path), text.encode("ascii"))
+    return text
 
 
 def _code_text(funcs: np.ndarray, i: int) -> str:
@@ -816,7 +887,7 @@ def _fmt(x: float) -> str:
     return "%.20e" % x  # FANN's FANNPRINTF for float builds: round-trips float32 (and float64) exactly
 
 
-def save_fann(net: Union[Network, CascadeNetwork], path: PathLike) -> None:
+def save_fann(net: Union[Network, CascadeNetwork], path: PathLike, *, fixed: bool = False) -> None:
     """Save `net` as a FANN 2.2 network file (``FANN_FLO_2.1``), written atomically.
 
     Each neuron is written with its FANN function and steepness (``layer.activations``, ``layer.steepness``):
@@ -838,7 +909,19 @@ def save_fann(net: Union[Network, CascadeNetwork], path: PathLike) -> None:
     ``load_fann(path)`` gives back a network with bit-identical predictions (for a float32 network).
 
     A :class:`fastnet.CascadeNetwork` is written as a shortcut network (``network_type=1``), see
-    ``CascadeNetwork.save_fann``.
+    ``CascadeNetwork.save_fann``; its ``fann_settings`` and ``scaling`` (from a loaded file) are written back too.
+
+    With ``fixed=True`` the file is ``FANN_FIX_2.0``, as FANN's ``fann_save_to_fixed`` writes it for the same
+    network (what FANN's fixed-point library, libfixedfann, loads): FANN's decimal point -- the largest sum of
+    ``|weight|`` into one neuron needs ``b`` bits, and ``(32 - 2 - b) // 2`` bits (at least 0) are kept below the
+    point -- weights, steepnesses, ``bit_fail_limit``, ``cascade_candidate_limit``,
+    ``cascade_weight_multiplier`` and the cascade steepnesses as ``floor(x * 2**decimal_point + 0.5)``, the other
+    settings as in the float file. For a network FANN saved and load_fann read (layers whose steepness is what
+    save_fann writes: FANN_SIGMOID 0.5, the others 1; shortcut networks always) the file is fann_save_to_fixed's,
+    but for the function and steepness of bias neurons, which FANN never uses. Note that FANN's fixed-point
+    ``fann_run`` computes FANN_SIGMOID and FANN_SIGMOID_SYMMETRIC as its stepwise approximations and ignores the
+    steepness of FANN_LINEAR neurons, so its outputs differ from ``net.predict`` (tests/test_fann_zoo.py states
+    by how much).
 
     Parameters
     ----------
@@ -846,16 +929,20 @@ def save_fann(net: Union[Network, CascadeNetwork], path: PathLike) -> None:
     path : str or os.PathLike
         Written through a temporary file in the same folder and ``os.replace``, so a crash leaves either the old
         file or the new one.
+    fixed : bool
+        Write FANN's fixed-point format (``fann_save_to_fixed``) instead of ``FANN_FLO_2.1``.
 
     Raises
     ------
     TypeError
-        If `net` is not a fastnet Network.
+        If `net` is not a fastnet Network, or `fixed` not a bool.
     ValueError
-        If a neuron uses an activation FANN 2.2 has no equivalent for (relu, leaky_relu, softmax).
+        If a neuron uses an activation FANN 2.2 has no equivalent for (relu, leaky_relu, softmax); with ``fixed``,
+        if the network has scaling (FANN_FIX files cannot hold it; fann_save_to_fixed drops it) or a value times
+        ``2**decimal_point`` does not fit an int.
     """
     if isinstance(net, CascadeNetwork):
-        return save_shortcut(net, path)
+        return save_shortcut(net, path, fixed=fixed)
     if not isinstance(net, Network):
         raise TypeError(f"save_fann expects a fastnet Network or CascadeNetwork, got {type(net).__name__}")
     for k, layer in enumerate(net.layers):
@@ -915,7 +1002,88 @@ def save_fann(net: Union[Network, CascadeNetwork], path: PathLike) -> None:
         _NEURONS_KEY + "=" + "".join(neuron_parts) + "\n",
         _CONNECTIONS_KEY + "=" + "".join(conn_parts) + "\n",
     ])
+    _write(text, path, fixed, net)
+
+
+def _write(text: str, path: PathLike, fixed: bool, net: Union[Network, CascadeNetwork]) -> int:
+    """Write the FANN_FLO_2.1 `text`, or with `fixed` its FANN_FIX_2.0 form; returns FANN's calculated decimal
+    point (what fann_save_to_fixed returns; 0 for a float file)."""
+    if not isinstance(fixed, bool):
+        raise TypeError(f"fixed must be True or False, got {type(fixed).__name__}")
+    calculated = 0
+    if fixed:
+        if net._scaling["input"] is not None or net._scaling["output"] is not None:
+            raise ValueError("a FANN_FIX_2.0 file cannot hold scaling parameters (FANN's fann_save_to_fixed drops "
+                             "them); call clear_scaling() first to save the network without them")
+        text, calculated = _to_fixed(text)
     write_atomic(os.fspath(path), text.encode("ascii"))
+    return calculated
+
+
+def _fixed_value(x: np.ndarray, multiplier: int) -> np.ndarray:
+    """FANN's ``(int) floor(x * fixed_multiplier + 0.5)`` for float32 values x (x * 2**dp is exact in float)."""
+    v = np.floor(x.astype(np.float32).astype(np.float64) * multiplier + 0.5)
+    if v.size and np.max(np.abs(v)) >= 2.0**31:
+        raise ValueError(f"a value ({float(x.flat[int(np.argmax(np.abs(v)))]):g}) times 2**decimal_point "
+                         f"({multiplier}) does not fit FANN's fixed-point int")
+    return v.astype(np.int64)
+
+
+def _to_fixed(text: str) -> Tuple[str, int]:
+    """FANN's fann_save_to_fixed (src/fann_io.c, FANN 2.2) applied to a FANN_FLO_2.1 text fastnet wrote.
+
+    The decimal point: the largest sum of |weight| over a neuron's connections (summed in float32 in connection
+    order, as FANN does) needs ``bits`` bits above the point; FANN keeps ``(32 - 2 - bits) / 2`` bits below it (at
+    least 0) so that the product of two fixed-point numbers fits an int. Weights, steepnesses, bit_fail_limit,
+    cascade_candidate_limit, cascade_weight_multiplier and cascade_activation_steepnesses become the integers
+    ``floor(x * 2**decimal_point + 0.5)``; the other training settings stay as they are; scale lines are not
+    written (FANN_FIX files have none)."""
+    lines = text.split("\n")
+    assert lines[0] == "FANN_FLO_2.1"
+    fields = dict(line.partition("=")[::2] for line in lines[1:] if line)
+    neurons = _NEURON_RE.findall(fields[_NEURONS_KEY])
+    counts = [int(n[0]) for n in neurons]
+    connections = _CONNECTION_RE.findall(fields[_CONNECTIONS_KEY])
+    weights = np.array([float(c[1]) for c in connections], dtype=np.float32)
+    biggest = np.float32(0.0)
+    start = 0
+    for k in counts:  # (input neurons have no connections)
+        if k:
+            total = np.cumsum(np.abs(weights[start:start + k]), dtype=np.float32)[-1]  # sequential, as FANN's loop
+            biggest = max(biggest, total)
+            start += k
+    bits = 0
+    while biggest >= 1:
+        biggest = np.float32(biggest / 2.0)
+        bits += 1
+    # FANN computes (sizeof(int) * 8 - 2 - bits) / 2 in size_t and stores it in an int: negative past 30 bits
+    calculated = ((2**64 + 30 - bits) // 2) & 0xFFFFFFFF if bits > 30 else (30 - bits) // 2
+    calculated -= 2**32 if calculated >= 2**31 else 0
+    dp = max(calculated, 0)
+    mult = 1 << dp
+
+    def ints(values: Sequence[str]) -> List[int]:
+        return [int(v) for v in _fixed_value(np.array([float(v) for v in values], dtype=np.float32), mult)]
+
+    def unsigned(v: int) -> int:  # FANN prints these with %u
+        return v & 0xFFFFFFFF
+
+    steep = ints([n[2] for n in neurons])
+    out = ["FANN_FIX_2.0", f"decimal_point={dp}"]
+    for line in lines[1:]:
+        key, _, value = line.partition("=")
+        if not line or key in ("scale_included",) + _SCALE_KEYS:
+            continue
+        if key in ("bit_fail_limit", "cascade_candidate_limit", "cascade_weight_multiplier"):
+            value = str(unsigned(ints([value])[0]))
+        elif key == "cascade_activation_steepnesses":
+            value = "".join(f"{unsigned(v)} " for v in ints(value.split()))
+        elif key == _NEURONS_KEY:
+            value = "".join(f"({n[0]}, {n[1]}, {unsigned(s)}) " for n, s in zip(neurons, steep))
+        elif key == _CONNECTIONS_KEY:
+            value = "".join(f"({c[0]}, {w}) " for c, w in zip(connections, _fixed_value(weights, mult).tolist()))
+        out.append(f"{key}={value}")
+    return "\n".join(out) + "\n", calculated
 
 
 # fastnet.io's load_model / save_model dispatch .net file names here

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Optional, Protocol, Sequence, Tuple, Union
 
 import numpy as np
+
+from ._arrays import check_real
 
 __all__ = ["Dense", "Sparse", "SET", "Layer", "ACTIVATIONS", "INITS", "SYMMETRIC_ACTIVATIONS", "class_threshold"]
 
@@ -95,6 +98,15 @@ class Dense:
     dropout : float in [0, 1)
         Inverted dropout on this layer's outputs while fit trains (hidden layers only; off in predict,
         evaluate and gradients).
+    trainable : bool
+        False freezes the layer (Keras's ``trainable``, PyTorch's ``requires_grad_(False)``): fit never changes
+        its weights and biases (no step, weight decay, L1/max-norm or SET rewiring, its optimizer state kept as
+        it was) while the gradient still flows through it to the layers below. Also settable on the built
+        layer: ``net.layers[0].trainable = False``.
+    lr_scale : float > 0
+        Multiplies the optimizer's learning rate for this layer (SGD, Adam, AdamW; L1's proximal step too), as a
+        PyTorch parameter group with ``lr = lr_scale·lr`` (Caffe's ``lr_mult``). RPROP, Quickprop and SARPROP
+        adapt a step per weight and have no rate to scale: fit refuses a layer with lr_scale != 1 for them.
     steepness : float or sequence of out_features floats
         FANN's activation steepness: neuron ``o`` computes ``activation(steepness[o] * z[o])`` with
         ``z = inp @ weights.T + bias``, and training follows that function (the derivative is multiplied by the
@@ -116,6 +128,8 @@ class Dense:
     init: Optional[str] = None
     alpha: float = 0.01
     dropout: float = 0.0
+    trainable: bool = True
+    lr_scale: float = 1.0
     steepness: Any = 1.0
     activations: Optional[Tuple[str, ...]] = None
     fann_clip: bool = False
@@ -137,6 +151,7 @@ class Dense:
         if not (isinstance(self.alpha, (int, float)) and not isinstance(self.alpha, bool) and self.alpha > 0
                 and np.isfinite(self.alpha)):
             raise ValueError(f"Dense alpha (leaky_relu slope) must be a finite number > 0, got {self.alpha!r}")
+        _check_training(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,6 +174,8 @@ class Sparse:
     indices : (rows, cols) int arrays, optional
         An explicit topology as coordinate lists (or a scipy.sparse matrix of shape (out_features,
         in_features), when scipy is installed). No duplicates; every output needs a connection.
+    dropout, trainable, lr_scale
+        As for Dense (a frozen sparse layer is not rewired by SET either).
     """
 
     in_features: int
@@ -170,6 +187,8 @@ class Sparse:
     mask: Any = None
     indices: Any = None
     dropout: float = 0.0
+    trainable: bool = True
+    lr_scale: float = 1.0
     steepness: Any = 1.0
     activations: Optional[Tuple[str, ...]] = None
     fann_clip: bool = False
@@ -273,6 +292,14 @@ def has_neurons(spec: Any) -> bool:
             or not (st == 1.0 if isinstance(st, float) else all(v == 1.0 for v in st)))
 
 
+def _check_training(spec: Any) -> None:
+    """A spec's trainable (a bool: TypeError otherwise) and lr_scale (finite > 0), stored as plain bool/float."""
+    if not isinstance(spec.trainable, (bool, np.bool_)):
+        raise TypeError(f"trainable must be a bool, got {spec.trainable!r}")
+    object.__setattr__(spec, "trainable", bool(spec.trainable))
+    object.__setattr__(spec, "lr_scale", check_real(spec.lr_scale, "lr_scale", 0.0, lo_open=True))
+
+
 def _csr_from_mask(mask: Any, O: int, I: int) -> Tuple[np.ndarray, np.ndarray]:
     m = np.asarray(mask)
     if m.shape != (O, I):
@@ -342,6 +369,8 @@ class SET:
 class _ParamHost(Protocol):
     """What a Layer view needs of the network it belongs to: the compiled core holding the parameters, and their
     dtype. (A protocol rather than the Network class: this module is below network.py and must not import it.)"""
+
+    specs: Tuple[Union[Dense, Sparse], ...]  # (a view's trainable/lr_scale setters replace its entry)
 
     @property
     def _core(self) -> Any: ...
@@ -421,6 +450,34 @@ class Layer:
         a: np.ndarray = self._net._core.get_param(self._index, bias, False)
         a.flags.writeable = False
         return a
+
+    @property
+    def trainable(self) -> bool:
+        """False: fit leaves this layer's weights and biases as they are (see Dense); the gradient still flows
+        through it. Settable (a bool; TypeError otherwise), saved with the network."""
+        return self.spec.trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._set_training(trainable=value)
+
+    @property
+    def lr_scale(self) -> float:
+        """The multiplier of the optimizer's learning rate for this layer (see Dense). Settable (finite > 0;
+        ValueError otherwise), saved with the network."""
+        return self.spec.lr_scale
+
+    @lr_scale.setter
+    def lr_scale(self, value: float) -> None:
+        self._set_training(lr_scale=value)
+
+    def _set_training(self, **change: Any) -> None:
+        spec = dataclasses.replace(self.spec, **change)  # validates before anything changes
+        self._net._core.set_layer_training(self._index, spec.trainable, spec.lr_scale)
+        self.spec = spec
+        specs = list(self._net.specs)
+        specs[self._index] = spec
+        self._net.specs = tuple(specs)
 
     @property
     def is_sparse(self) -> bool:

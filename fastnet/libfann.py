@@ -17,6 +17,10 @@ at creation, FANN's MSE (mean over samples and outputs of the squared error, the
 output functions) and bit fail (outputs whose halved-where-symmetric error is >= the limit), the reporting lines of
 ``fann_train_on_data``, and the weights as FANN holds them (``get_connection_array``, ``save``).
 
+FANN's example programs written this way are in examples/libfann (tests/test_libfann_examples.py runs them beside
+FANN's own). ``libfann.srand(seed)`` (not in fann2, as C's ``srand`` for FANN) makes the networks created after it
+repeatable; fann2's, like FANN's, are seeded from the system.
+
 How it maps onto fastnet. A FANN neuron computes ``f(s * sum)`` with a steepness ``s``; the fastnet Network behind
 a ``neural_net`` holds FANN's weights as they are, and each layer holds each neuron's function and steepness
 (``Layer.activations``, ``Layer.steepness``; FANN_SIGMOID as fastnet's ``fann_sigmoid`` at steepness ``2s``, the
@@ -42,9 +46,10 @@ Differences from FANN 2.2, each raising rather than approximating:
   be run, tested, saved and cascade-trained; other training of them raises NotImplementedError.
 * FANN's scaling (set_scaling_params, scale_train, ...) is FANN's formula; a constant column (deviation 0, where
   FANN divides by zero) raises FannError.
-* Fixed-point files (save_to_fixed, save_train_to_fixed) are not written.
-* A FANN sparse .net file loads with its missing connections as zero weights of dense layers (load_fann), so
-  training can make them non-zero; ``create_sparse_array`` networks stay sparse.
+* Fixed point: ``save_to_fixed`` and ``save_train_to_fixed`` write what FANN's fann_save_to_fixed and
+  fann_save_train_to_fixed write (for FANN's fixed-point library); fastnet itself computes in float.
+* A FANN sparse .net file loads with its connections as they are (Sparse layers, see load_fann), as
+  ``create_sparse_array`` networks are; training changes only the connections there are, as FANN's does.
 * RPROP keeps fastnet's weights (not FANN's) within +-1500.
 """
 
@@ -57,15 +62,16 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from . import _core
 from . import datasets as _datasets
 from ._format import write_atomic
 from .cascade import CascadeNetwork, CascadeOptions
-from .fann import _CONNECTIONS_KEY, _NEURONS_KEY, _TRAINING_DEFAULTS, load_fann
+from .fann import _CONNECTIONS_KEY, _NEURONS_KEY, _TRAINING_DEFAULTS, _shortcut_text, _to_fixed, load_fann
 from .layers import Dense, Sparse
 from .network import Network
 from .optimizers import RPROP, SARPROP, SGD, Optimizer, Quickprop
 
-__all__ = ["neural_net", "training_data", "FannError"]
+__all__ = ["neural_net", "training_data", "FannError", "srand"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -134,6 +140,17 @@ _UNTRAINABLE = frozenset({THRESHOLD, THRESHOLD_SYMMETRIC})
 _NO_DERIVATIVE = frozenset({GAUSSIAN_STEPWISE})
 
 
+_SEEDS: Optional[np.random.Generator] = None
+
+
+def srand(seed: int) -> None:
+    """Make the networks created from now on repeatable, as C's ``srand(seed)`` makes FANN's ``rand()`` (not in
+    fann2, whose networks, like FANN's, are seeded from the system): each ``neural_net()`` created without a
+    ``seed`` takes its seed from a generator seeded here."""
+    global _SEEDS
+    _SEEDS = np.random.default_rng(_check_int(seed, "seed"))
+
+
 class FannError(ValueError):
     """A call FANN would reject (FANN prints an error and returns; here it raises with FANN's kind of message)."""
 
@@ -192,8 +209,25 @@ class training_data:  # noqa: N801 -- fann2's name
         return True
 
     def save_train_to_fixed(self, filename: PathLike, decimal_point: int) -> bool:
-        raise NotImplementedError("fixed-point data files are not written by fastnet (FANN's fixed-point library "
-                                  "is not supported); use save_train")
+        """Write the data for FANN's fixed-point library, as fann_save_train_to_fixed does: every value times
+        ``2**decimal_point``, truncated toward zero to an integer (FANN's ``(int)(x * multiplier)``)."""
+        X, Y = self._arrays()
+        dp = _check_int(decimal_point, "decimal_point")
+        if dp > 31:
+            raise FannError(f"decimal_point must be at most 31, got {dp}")
+        mult = np.float32(2.0**dp)  # (FANN's unsigned multiplier, converted to float: exact)
+        rows = [f"{len(X)} {X.shape[1]} {Y.shape[1]}\n"]
+        ints = []
+        for A in (X, Y):
+            V = np.trunc(A.astype(np.float32) * mult)
+            if V.size and np.max(np.abs(V)) >= 2.0**31:
+                raise FannError(f"a value times 2**{dp} does not fit FANN's fixed-point int")
+            ints.append(V.astype(np.int64))
+        Xi, Yi = ints
+        for x, y in zip(Xi.tolist(), Yi.tolist()):
+            rows.append("".join(f"{v} " for v in x) + "\n" + "".join(f"{v} " for v in y) + "\n")
+        write_atomic(os.fspath(filename), "".join(rows).encode("ascii"))
+        return True
 
     def set_train_data(self, input: Any, output: Any) -> None:
         """Set the data from sequences of samples: ``input`` (num_data, num_input), ``output`` (num_data,
@@ -290,6 +324,8 @@ class neural_net:  # noqa: N801 -- fann2's name
     ``seed`` (not in fann2) seeds the weight initialization and shuffles; FANN seeds from the clock."""
 
     def __init__(self, seed: Optional[int] = None) -> None:
+        if seed is None and _SEEDS is not None:  # srand() was called: repeatable, as C's rand() after srand
+            seed = int(_SEEDS.integers(2**63))
         self._rng = np.random.default_rng(seed)
         self._net: Optional[Network] = None
         self._codes: List[List[int]] = []        # per layer after the input: each neuron's FANN activation function
@@ -397,6 +433,9 @@ class neural_net:  # noqa: N801 -- fann2's name
         fields = _fields(path)
         if isinstance(loaded, CascadeNetwork):
             self._read_parameters(fields)
+            # FANN's run does not scale: the scaling parameters are this object's (scale_input, descale_output)
+            loaded.clear_scaling()
+            self._read_scaling(fields, loaded.num_inputs, loaded.num_outputs)
             self._use_cascade(loaded)
             return True
         neurons = _neuron_tuples(fields.get(_NEURONS_KEY, ""))
@@ -644,6 +683,40 @@ class neural_net:  # noqa: N801 -- fann2's name
     def _fit(self, X: np.ndarray, Y: np.ndarray, opt: Optimizer, batch_size: int) -> None:
         self._require().fit(X, Y, epochs=1, batch_size=batch_size, optimizer=opt, shuffle=False, verbose=0)
 
+    def _epochs(self, what: str, X: np.ndarray, Y: np.ndarray, epochs: int,
+                after: Optional[Any] = None) -> None:
+        """Up to ``epochs`` epochs of the training algorithm in fastnet's C++ loop (FANN_TRAIN_INCREMENTAL: one
+        sample per step, in order; the others: one full-batch step per epoch). The loop also accumulates FANN's
+        MSE and bit fail of every sample as the epoch meets it, from its outputs before the update that follows
+        (FitOptions.fann_error_scale); after each epoch they are this network's MSE and bit fail, and
+        ``after(epoch)`` (if given) returns False to stop."""
+        net = self._require()
+        opt, batch = self._optimizer(what)
+        Xa, _, targets = net._xy(X, Y)
+        net.optimizer = opt  # its state (RPROP's steps, momentum) lives in the network, kept from call to call
+        done, stopped = 0, False
+
+        def hook(log: Dict[str, Any]) -> bool:
+            nonlocal stopped
+            self._mse_sum, self._mse_count = float(log["fann_sse"]), X.shape[0]
+            self._bit_fail = int(log["fann_bit_fail"])
+            stopped = after is not None and not after(done + int(log["epoch"]))
+            return not stopped
+
+        # in chunks: fit returns a log per epoch, and FANN's epoch limits run to hundreds of thousands
+        while done < epochs and not stopped:
+            options = _core.FitOptions(epochs=min(epochs - done, 1000), batch_size=1 if batch == 1 else X.shape[0],
+                                       optimizer=opt._spec(), shuffle=False)
+            scales = [0.5 if c in _HALVED else 1.0 for c in self._codes[-1]]  # (FANN halves symmetric outputs)
+            options.fann_error_scale = 1.0
+            if len(set(scales)) > 1:
+                options.fann_error_scales = scales
+            else:
+                options.fann_error_scale = scales[0]
+            options.fann_bit_fail_limit = float(np.float32(self.bit_fail_limit))
+            net._core.fit(Xa, None, targets, None, None, None, options, hook)
+            done += options.epochs
+
     def train(self, input: Sequence[float], desired_output: Sequence[float]) -> None:
         """One incremental step on one sample, whatever the training algorithm (fann_train); the sample's error
         counts in the MSE."""
@@ -659,17 +732,7 @@ class neural_net:  # noqa: N801 -- fann2's name
         every sample as the epoch met it (before the full-batch algorithms' update)."""
         self._require()
         X, Y = self._check_data(data)
-        opt, batch = self._optimizer("train_epoch")
-        net = self._require()
-        self.reset_MSE()
-        if batch == 1:  # FANN_TRAIN_INCREMENTAL: each sample's error is taken before its own update
-            for i in range(X.shape[0]):
-                x, t = X[i:i + 1], Y[i:i + 1]
-                self._accumulate(net.predict(x), t)
-                self._fit(x, t, opt, 1)
-        else:
-            self._accumulate(net.predict(X), Y)
-            self._fit(X, Y, opt, X.shape[0])
+        self._epochs("train_epoch", X, Y, 1)
         return self.get_MSE()
 
     def _desired_error_reached(self, desired_error: float) -> bool:
@@ -689,13 +752,17 @@ class neural_net:  # noqa: N801 -- fann2's name
         self._optimizer("train_on_data")  # fail before printing anything
         if every:
             sys.stdout.write(f"Max epochs {max_epochs:8d}. Desired error: {desired_error:.10f}.\n")
-        for i in range(1, max_epochs + 1):
-            error = self.train_epoch(data)
+        X, Y = self._check_data(data)
+
+        def after(i: int) -> bool:
             reached = self._desired_error_reached(desired_error)
             if every and (i % every == 0 or i == max_epochs or i == 1 or reached):
-                sys.stdout.write(f"Epochs     {i:8d}. Current error: {error:.10f}. Bit fail {self._bit_fail}.\n")
-            if reached:
-                break
+                sys.stdout.write(f"Epochs     {i:8d}. Current error: {self.get_MSE():.10f}. "
+                                 f"Bit fail {self._bit_fail}.\n")
+            return not reached
+
+        if max_epochs:
+            self._epochs("train_on_data", X, Y, max_epochs, after)
         sys.stdout.flush()
 
     def train_on_file(self, filename: PathLike, max_epochs: int, epochs_between_reports: int,
@@ -1159,6 +1226,38 @@ class neural_net:  # noqa: N801 -- fann2's name
         sys.stdout.write("".join(line + "\n" for line in lines))
         sys.stdout.flush()
 
+    def print_connections(self) -> None:
+        """FANN's picture of the connections (fann_print_connections): a row per neuron after the input layer (bias
+        neurons included, as FANN prints them), a column per neuron it may connect from, each connection shown by
+        its rounded weight as a letter (``A`` + w for w >= 0, ``a`` + |w| below, capped at 25), ``.`` for none."""
+        import tempfile  # the network as FANN's file lays it out: neurons, their connections and layers in order
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "net.net")
+            self.save(path)
+            fields = _fields(path)
+        layer_sizes = [int(t) for t in fields["layer_sizes"].split()]
+        counts = [int(part.strip().lstrip("(").split(",")[0])
+                  for part in fields[_NEURONS_KEY].split(")") if part.strip()]
+        conns = [part.strip().lstrip("(").split(",") for part in fields[_CONNECTIONS_KEY].split(")")
+                 if part.strip()]
+        columns = self.get_total_neurons() - self.get_num_output()
+        lines = ["Layer / Neuron " + "".join(str(i % 10) for i in range(columns))]
+        neuron, pos = layer_sizes[0], 0
+        for layer, size in enumerate(layer_sizes[1:], start=1):
+            for _ in range(size):
+                row = ["."] * columns
+                for src, w in conns[pos:pos + counts[neuron]]:
+                    x = float(w)
+                    # C's (int) truncates toward zero
+                    row[int(src)] = chr(ord("a") + min(-int(x - 0.5), 25)) if x < 0 else \
+                        chr(ord("A") + min(int(x + 0.5), 25))
+                pos += counts[neuron]
+                lines.append(f"L {layer:3d} / N {neuron:4d} {''.join(row)}")
+                neuron += 1
+        sys.stdout.write("".join(line + "\n" for line in lines))
+        sys.stdout.flush()
+
     # ------------------------------------------------------------------ cascade parameters (fann_set_cascade_*)
     def _cascade_param(self, key: str, value: Any, integer: bool = False) -> None:
         self.cascade[key] = _check_int(value, key, 1 if "max" in key or "stagnation" in key else 0) if integer \
@@ -1263,9 +1362,20 @@ class neural_net:  # noqa: N801 -- fann2's name
         """Write a FANN_FLO_2.1 network file (FANN's weights, functions, steepnesses and training parameters) that
         FANN 2.2's fann_create_from_file loads; written atomically. A shortcut network is written by
         ``fastnet.CascadeNetwork.save_fann`` (with FANN's default training parameters)."""
-        if self._cascade is not None:
-            self._cascade.save_fann(os.fspath(filename))
-            return True
+        self._save(filename, False)
+        return True
+
+    def save_to_fixed(self, filename: PathLike) -> int:
+        """Write a FANN_FIX_2.0 file as FANN 2.2's fann_save_to_fixed does (libfixedfann's fann_create_from_file
+        loads it): the decimal point FANN chooses from the largest sum of |weight| into a neuron, weights and
+        steepnesses as integers scaled by 2**decimal_point, no scaling parameters (FANN drops them too). Returns
+        FANN's calculated decimal point (negative where the weights are too large for fixed point)."""
+        return self._save(filename, True)
+
+    def _save(self, filename: PathLike, fixed: bool) -> int:
+        if self._cascade is not None:  # (with this object's scaling parameters, as for a layered network)
+            text = _shortcut_text(self._cascade).replace("scale_included=0\n", self._scale_lines(), 1)
+            return _write_fann(text, filename, fixed)
         net = self._require()
         sizes = net.sizes
         off = self._offsets()
@@ -1301,8 +1411,7 @@ class neural_net:  # noqa: N801 -- fann2's name
             "".join(f"{key}={values[key]}\n" for key, _ in _TRAINING_DEFAULTS),
             "layer_sizes=" + "".join(f"{n + 1} " for n in sizes) + "\n", self._scale_lines(),
             _NEURONS_KEY + "=" + "".join(neurons) + "\n", _CONNECTIONS_KEY + "=" + "".join(conns) + "\n"])
-        write_atomic(os.fspath(filename), text.encode("ascii"))
-        return True
+        return _write_fann(text, filename, fixed)
 
     def _scale_lines(self) -> str:
         if self._scale_in is None and self._scale_out is None:
@@ -1317,9 +1426,6 @@ class neural_net:  # noqa: N801 -- fann2's name
             for what, values in zip(("mean", "deviation", "new_min", "factor"), params):
                 text += f"scale_{what}_{where}=" + "".join(f"{_fmt(float(v))} " for v in values) + "\n"
         return text
-
-    def save_to_fixed(self, filename: PathLike) -> int:
-        raise NotImplementedError("fixed-point network files are not written by fastnet; use save")
 
     # ------------------------------------------------------------------ cascade
     def cascadetrain_on_data(self, data: training_data, max_neurons: int, neurons_between_reports: int,
@@ -1373,8 +1479,10 @@ class neural_net:  # noqa: N801 -- fann2's name
                 sys.stdout.write(f"Train outputs    Current error: {entry['mse']:.6f}. "
                                  f"Epochs {entry['total_epochs']:6d}\n")
             elif i % every == 0 or i == max_neurons or i == 1 or reached:
+                # FANN prints this line between the round's output and candidate training: its epochs so far
                 line = (f"Neurons     {i - 1:3d}. Current error: {entry['mse']:.6f}. Total error:"
-                        f"{entry['mse'] * n_values:8.4f}. Epochs {entry['total_epochs']:5d}. "
+                        f"{entry['mse'] * n_values:8.4f}. "
+                        f"Epochs {entry['total_epochs'] - int(entry['candidate_epochs'] or 0):5d}. "
                         f"Bit fail {entry['bit_fail']:3d}")
                 if last.get("installed"):  # the neuron installed last round
                     code = ACTIVATIONFUNC_NAMES.index("FANN_" + str(last["candidate_activation"]).upper())
@@ -1429,3 +1537,13 @@ def _neuron_tuples(text: str) -> List[Tuple[int, float]]:
             _, code, steep = (t.strip() for t in part.split(","))
             out.append((int(code), float(steep)))
     return out
+
+
+def _write_fann(text: str, filename: PathLike, fixed: bool) -> int:
+    """Write a FANN_FLO_2.1 text, or its FANN_FIX_2.0 form (fann_save_to_fixed's, which returns FANN's calculated
+    decimal point), atomically."""
+    calculated = 0
+    if fixed:
+        text, calculated = _to_fixed(text)
+    write_atomic(os.fspath(filename), text.encode("ascii"))
+    return calculated

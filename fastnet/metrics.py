@@ -28,7 +28,7 @@ import numpy as np
 from .layers import SYMMETRIC_ACTIVATIONS
 
 __all__ = ["accuracy", "top_k_accuracy", "mse", "mae", "bit_fail", "confusion_matrix", "METRICS", "compute",
-           "FANN_HALVED_ACTIVATIONS"]
+           "FANN_HALVED_ACTIVATIONS", "is_multilabel", "label_accuracy", "exact_match", "f1_micro", "f1_macro"]
 
 #: output activations whose error FANN halves in its MSE and bit fail: fastnet's symmetric activations except
 #: linear (FANN_LINEAR is not halved; fann_update_MSE halves the *_SYMMETRIC functions only)
@@ -142,17 +142,96 @@ def confusion_matrix(y: Any, P: Any, n_classes: int = 0, threshold: float = 0.5)
     return counts
 
 
+def is_multilabel(y: Any) -> bool:
+    """Whether targets y look multi-label: a 2-D array with at least 2 columns, every value 0 or 1, and some row
+    not one-hot (no 1, or several). One-hot rows throughout read as classes (argmax), as before."""
+    if y is None:
+        return False
+    T = np.asarray(y)
+    if T.ndim != 2 or T.shape[1] < 2 or T.shape[0] == 0:
+        return False
+    if not np.all((T == 0) | (T == 1)):
+        return False
+    return bool(np.any(T.sum(axis=1) != 1))
+
+
+def _indicators(y: Any, P: Any, threshold: float, multilabel: Optional[bool]) -> Any:
+    """(true, predicted) as boolean (n, columns) indicator arrays: the labels themselves (multi-label: target > 0.5,
+    output > threshold), else one column per class of the argmax (or thresholded) prediction."""
+    P = _outputs(P)
+    if multilabel is None:
+        multilabel = is_multilabel(y)
+    if multilabel:
+        T = _targets_2d(y, P)
+        if not np.all((T == 0) | (T == 1)):
+            raise ValueError("multi-label metrics need targets of 0s and 1s")
+        return T > 0.5, P > threshold
+    true, pred = _labels(y, P, threshold), _predicted(P, threshold)
+    k = max(P.shape[1], 2, int(true.max(initial=0)) + 1)
+    eye = np.eye(k, dtype=bool)
+    return eye[true], eye[pred]
+
+
+def label_accuracy(y: Any, P: Any, threshold: float = 0.5) -> float:
+    """Per-label accuracy of multi-label outputs: the fraction of all (sample, output) pairs whose output is on
+    the target's side of ``threshold`` (targets 0/1; Keras's binary_accuracy)."""
+    T, Q = _indicators(y, P, threshold, True)
+    return float(np.mean(T == Q))
+
+
+def exact_match(y: Any, P: Any, threshold: float = 0.5, multilabel: Optional[bool] = None) -> float:
+    """Fraction of samples whose every label is right (scikit-learn's ``accuracy_score`` on multi-label
+    indicators; ``multilabel=False``: the argmax class accuracy; None: :func:`is_multilabel` of y decides)."""
+    T, Q = _indicators(y, P, threshold, multilabel)
+    return float(np.mean(np.all(T == Q, axis=1)))
+
+
+def _f1_counts(T: np.ndarray, Q: np.ndarray) -> Any:
+    tp = np.sum(T & Q, axis=0).astype(np.float64)
+    fp = np.sum(~T & Q, axis=0).astype(np.float64)
+    fn = np.sum(T & ~Q, axis=0).astype(np.float64)
+    return tp, fp, fn
+
+
+def f1_micro(y: Any, P: Any, threshold: float = 0.5, multilabel: Optional[bool] = None) -> float:
+    """F1 of the true and false positives and negatives pooled over every label (scikit-learn's
+    ``f1_score(average="micro")``; for classes, ``multilabel=False``, it equals the accuracy). 0 when there is
+    no positive at all, as scikit-learn's ``zero_division`` default."""
+    tp, fp, fn = (float(v.sum()) for v in _f1_counts(*_indicators(y, P, threshold, multilabel)))
+    den = 2 * tp + fp + fn
+    return 2 * tp / den if den > 0 else 0.0
+
+
+def f1_macro(y: Any, P: Any, threshold: float = 0.5, multilabel: Optional[bool] = None) -> float:
+    """Unweighted mean of each label's F1 (scikit-learn's ``f1_score(average="macro")``): multi-label, over every
+    output (a label never true nor predicted scores 0, scikit-learn's ``zero_division`` default); classes
+    (``multilabel=False``), over the classes that occur among the targets or the predictions."""
+    if multilabel is None:
+        multilabel = is_multilabel(y)
+    T, Q = _indicators(y, P, threshold, multilabel)
+    tp, fp, fn = _f1_counts(T, Q)
+    den = 2 * tp + fp + fn
+    f1 = np.where(den > 0, 2 * tp / np.where(den > 0, den, 1.0), 0.0)
+    if not multilabel:
+        f1 = f1[T.any(axis=0) | Q.any(axis=0)]
+    return float(np.mean(f1))
+
+
 METRICS: Dict[str, Callable[..., Any]] = {
     "accuracy": accuracy, "mse": mse, "mae": mae, "bit_fail": bit_fail, "confusion_matrix": confusion_matrix,
+    "exact_match": exact_match, "f1_micro": f1_micro, "f1_macro": f1_macro, "label_accuracy": label_accuracy,
 }
 _TOP_K = re.compile(r"^top_?(\d+)(_accuracy)?$")
 
 
 def compute(names: Union[str, Sequence[str]], y: Any, P: Any, threshold: float = 0.5,
-            activation: Optional[str] = None) -> Dict[str, Any]:
+            activation: Optional[str] = None, multilabel: bool = False) -> Dict[str, Any]:
     """The named metrics of outputs P against targets y: names from METRICS, or ``"top5"``/``"top_5_accuracy"``
     for top-k accuracy. ``threshold`` decides the class of a single output (accuracy, confusion matrix);
-    ``activation`` (the output layer's) makes "mse" and "bit_fail" FANN's (errors halved for symmetric outputs)."""
+    ``activation`` (the output layer's) makes "mse" and "bit_fail" FANN's (errors halved for symmetric outputs).
+    ``multilabel`` (``Network.evaluate`` sets it for multi-label data, see :func:`is_multilabel`): "accuracy" is
+    the per-label accuracy, and "exact_match", "f1_micro", "f1_macro" score the labels (each output against
+    ``threshold``) rather than argmax classes."""
     if isinstance(names, str):
         names = [names]
     out: Dict[str, Any] = {}
@@ -163,7 +242,11 @@ def compute(names: Union[str, Sequence[str]], y: Any, P: Any, threshold: float =
         m = _TOP_K.match(name)
         if m:
             out[name] = top_k_accuracy(y, P, int(m.group(1)))
-        elif name in ("accuracy", "confusion_matrix"):
+        elif name == "accuracy" and multilabel:
+            out[name] = label_accuracy(y, P, threshold=threshold)
+        elif name in ("exact_match", "f1_micro", "f1_macro"):
+            out[name] = METRICS[name](y, P, threshold=threshold, multilabel=multilabel)
+        elif name in ("accuracy", "confusion_matrix", "label_accuracy"):
             out[name] = METRICS[name](y, P, threshold=threshold)
         elif name in ("mse", "bit_fail"):
             out[name] = METRICS[name](y, P, activation=activation)

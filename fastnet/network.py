@@ -6,13 +6,16 @@ This module validates and presents; every loop over data runs in the compiled co
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _core
 from . import interop as _interop
+from . import losses as _losses
 from . import metrics as _metrics
 from ._arrays import as_features, as_targets, check_int
 from ._format import ModelFormatError, decode, encode, write_atomic
@@ -21,12 +24,25 @@ from .history import Callback, History, _history, _run_batch_callbacks, _run_cal
 from .io import load, model_info, register_model_kind
 from .layers import ACTIVATIONS, INITS, SET, Dense, Layer, Sparse, _neuron_codes, class_threshold, has_neurons
 from .optimizers import SGD, Optimizer, OptimizerKind, optimizer_from_dict
-from .training import FitPlan, fit_plan, resolve_batch_size
+from .training import FitPlan, fit_plan, resolve_batch_size, training_controls
 
 __all__ = ["Network", "History", "load", "model_info", "from_torch", "LOSSES"]
 
-LOSSES = {"mse": 0, "cross_entropy": 1, "fann_tanh": 2}
+LOSSES = _losses.LOSSES  # loss names -> the core's codes (fastnet/losses.py)
 _DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+def _dtype_name(dtype: Any) -> str:
+    """"float32" or "float64" from a name or anything numpy reads as one of those dtypes (np.float32, ...)."""
+    if isinstance(dtype, str) and dtype in _DTYPES:
+        return dtype
+    try:
+        name = np.dtype(dtype).name if not isinstance(dtype, (bool, int, float)) and dtype is not None else ""
+    except TypeError:
+        name = ""
+    if name not in _DTYPES:
+        raise ValueError(f"unknown dtype {dtype!r}; accepted: 'float32', 'float64' (or np.float32, np.float64)")
+    return name
 _MAX_FEATURES = 2**31 - 1  # the core's layer sizes are int32
 #: inputs a loaded sparse first layer may have regardless of its connections (4 MiB of column pointers)
 _SPARSE_FREE_INPUTS = 1 << 20
@@ -44,16 +60,21 @@ class Network:
         Hidden-layer activation for the integer shorthand (linear, sigmoid, tanh, relu, leaky_relu).
     output : str
         Output-layer activation for the shorthand (any of the above, or softmax).
-    loss : {"cross_entropy", "mse", "fann_tanh"}, optional
-        Default: cross_entropy for a softmax output, mse otherwise. cross_entropy is categorical for softmax
-        outputs and binary (per output) for sigmoid outputs; mse is ½·Σ(y−t)² per sample; fann_tanh is FANN's
+    loss : str or fastnet.losses.Loss, optional
+        A name ("cross_entropy", "mse", "fann_tanh", "huber", "l1", "poisson", "bce_with_logits") or a loss object
+        with parameters (``fn.losses.Huber(delta=2.0)``, ``fn.losses.CrossEntropy(label_smoothing=0.1)``,
+        ``fn.losses.MSE(reduction="mean")``; see fastnet.losses). Default: cross_entropy for a softmax output, mse
+        otherwise. cross_entropy is categorical for softmax outputs and binary (per output) for sigmoid outputs;
+        mse is ½·Σ(y−t)² per sample; fann_tanh is FANN's
         default training error function (FANN_ERRORFUNC_TANH: the error e = y−t, halved for tanh outputs, enters
         the gradient as 2·atanh(e), pressing hard on large errors; the loss is its integral,
-        Σ 2e·atanh(e) + ln(1−e²)). The reported loss and the gradients are of the mean over the batch.
+        Σ 2e·atanh(e) + ln(1−e²)). The reported loss and the gradients are of the mean over the batch (with the
+        default ``reduction="fastnet"``; "mean" and "sum" are PyTorch's, see fastnet.losses).
     seed : int
         Seeds the weights and every shuffle: same seed and thread count give bit-identical training.
     dtype : {"float32", "float64"}
-        float64 is for gradient checks and experiments; float32 is the fast path.
+        float64 is for gradient checks and experiments; float32 is the fast path. numpy's spellings
+        (``np.float32``, ``np.dtype("float64")``) are accepted too.
     init : str, optional
         Weight initializer for the shorthand (see Dense).
     """
@@ -63,26 +84,28 @@ class Network:
         layers: Sequence[Union[int, Dense, Sparse]],
         activation: str = "relu",
         output: str = "softmax",
-        loss: Optional[str] = None,
+        loss: Optional[Union[str, _losses.Loss]] = None,
         seed: int = 0,
-        dtype: str = "float32",
+        dtype: npt.DTypeLike = "float32",
         init: Optional[str] = None,
     ) -> None:
         specs = _layer_specs(layers, activation, output, init)
-        if not isinstance(dtype, str) or dtype not in _DTYPES:
-            raise ValueError(f"unknown dtype {dtype!r}; accepted: 'float32', 'float64'")
+        dtype = _dtype_name(dtype)
         if loss is None:
             loss = "cross_entropy" if specs[-1].activation == "softmax" else "mse"
-        if not isinstance(loss, str) or loss not in LOSSES:
-            raise ValueError(f"unknown loss {loss!r}; accepted: {', '.join(map(repr, LOSSES))}")
+        loss_fn = _losses.get(loss)
         seed = check_int(seed, "seed", 0, 2**64 - 1)
         self.specs: Tuple[Union[Dense, Sparse], ...] = tuple(specs)
-        self.loss = loss
+        #: the loss's name; ``loss_fn`` is the loss object with its parameters (fastnet.losses)
+        self.loss: str = loss_fn.name
+        self.loss_fn: _losses.Loss = loss_fn
         self.seed = seed
         self.dtype = np.dtype(_DTYPES[dtype])
         self._n_in = specs[0].in_features
         cls = _core.Network32 if dtype == "float32" else _core.Network64
-        self._core: Union[_core.Network32, _core.Network64] = cls([_core_layer(s) for s in specs], LOSSES[loss], seed)
+        self._core: Union[_core.Network32, _core.Network64] = cls([_core_layer(s) for s in specs], loss_fn.code, seed)
+        if not loss_fn.is_default():
+            self._core.set_loss_options(**loss_fn._options())
         for i, s in enumerate(specs):  # FANN's per-neuron steepness, activations and clamp, where set
             if has_neurons(s):
                 self._core.set_neurons(i, *_neuron_codes(s), s.fann_clip)
@@ -173,7 +196,8 @@ class Network:
                 f"dtype={self.dtype.name})")
 
     def _is_classifier(self, labels: Optional[np.ndarray]) -> bool:
-        return labels is not None or self.specs[-1].activation in ("softmax", "sigmoid", "fann_sigmoid")
+        return (labels is not None or self.specs[-1].activation in ("softmax", "sigmoid", "fann_sigmoid")
+                or self.loss == "bce_with_logits")
 
     def _xy(self, X: Any, y: Any, xname: str = "X",
             yname: str = "y") -> Tuple[np.ndarray, Optional[np.ndarray], Optional[np.ndarray]]:
@@ -188,6 +212,7 @@ class Network:
                 raise ValueError(f"{yname} holds class labels, but the network has output scaling (set for "
                                  "regression targets); give 2-D targets or clear_scaling(output=True)")
             targets = np.ascontiguousarray(targets * sout[0] + sout[1], dtype=self.dtype)
+        self.loss_fn.check_targets(targets)  # (poisson: >= 0, bce_with_logits: in [0, 1])
         return Xa, labels, targets
 
     # ---------------------------------------------------------------- scaling (FANN's fann_scale_*)
@@ -253,6 +278,9 @@ class Network:
         on_nonfinite: str = "raise",
         callback_every: Optional[int] = None,
         comm: Any = None,
+        clip_norm: Optional[float] = None,
+        clip_value: Optional[float] = None,
+        input_dropout: float = 0.0,
     ) -> History:
         """Train: mini-batch SGD by default (momentum, optional Nesterov, L2 weight decay on weights, not biases),
         or any optimizer of fastnet.optimizers (Adam, FANN's RPROP, Quickprop, SARPROP).
@@ -281,8 +309,9 @@ class Network:
         callbacks : iterable of callables, optional
             Each is called with the epoch's logs (a dict with loss, accuracy, val_*, seconds, lr, momentum)
             after every epoch; returning False stops training, returning {"lr": x} and/or {"momentum": m} sets
-            them from the next epoch on (see fastnet.schedules). A callback's ``on_batch(logs)`` method, if it has
-            one, is called between batches (see callback_every; its logs' lr and momentum are those the batch
+            them from the next epoch on (see fastnet.schedules; "momentum" is SGD's momentum and Adam's and
+            AdamW's beta1, which the logs' momentum reports for them). A callback's ``on_batch(logs)`` method, if
+            it has one, is called between batches (see callback_every; its logs' lr and momentum are those the batch
             just completed ran with): False stops, a dict {"lr", "momentum"} sets them from the next batch on.
             ``on_train_begin()``, if present, is called before the first batch and may return such a dict for
             it. A callback with ``per_step = True`` (fastnet.schedules.OneCycle, WarmupCosine) has its
@@ -315,6 +344,21 @@ class Network:
         comm : mpi4py communicator, optional
             Data-parallel training over MPI: X and y are this rank's shard, ``batch_size`` the global batch, and
             every rank of ``comm`` calls fit with the same arguments (see fastnet.distributed).
+        clip_norm : float > 0, optional
+            Gradient clipping by global norm: before every step the mini-batch gradient g of all trainable layers
+            together is scaled by ``clip_norm / (‖g‖₂ + 1e-6)`` when that is below 1 — PyTorch's
+            ``torch.nn.utils.clip_grad_norm_(net.parameters(), clip_norm)`` between ``backward()`` and
+            ``step()``, and Keras's ``global_clipnorm`` (Keras's ``clipnorm`` clips each tensor on its own).
+            Weight decay is added by the optimizer after clipping, as in PyTorch. SGD, Adam and AdamW (with SGD,
+            fit then computes the whole gradient before the step instead of fusing it into the backward pass);
+            RPROP, Quickprop and SARPROP bound their own steps, and refuse it (ValueError).
+        clip_value : float > 0, optional
+            Gradient clipping by value: every gradient element clamped to [−clip_value, clip_value] (PyTorch's
+            ``clip_grad_value_``, Keras's ``clipvalue``); with clip_norm too, after the norm clipping.
+        input_dropout : float in [0, 1)
+            Inverted dropout on the network's inputs while fit trains (as a layer's ``dropout`` on its outputs:
+            each input kept with probability 1 − p and scaled by 1/(1 − p)), masks drawn from the network's
+            generator, so a seed repeats them. Off in predict, evaluate and gradients.
 
         Returns
         -------
@@ -323,6 +367,7 @@ class Network:
             Ctrl-C stops at the next batch boundary (weights of the last completed batch) and raises
             KeyboardInterrupt, whose ``history`` attribute holds the completed epochs.
         """
+        _losses.check_fit(self.loss_fn, optimizer, comm is not None, on_nonfinite)
         if comm is not None:
             # delegation: distributed.py builds on this module (fit_plan, History), so it is imported on use
             from .distributed import fit as fit_distributed
@@ -336,7 +381,8 @@ class Network:
                 self, X, y, comm, epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum, nesterov=nesterov,
                 weight_decay=weight_decay, shuffle=shuffle, validation_data=validation_data, verbose=verbose,
                 callbacks=callbacks, rewire=rewire, validation_split=validation_split, l1=l1, max_norm=max_norm,
-                track_gradients=track_gradients, optimizer=optimizer)
+                track_gradients=track_gradients, optimizer=optimizer, clip_norm=clip_norm, clip_value=clip_value,
+                input_dropout=input_dropout)
             return hist
         if on_nonfinite not in ("raise", "skip"):
             raise ValueError(f"on_nonfinite must be 'raise' or 'skip', got {on_nonfinite!r}")
@@ -344,6 +390,7 @@ class Network:
                      validation_data, verbose, callbacks, rewire, validation_split, l1, max_norm,
                      track_gradients, optimizer)
         Xa, labels, targets, Xv, lv, tv = p.X, p.labels, p.targets, p.Xv, p.lv, p.tv
+        clip_norm, clip_value, input_dropout = training_controls(p.optimizer, clip_norm, clip_value, input_dropout)
         epochs, verbose, l1, mn = p.epochs, p.verbose, p.l1, p.max_norm
         optimizer, callbacks, zeta = p.optimizer, p.callbacks, p.zeta
         batch_size = resolve_batch_size(optimizer, p.batch_size, Xa.shape[0])
@@ -366,7 +413,14 @@ class Network:
                                  "takes one full-batch step per epoch (use an epoch schedule)")
             progress_every = 1
 
+        # reduction="sum": the core reports per-sample means; the loss of the epoch (so far) and of the validation
+        # set is their sum over those samples
+        summed = getattr(self.loss_fn, "reduction", "fastnet") == "sum"
+        n_val = 0 if Xv is None else int(Xv.shape[0])
+
         def hook(log: Dict[str, Any]) -> Any:
+            if summed:
+                _sum_log(log, n_val)
             if not classifier:
                 log.pop("accuracy", None)
                 log.pop("val_accuracy", None)
@@ -394,18 +448,28 @@ class Network:
                 cb.set_network(self)
         try:
             first = _run_train_begin(callbacks)  # what the first batch runs with (the optimizer keeps its own)
+            if "momentum" in first and optimizer.kind in (OptimizerKind.ADAM, OptimizerKind.ADAMW):
+                first["beta1"] = first["momentum"]  # Adam's momentum is beta1 (as OneCycleLR cycles it)
             self.optimizer = optimizer
             options = _core.FitOptions(epochs=epochs, batch_size=batch_size, optimizer={**optimizer._spec(), **first},
                                        shuffle=bool(shuffle), progress_every=progress_every, rewire_zeta=zeta,
                                        l1=l1, max_norm=mn, skip_nonfinite=on_nonfinite == "skip")
+            options.clip_norm, options.clip_value, options.input_dropout = clip_norm, clip_value, input_dropout
             raw = self._core.fit(Xa, labels, targets, Xv, lv, tv, options, hook)
         except KeyboardInterrupt as exc:  # stopped at a batch boundary: hand back what was completed
-            exc.history = _history(getattr(exc, "history", []), classifier)  # type: ignore[attr-defined]
+            done = getattr(exc, "history", [])
+            if summed:
+                for r in done:
+                    _sum_log(r, n_val)
+            exc.history = _history(done, classifier)  # type: ignore[attr-defined]
             raise
         finally:
             for cb in callbacks:
                 if hasattr(cb, "on_train_end"):
                     cb.on_train_end()
+        if summed:
+            for r in raw:
+                _sum_log(r, n_val)
         h = _history(raw, classifier)
         if track_gradients:
             h["grad_norms"] = grad_norms[: h.epochs]
@@ -460,6 +524,14 @@ class Network:
             out = ((out - sout[1]) / sout[0]).astype(self.dtype)
         return out
 
+    def predict_response(self, X: Any, batch_size: Optional[int] = None) -> np.ndarray:
+        """``predict``'s outputs through the loss's inverse link (fastnet.losses): the rate e^y for loss
+        "poisson" (whose outputs are log-rates), the probability σ(y) for "bce_with_logits" (logits), the outputs
+        themselves for the other losses. Same arguments as ``predict``; the network's dtype."""
+        out: np.ndarray = self.loss_fn.response(self.predict(X, batch_size=batch_size)).astype(self.dtype,
+                                                                                               copy=False)
+        return out
+
     def predict_classes(self, X: Any) -> np.ndarray:
         """Class index per sample: argmax of the outputs (or output > 0.5 for a single sigmoid output)."""
         P = self.predict(X)
@@ -472,21 +544,43 @@ class Network:
         """Mean loss over X, and accuracy for classification: ``{"loss": ..., "accuracy": ...}``.
 
         ``metrics``: more to compute from one prediction pass, by name (see fastnet.metrics): "accuracy",
-        "top5" (any k), "mse", "mae", "bit_fail" (FANN's, limit 0.35), "confusion_matrix".
+        "top5" (any k), "mse", "mae", "bit_fail" (FANN's, limit 0.35), "confusion_matrix", "exact_match",
+        "f1_micro", "f1_macro", "label_accuracy".
+
+        Multi-label data is recognized: with independent binary outputs (a sigmoid output layer, or loss
+        "bce_with_logits") and 2-D 0/1 targets of which some row is not one-hot (none or several 1s),
+        "accuracy" is the per-label accuracy (the fraction of all outputs on the right side of the threshold:
+        0.5, or 0 for logits), and the other metrics score labels, not argmax classes. One-hot targets, class
+        labels, single outputs and softmax outputs keep the argmax (or threshold) accuracy. ``fit``'s history
+        keeps the argmax match in any case. The loss follows the loss's reduction (``"sum"``: over all of X).
         """
         Xa, labels, targets = self._xy(X, y)
         loss, acc = self._core.evaluate(Xa, labels, targets)
+        if getattr(self.loss_fn, "reduction", "fastnet") == "sum":  # (the core's value is the per-sample mean)
+            loss *= Xa.shape[0]
         out: Dict[str, Any] = {"loss": float(loss)}
+        threshold = class_threshold(self.specs[-1].activation)
+        multilabel = self._multilabel(labels, targets)
+        P: Optional[np.ndarray] = None
         if self._is_classifier(labels):
+            if multilabel:
+                P = self._core.predict(Xa, False)
+                acc = _metrics.label_accuracy(targets, P, threshold)
             out["accuracy"] = float(acc)
         if metrics is not None:
             if isinstance(metrics, str):
                 metrics = [metrics]
             out.update(_metrics.compute(list(metrics), labels if labels is not None else targets,
-                                        self._core.predict(Xa, False),
-                                        threshold=class_threshold(self.specs[-1].activation),
-                                        activation=self.specs[-1].activation))
+                                        self._core.predict(Xa, False) if P is None else P,
+                                        threshold=threshold,
+                                        activation=self.specs[-1].activation, multilabel=multilabel))
         return out
+
+    def _multilabel(self, labels: Optional[np.ndarray], targets: Optional[np.ndarray]) -> bool:
+        """Whether evaluate scores (X, y) as multi-label: independent binary outputs (sigmoid, or loss
+        bce_with_logits) and 0/1 target rows that are not all one-hot (fastnet.metrics.is_multilabel)."""
+        binary_outputs = self.specs[-1].activation in ("sigmoid", "fann_sigmoid") or self.loss == "bce_with_logits"
+        return labels is None and binary_outputs and _metrics.is_multilabel(targets)
 
     def gradients(self, X: Any, y: Any) -> List[Dict[str, np.ndarray]]:
         """Gradients of the mean loss over (X, y), one dict per layer: ``{"weights": dW, "bias": db}``.
@@ -564,10 +658,21 @@ class Network:
                         "alpha": s.alpha, "dropout": s.dropout, **_neuron_entries(s)} for s in self.specs],
             "optimizer_state": [kind, steps],
         }
+        entries = header["layers"]
+        assert isinstance(entries, list)
+        for entry, spec in zip(entries, self.specs):
+            # training controls, written only when set: files without them stay as they were, and an older
+            # fastnet reading one ignores the keys (they change training, never the network's outputs)
+            if not spec.trainable:
+                entry["trainable"] = False
+            if spec.lr_scale != 1.0:
+                entry["lr_scale"] = spec.lr_scale
         if self.optimizer is not None:
             header["optimizer"] = self.optimizer.to_dict()
         if meta:  # (files without metadata stay as they were, readable by older fastnet versions)
             header["metadata"] = meta
+        if not self.loss_fn.is_default():  # a loss's parameters (delta, label smoothing, reduction), by name
+            header["loss_options"] = {k: v for k, v in self.loss_fn.to_dict().items() if k != "name"}
         arrays: List[Tuple[str, np.ndarray]] = []
         for i, spec in enumerate(self.specs):
             if isinstance(spec, Sparse):  # the exact topology, as CSR
@@ -645,11 +750,18 @@ class Network:
                     raise ValueError(f"layer {i}: weights {w.shape} / bias {b.shape} do not match "
                                      f"in_features={fi!r}, out_features={fo!r}")
                 specs.append(Dense(fi, fo, _saved_activation(L), L.get("init"), L.get("alpha", 0.01),
-                                   L.get("dropout", 0.0), L.get("steepness", 1.0), fann_clip=L.get("fann_clip", False)))
+                                   L.get("dropout", 0.0), steepness=L.get("steepness", 1.0),
+                                   fann_clip=L.get("fann_clip", False)))
+            for i, L in enumerate(layers):  # training controls (absent: trainable, lr_scale 1)
+                if "trainable" in L or "lr_scale" in L:
+                    specs[i] = dataclasses.replace(specs[i], trainable=L.get("trainable", True),
+                                                   lr_scale=L.get("lr_scale", 1.0))
             for i, (a, b2) in enumerate(zip(specs, specs[1:])):
                 if a.out_features != b2.in_features:
                     raise ValueError(f"layer sizes do not chain at layer {i + 1}")
-            net = cls(specs, loss=header.get("loss"), seed=header.get("seed"),  # type: ignore[arg-type]
+            loss = (_losses.from_dict(header.get("loss"), header["loss_options"]) if "loss_options" in header
+                    else header.get("loss"))
+            net = cls(specs, loss=loss, seed=header.get("seed"),  # type: ignore[arg-type]
                       dtype=dtype)  # (seed: a missing one is None, which Network() rejects with a TypeError)
             for i, s in enumerate(specs):
                 for name, bias, vel in (("weights", False, False), ("bias", True, False),
@@ -777,6 +889,13 @@ def _fit_arguments(net: Network, X: Any, y: Any, epochs: Any, batch_size: Any, l
                     samples_of)
 
 
+def _sum_log(log: Dict[str, Any], n_val: int) -> None:
+    """A fit log of the core (per-sample mean losses) as reduction="sum" reports it: the sum over the samples."""
+    log["loss"] = float(log["loss"]) * int(log["samples_done"])
+    if "val_loss" in log:
+        log["val_loss"] = float(log["val_loss"]) * n_val
+
+
 def _scaling_params(A: np.ndarray, method: str, feature_range: Any, dtype: np.dtype,
                     which: str) -> Tuple[np.ndarray, np.ndarray]:
     """(scale, offset) per column so that A·scale + offset is standardized or within feature_range."""
@@ -842,6 +961,7 @@ def _core_layer(spec: Union[Dense, Sparse]) -> _core.LayerSpec:
     core = _core.LayerSpec(kind="dense", in_features=int(spec.in_features), out_features=int(spec.out_features),
                            activation=ACTIVATIONS[first], alpha=float(spec.alpha), init=INITS[spec.init],
                            dropout=float(spec.dropout))
+    core.trainable, core.lr_scale = bool(spec.trainable), float(spec.lr_scale)
     if isinstance(spec, Sparse):
         core.kind = "sparse"
         core.density = float(spec.density)

@@ -16,7 +16,7 @@ at the last step's. A new fit starts the schedule again from step 0.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Tuple
 
 __all__ = ["StepDecay", "ExponentialDecay", "CosineDecay", "ReduceLROnPlateau", "Schedule", "OneCycle",
            "WarmupCosine"]
@@ -142,6 +142,12 @@ def _positive(value: Any, name: str) -> float:
     return v
 
 
+def _momentum(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= float(value) < 1:
+        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+    return float(value)
+
+
 def _steps(value: Any, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
@@ -161,29 +167,38 @@ class _PerStep:
         """The learning rate of optimizer step ``step`` (0-based; held at the last step's after total_steps)."""
         raise NotImplementedError
 
+    def _values(self, step: int) -> Dict[str, float]:
+        """What step ``step`` runs with: its rate (and momentum, for a schedule that cycles it)."""
+        return {"lr": self.lr_at(step)}
+
     def on_train_begin(self) -> Dict[str, float]:
         """Called by ``fit`` before the first batch: the schedule starts at step 0."""
         self.step = 0
-        return {"lr": self.lr_at(0)}
+        return self._values(0)
 
     def on_batch(self, logs: Dict[str, Any]) -> Dict[str, float]:
         """Called by ``fit`` after every batch: the rate of the next one."""
         self.step += 1
-        return {"lr": self.lr_at(min(self.step, self.total_steps - 1))}
+        return self._values(min(self.step, self.total_steps - 1))
 
     def __call__(self, logs: Dict[str, Any]) -> bool:
         return True  # (the epoch's last batch was stepped by on_batch)
 
 
 class OneCycle(_PerStep):
-    """PyTorch's ``OneCycleLR`` (two phases, ``cycle_momentum=False``: momentum is left as fit was given it),
-    stepped after every batch: the rate rises from ``max_lr/div_factor`` to ``max_lr`` over the first
-    ``pct_start`` of ``total_steps`` then anneals to ``max_lr/(div_factor·final_div_factor)``, by a cosine
-    ("cos") or linearly ("linear"). The rates equal ``OneCycleLR(...).get_last_lr()`` step for step (to
-    rounding, 1e-12)."""
+    """PyTorch's ``OneCycleLR`` (two phases), stepped after every batch: the rate rises from
+    ``max_lr/div_factor`` to ``max_lr`` over the first ``pct_start`` of ``total_steps`` then anneals to
+    ``max_lr/(div_factor·final_div_factor)``, by a cosine ("cos") or linearly ("linear"). The rates equal
+    ``OneCycleLR(...).get_last_lr()`` step for step (to rounding, 1e-12).
+
+    ``cycle_momentum=True`` cycles the momentum inversely, as OneCycleLR does: from ``max_momentum`` down to
+    ``base_momentum`` while the rate rises, then back up to ``max_momentum`` (SGD's momentum; Adam's and AdamW's
+    beta1, as OneCycleLR sets ``betas[0]``), equal to OneCycleLR's step for step. Unlike PyTorch the default is
+    False (momentum left as fit was given it): pass ``cycle_momentum=True`` for OneCycleLR's default behaviour."""
 
     def __init__(self, max_lr: float, total_steps: int, pct_start: float = 0.3, div_factor: float = 25.0,
-                 final_div_factor: float = 1e4, anneal_strategy: str = "cos") -> None:
+                 final_div_factor: float = 1e4, anneal_strategy: str = "cos", cycle_momentum: bool = False,
+                 base_momentum: float = 0.85, max_momentum: float = 0.95) -> None:
         super().__init__(_steps(total_steps, "total_steps", 1))
         self.max_lr = _positive(max_lr, "max_lr")
         if not 0 <= float(pct_start) <= 1:
@@ -196,27 +211,46 @@ class OneCycle(_PerStep):
         self.anneal_strategy = anneal_strategy
         self.initial_lr = self.max_lr / self.div_factor
         self.min_lr = self.initial_lr / self.final_div_factor
+        if not isinstance(cycle_momentum, bool):
+            raise TypeError(f"cycle_momentum must be a bool, got {cycle_momentum!r}")
+        self.cycle_momentum = cycle_momentum
+        self.base_momentum = _momentum(base_momentum, "base_momentum")
+        self.max_momentum = _momentum(max_momentum, "max_momentum")
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
         if self.anneal_strategy == "cos":
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
+    def _phase(self, step: int) -> Tuple[int, float]:
+        """(phase 0 or 1, the fraction of it done) at optimizer step ``step``, as OneCycleLR finds them."""
+        # (PyTorch's phases: the warm-up ends at step pct_start·total_steps − 1, the annealing at total_steps − 1)
+        ends = [float(self.pct_start * self.total_steps) - 1, float(self.total_steps - 1)]
+        start_step = 0.0
+        for i, end_step in enumerate(ends):
+            if step <= end_step or i == len(ends) - 1:
+                span = end_step - start_step
+                return i, (step - start_step) / span if span != 0 else 1.0
+            start_step = end_step
+        raise AssertionError("unreachable")  # (the last phase always matches)
+
     def lr_at(self, step: int) -> float:
         """The learning rate of optimizer step ``step`` (0-based), as OneCycleLR computes it."""
-        # (PyTorch's phases: the warm-up ends at step pct_start·total_steps − 1, the annealing at total_steps − 1)
-        phases = [(float(self.pct_start * self.total_steps) - 1, self.initial_lr, self.max_lr),
-                  (float(self.total_steps - 1), self.max_lr, self.min_lr)]
-        start_step = 0.0
-        lr = self.min_lr
-        for i, (end_step, start_lr, end_lr) in enumerate(phases):
-            if step <= end_step or i == len(phases) - 1:
-                span = end_step - start_step
-                pct = (step - start_step) / span if span != 0 else 1.0
-                lr = self._anneal(start_lr, end_lr, pct)
-                break
-            start_step = end_step
-        return lr
+        i, pct = self._phase(step)
+        start, end = ((self.initial_lr, self.max_lr), (self.max_lr, self.min_lr))[i]
+        return self._anneal(start, end, pct)
+
+    def momentum_at(self, step: int) -> float:
+        """The momentum (Adam: beta1) of optimizer step ``step`` (0-based) with ``cycle_momentum``, as OneCycleLR
+        computes it: max_momentum → base_momentum while the rate rises, then back."""
+        i, pct = self._phase(step)
+        start, end = ((self.max_momentum, self.base_momentum), (self.base_momentum, self.max_momentum))[i]
+        return self._anneal(start, end, pct)
+
+    def _values(self, step: int) -> Dict[str, float]:
+        if not self.cycle_momentum:
+            return {"lr": self.lr_at(step)}
+        return {"lr": self.lr_at(step), "momentum": self.momentum_at(step)}
 
 
 class WarmupCosine(_PerStep):

@@ -17,7 +17,7 @@ from .history import Callback
 from .layers import SET
 from .optimizers import SGD, Optimizer
 
-__all__ = ["FitPlan", "fit_plan", "resolve_batch_size", "DEFAULT_BATCH_SIZE"]
+__all__ = ["FitPlan", "fit_plan", "resolve_batch_size", "training_controls", "DEFAULT_BATCH_SIZE"]
 
 #: the mini-batch size of Network.fit when none is given
 DEFAULT_BATCH_SIZE = 32
@@ -125,6 +125,22 @@ def fit_plan(net: _Trainable, X: Any, y: Any, epochs: Any, batch_size: Any, lr: 
                    optimizer=optimizer, verbose=verbose, l1=l1, max_norm=mn, callbacks=callbacks,
                    zeta=float(rewire.zeta) if rewire is not None else 0.0, shuffle=bool(shuffle),
                    track_gradients=bool(track_gradients), split=split)
+
+
+def training_controls(optimizer: Optimizer, clip_norm: Any, clip_value: Any,
+                      input_dropout: Any) -> Tuple[float, float, float]:
+    """fit's gradient clipping and input dropout, checked: (clip_norm, clip_value, input_dropout) for the core,
+    0 meaning off. A clip bound is None (off) or a finite number > 0; clipping is for the mini-batch optimizers
+    (SGD, Adam, AdamW): the full-batch ones bound their own steps, so it is a ValueError there rather than
+    silently ignored."""
+    cn = 0.0 if clip_norm is None else check_positive(clip_norm, "clip_norm")
+    cv = 0.0 if clip_value is None else check_positive(clip_value, "clip_value")
+    if (cn or cv) and optimizer.full_batch:
+        raise ValueError(f"clip_norm/clip_value clip a mini-batch gradient before an SGD, Adam or AdamW step; "
+                         f"{type(optimizer).__name__} adapts each weight's step from the full-batch gradient and "
+                         "bounds it itself (RPROP, SARPROP: delta_max; Quickprop: mu), so gradient clipping does not "
+                         "apply")
+    return cn, cv, check_range(input_dropout, "input_dropout", 0.0, 1.0)
 
 
 def resolve_batch_size(optimizer: Optimizer, batch_size: Optional[int], n_samples: int,

@@ -436,7 +436,7 @@ def test_validation_data_list_and_onehot_accepted(net, data):
         ({"init": "xavier"}, r"unknown init 'xavier'; accepted: .*'glorot_uniform'"),
         ({"dtype": "float16"}, r"unknown dtype 'float16'; accepted: 'float32', 'float64'"),
         ({"dtype": "int32"}, r"unknown dtype 'int32'"),
-        ({"dtype": "double"}, r"unknown dtype 'double'"),
+        ({"dtype": "half"}, r"unknown dtype 'half'"),
     ],
 )
 def test_unknown_names_shorthand(kwargs, pattern):
@@ -918,3 +918,19 @@ def test_huge_layer_sizes_do_not_crash(tmp_path, layers, dtype):
                           cwd=tempfile.gettempdir())  # not the repo root, whose fastnet/ has no _core
     assert proc.returncode == 0, f"the process died with status {proc.returncode}: {proc.stderr[-1000:]}"
     assert proc.stdout.startswith(("RAISED ValueError", "RAISED MemoryError")), proc.stdout
+
+
+def test_dtype_accepts_numpy_spellings():
+    """np.float32, np.dtype("float64") and "f8" name the same two dtypes; anything else is a ValueError naming it."""
+    import numpy as np
+
+    import fastnet as fn
+
+    for spelling, expected in [("float32", np.float32), (np.float64, np.float64), (np.dtype("float32"), np.float32),
+                               ("f8", np.float64)]:
+        net = fn.Network([3, 4, 2], dtype=spelling)
+        assert net.dtype == np.dtype(expected)
+        assert net.predict(np.zeros((1, 3))).dtype == np.dtype(expected)
+    for bad in [None, 3, "int32", np.int64, "float16"]:
+        with pytest.raises(ValueError, match="unknown dtype"):
+            fn.Network([3, 4, 2], dtype=bad)

@@ -272,8 +272,10 @@ def test_sparse_layers_are_saved_sparse(tmp_path: Path, maybe_fann: Optional[Fan
     assert rate < 1  # or FANN would ignore the stored connections
     X = np.random.default_rng(6).normal(size=(200, 20)).astype(np.float32)
     agrees_with_fann(maybe_fann, tmp_path / "sparse.net", X, net.predict(X))
-    back = load_fann(tmp_path / "sparse.net")  # as Dense layers with zero weights
-    np.testing.assert_array_equal(back.layers[0].weights, net.layers[0].to_dense())
+    back = load_fann(tmp_path / "sparse.net")  # as a Sparse layer with the same connections
+    assert back.layers[0].is_sparse and not back.layers[1].is_sparse
+    np.testing.assert_array_equal(np.stack(back.layers[0].indices), np.stack(net.layers[0].indices))
+    np.testing.assert_array_equal(back.layers[0].to_dense(), net.layers[0].to_dense())
     np.testing.assert_allclose(back.predict(X), net.predict(X), rtol=1e-6, atol=1e-6)
 
 
@@ -377,7 +379,7 @@ def test_not_expressible_structures(tmp_path: Path) -> None:
     # a skip connection of weight exactly 0 changes nothing: accepted
     zero = edit(base, tmp_path / "zero.net", lambda t: t.replace("connection_rate=1.000000", "connection_rate=0.9")
                 .replace("(3, 1.68864130973815917969e+00)", "(0, 0.0)"))
-    assert load_fann(zero).layers[1].weights[0, 0] == 0
+    assert load_fann(zero).layers[1].to_dense()[0, 0] == 0
 
 
 # ----------------------------------------------------------------------------------------------- bad files

@@ -245,16 +245,19 @@ def test_training_follows_fann_epoch_by_epoch(fann, tmp_path, algorithm, hidden,
     train.read_train_from_file(str(data))
     ann = lib.fann_create_from_file(str(net).encode())
     d = lib.fann_read_train_from_file(str(data).encode())
-    theirs_mse, ours_mse = [], []
+    theirs_mse, ours_mse, theirs_bits, ours_bits = [], [], [], []
     try:
         assert lib.fann_get_training_algorithm(ann) == algorithm
         for _ in range(25):
             theirs_mse.append(lib.fann_train_epoch(ann, d))
             ours_mse.append(ours.train_epoch(train))
+            theirs_bits.append(lib.fann_get_bit_fail(ann))
+            ours_bits.append(ours.get_bit_fail())
     finally:
         lib.fann_destroy_train(d)
         lib.fann_destroy(ann)
     np.testing.assert_allclose(ours_mse[:10], theirs_mse[:10], rtol=1e-5)
+    assert ours_bits[:10] == theirs_bits[:10]  # the bit fail the epoch met, as the MSE
     np.testing.assert_allclose(ours_mse, theirs_mse, rtol=1e-3, atol=2e-5)
     assert ours_mse[-1] < ours_mse[0]  # it trained
 

@@ -236,3 +236,61 @@ def test_adamw_description():
             fn.AdamW(**bad)
     with pytest.raises(TypeError):
         fn.AdamW(decay_bias=1)
+
+
+# ---------------------------------------------------------------- end to end: fit against a PyTorch training loop
+
+
+_CE, _MSE = fn.losses.CrossEntropy(reduction="mean"), fn.losses.MSE(reduction="mean")
+E2E_CASES = [
+    ("SGD", dict(lr=0.05), _MSE, "linear"),
+    ("SGD", dict(lr=0.02, momentum=0.9, nesterov=True, weight_decay=1e-2, decay_bias=True), _CE, "softmax"),
+    ("SGD", dict(lr=0.05, momentum=0.8, weight_decay=1e-3), _MSE, "linear"),
+    ("Adam", dict(lr=0.003), _CE, "softmax"),
+    ("Adam", dict(lr=0.003, weight_decay=1e-2, decay_bias=True), _MSE, "linear"),
+    ("AdamW", dict(lr=0.003, weight_decay=0.01, decay_bias=True), _CE, "softmax"),
+]
+
+
+@pytest.fixture
+def torch_one_thread():
+    """PyTorch's matrix products on one thread (its default, one per core, crawls on a shared 2-core machine)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.mark.parametrize("name,kw,loss,out", E2E_CASES,
+                         ids=[f"{c[0]}-{'-'.join(f'{k}={v}' for k, v in c[1].items())}-{c[3]}" for c in E2E_CASES])
+def test_fit_tracks_a_pytorch_training_loop(name, kw, loss, out, torch_one_thread):
+    """From identical float32 weights and the same 100 batches, each side computing its own gradients (fastnet's
+    fit against PyTorch's zero_grad/backward/step on the criterion of reduction="mean"), the weights stay within
+    TOL of each other after the 100 steps (measured: at most 1.5e-7 on an AVX-512 machine)."""
+    rng = np.random.default_rng(7)
+    centers = rng.normal(size=(5, 20)) * 2
+    y = rng.integers(0, 5, size=16 * STEPS)
+    X = (centers[y] + rng.normal(size=(len(y), 20))).astype(np.float32)
+    T = np.eye(5, dtype=np.float32)[y]
+    net = fn.Network([20, 32, 5], activation="relu", output=out, seed=3, dtype="float32", loss=loss)
+    module = net.to_torch()
+    if out == "softmax":  # nn.CrossEntropyLoss takes the logits
+        module = module[:-1]
+    opt = getattr(fn, name)(**kw)
+    targs = dict(lr=opt.lr, weight_decay=opt.weight_decay)
+    if name == "SGD":
+        targs.update(momentum=opt.momentum, nesterov=opt.nesterov)
+    # PyTorch decays every parameter given to it: the biases too unless they are in a group without decay
+    linears = [m for m in module if isinstance(m, torch.nn.Linear)]
+    groups = _groups([m.weight for m in linears], [m.bias for m in linears], opt.weight_decay,
+                     getattr(opt, "decay_bias", False))
+    topt = getattr(torch.optim, name)(groups, **targs)
+    crit = torch.nn.CrossEntropyLoss() if out == "softmax" else torch.nn.MSELoss()
+    for s in range(STEPS):
+        topt.zero_grad()
+        crit(module(torch.from_numpy(X[16 * s:16 * s + 16])), torch.from_numpy(T[16 * s:16 * s + 16])).backward()
+        topt.step()
+    net.fit(X, T, epochs=1, batch_size=16, shuffle=False, optimizer=opt, verbose=0)
+    for layer, lin in zip(net.layers, linears):
+        assert float(np.abs(layer.weights - lin.weight.detach().numpy()).max()) <= TOL
+        assert float(np.abs(layer.bias - lin.bias.detach().numpy()).max()) <= TOL

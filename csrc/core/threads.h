@@ -16,8 +16,8 @@ int get_num_threads();
 inline int max_threads() { return get_num_threads(); }
 bool openmp_enabled();
 
-// Flush denormals to zero (FTZ/DAZ) on every OpenMP worker and the calling thread while alive; restores the
-// previous mode after. Momentum buffers decay into denormals, which cost x86 cores ~100 cycles each
+// Flush denormals to zero (FTZ/DAZ on x86, FPCR.FZ on aarch64) on every OpenMP worker and the calling thread
+// while alive; restores the previous mode after. Momentum buffers decay into denormals, which cost x86 cores ~100 cycles each
 // (FANN's momentum runs 1.6x slower for this alone), and nothing a network computes needs them.
 class ScopedFlushDenormals {
  public:

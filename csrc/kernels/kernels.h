@@ -65,7 +65,24 @@ constexpr bool fann_double_steepness(Act a) {
 // FannTanh: FANN's default training error function (FANN_ERRORFUNC_TANH): the output error e = y − t (halved for
 // a tanh output) enters the gradient as 2·atanh(e) instead of e, which pushes hard on large errors; its loss value is
 // the matching integral, Σ 2e·atanh(e) + ln(1 − e²) (times 2 for tanh outputs), so gradients check against it.
-enum class Loss : int { MSE = 0, CrossEntropy, FannTanh };
+// Huber, L1, Poisson and BCEWithLogits are PyTorch's HuberLoss (delta), L1Loss, PoissonNLLLoss (log_input=True,
+// full=False: the output y is the log-rate, loss e^y − t·y) and BCEWithLogitsLoss (y is the logit), element-wise on
+// the output layer's activations y (codes shared with fastnet/losses.py: append, never renumber).
+enum class Loss : int { MSE = 0, CrossEntropy, FannTanh, Huber, L1, Poisson, BCEWithLogits };
+constexpr int kNumLosses = 7;
+// How a batch's element-wise losses are combined (fastnet/losses.py REDUCTIONS): Fastnet sums over the outputs
+// (MSE with its ½) and averages over the samples; Mean and Sum are PyTorch's reduction="mean" (over every element;
+// for softmax cross-entropy over the samples, as nn.CrossEntropyLoss) and reduction="sum" (MSE without the ½).
+enum class Reduction : int { Fastnet = 0, Mean, Sum };
+// A loss's parameters: Huber's delta; cross-entropy's label smoothing (PyTorch's: targets (1 − ε)·t + ε/K with K
+// the outputs of a softmax, 2 for each sigmoid output); the reduction
+struct LossOptions {
+  double delta = 1.0;
+  double label_smoothing = 0.0;
+  Reduction reduction = Reduction::Fastnet;
+};
+// losses computed element-wise on the outputs y, whose gradient then goes through the output activation's derivative
+constexpr bool elementwise(Loss l) { return l != Loss::CrossEntropy; }
 
 // ---------------------------------------------------------------- dense: reference (spec, any T)
 // out = inp · weightᵀ + bias
@@ -195,12 +212,19 @@ void activation_backward(Act act, T* d, const T* y, const T* z, std::size_t N, T
 // Mean over the batch of the per-sample loss; also writes dz = dLoss/dz at the output layer's
 // pre-activations (B,O) when dz is not null. y are the output layer's activations (B,O), target (B,O); z its
 // pre-activations (B,O), needed only when dz is set and needs_preactivation(out_act) (null otherwise).
-//   MSE:          ½ Σ_o (y − t)²                       (the quadratic cost of the classic texts)
+// Per sample, with reduction Fastnet (e = y − t):
+//   MSE:          ½ Σ_o e²                       (the quadratic cost of the classic texts)
 //   CrossEntropy: −Σ_o t log y            (softmax: categorical)
 //                 −Σ_o t log y + (1−t) log(1−y)  (sigmoid: binary, per output)
+//   Huber:        Σ_o (|e| < δ ? ½e² : δ(|e| − ½δ))       L1: Σ_o |e|
+//   Poisson:      Σ_o e^y − t·y                  BCEWithLogits: Σ_o max(y, 0) − t·y + log(1 + e^−|y|)
+// Reduction Mean divides each sample's value by O (not softmax cross-entropy's) and drops MSE's ½; Sum drops the ½ and
+// makes dz the gradient of the batch's sum (not divided by B); the value returned stays the mean over the B samples
+// (times B it is the batch's total). Row b of dz depends on sample b only (per-sample weights may scale its rows),
+// and per_sample (B), when not null, receives each sample's value (their mean is the value returned).
 template <typename T>
 double loss_forward_backward(Loss loss, Act out_act, T alpha, const T* y, const T* z, const T* target, T* dz, int B,
-                             int O);
+                             int O, const LossOptions& opts = LossOptions(), double* per_sample = nullptr);
 
 // true when none of x (N) is NaN or ±inf (a bit test, so it vectorizes without fast-math)
 template <typename T>

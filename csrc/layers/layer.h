@@ -36,6 +36,11 @@ struct LayerConfig {
   std::vector<double> steepness;
   std::vector<Act> activations;
   bool fann_clip = false;
+  // training controls (fastnet's layer.trainable / layer.lr_scale): a frozen layer's weights and biases are never
+  // changed by fit (no update, decay, constraint or rewiring; its optimizer state is kept as it was), though the
+  // gradient still flows through it; lr_scale multiplies the optimizer's learning rate for this layer's update
+  bool trainable = true;
+  double lr_scale = 1.0;
 };
 
 // A layer with any of the settings above runs its activations through these (layers/neurons.cpp) instead of the
@@ -53,7 +58,8 @@ void neurons_backward(const LayerConfig& c, T* d, const T* y, const T* z, int B,
 // the loss of an output layer of this kind, its outputs y, pre-activations z and targets t row-major (B,O), and
 // dz = dLoss/dz (row-major) when not null: kernels::loss_forward_backward per neuron kind, then times s_o
 template <typename T>
-double neurons_loss(const LayerConfig& c, kernels::Loss loss, const T* y, const T* z, const T* t, T* dz, int B);
+double neurons_loss(const LayerConfig& c, kernels::Loss loss, const kernels::LossOptions& opts, const T* y,
+                    const T* z, const T* t, T* dz, int B);
 
 template <typename T>
 struct ParamView {  // one tensor's value, gradient and velocity: same offset in the three arenas
@@ -82,6 +88,13 @@ class Layer {
     cfg_.fann_clip = c.fann_clip;
   }
   T alpha() const { return static_cast<T>(cfg_.alpha); }
+  bool trainable() const { return cfg_.trainable; }
+  double lr_scale() const { return cfg_.lr_scale; }
+  // fastnet's layer.trainable / layer.lr_scale setters (the Network validates lr_scale)
+  void set_training(bool trainable, double lr_scale) {
+    cfg_.trainable = trainable;
+    cfg_.lr_scale = lr_scale;
+  }
 
   virtual std::size_t weight_count() const = 0;  // length of the weight span (bias is out_features)
   void bind(ParamView<T> weight, ParamView<T> bias) {

@@ -131,7 +131,8 @@ void neurons_backward(const LayerConfig& c, T* d, const T* y, const T* z, int B,
 }
 
 template <typename T>
-double neurons_loss(const LayerConfig& c, kernels::Loss loss, const T* y, const T* z, const T* t, T* dz, int B) {
+double neurons_loss(const LayerConfig& c, kernels::Loss loss, const kernels::LossOptions& opts, const T* y,
+                    const T* z, const T* t, T* dz, int B) {
   const int O = c.out_features;
   const std::size_t n = static_cast<std::size_t>(B);
   const T alpha = static_cast<T>(c.alpha);
@@ -146,7 +147,7 @@ double neurons_loss(const LayerConfig& c, kernels::Loss loss, const T* y, const 
       }
     }
     const double value =
-        kernels::loss_forward_backward(loss, c.activation, alpha, y, u.empty() ? nullptr : u.data(), t, dz, B, O);
+        kernels::loss_forward_backward(loss, c.activation, alpha, y, u.empty() ? nullptr : u.data(), t, dz, B, O, opts);
     if (dz) {
       std::vector<T> col(n);
       for (int o = 0; o < O; ++o) {
@@ -161,7 +162,9 @@ double neurons_loss(const LayerConfig& c, kernels::Loss loss, const T* y, const 
     }
     return value;
   }
-  // mixed: each neuron's own loss kind (FANN halves the error of its symmetric ones), summed over the neurons
+  // mixed: each neuron's own loss kind (FANN halves the error of its symmetric ones), summed over the neurons;
+  // reduction Mean divides by the O outputs, which a one-output call does not know
+  const double share = opts.reduction == kernels::Reduction::Mean ? 1.0 / O : 1.0;
   std::vector<T> u(n), yv(n), tv(n), dv(n);
   double total = 0.0;
   for (int o = 0; o < O; ++o) {
@@ -171,10 +174,10 @@ double neurons_loss(const LayerConfig& c, kernels::Loss loss, const T* y, const 
       tv[static_cast<std::size_t>(b)] = col.at(t, b);
     }
     if (dz) scaled_sum(c, o, z, B, false, u.data());
-    total += kernels::loss_forward_backward(loss, neuron_act(c, o), alpha, yv.data(), dz ? u.data() : nullptr,
-                                            tv.data(), dz ? dv.data() : nullptr, B, 1);
+    total += share * kernels::loss_forward_backward(loss, neuron_act(c, o), alpha, yv.data(), dz ? u.data() : nullptr,
+                                                    tv.data(), dz ? dv.data() : nullptr, B, 1, opts);
     if (dz) {
-      const T s = steep<T>(c, o), lim = clamp_limit<T>(c, o);
+      const T s = steep<T>(c, o) * static_cast<T>(share), lim = clamp_limit<T>(c, o);
       for (int b = 0; b < B; ++b) {
         const T ub = u[static_cast<std::size_t>(b)];
         col.at(dz, b) = (ub >= lim || ub <= -lim) ? T(0) : dv[static_cast<std::size_t>(b)] * s;
@@ -188,9 +191,9 @@ template void neurons_forward<float>(const LayerConfig&, float*, const float*, i
 template void neurons_forward<double>(const LayerConfig&, double*, const double*, int, bool);
 template void neurons_backward<float>(const LayerConfig&, float*, const float*, const float*, int, bool);
 template void neurons_backward<double>(const LayerConfig&, double*, const double*, const double*, int, bool);
-template double neurons_loss<float>(const LayerConfig&, kernels::Loss, const float*, const float*, const float*,
-                                    float*, int);
-template double neurons_loss<double>(const LayerConfig&, kernels::Loss, const double*, const double*,
-                                     const double*, double*, int);
+template double neurons_loss<float>(const LayerConfig&, kernels::Loss, const kernels::LossOptions&, const float*,
+                                    const float*, const float*, float*, int);
+template double neurons_loss<double>(const LayerConfig&, kernels::Loss, const kernels::LossOptions&, const double*,
+                                     const double*, const double*, double*, int);
 
 }  // namespace fastnet

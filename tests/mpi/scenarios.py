@@ -22,6 +22,12 @@ def dense(dropout=0.0):
     return fn.Network([fn.Dense(FEATURES, 16, "relu", dropout=dropout), fn.Dense(16, CLASSES, "softmax")], seed=3)
 
 
+def controls():
+    """fit's training controls: a per-layer rate and a frozen middle layer (clipping comes with the fit arguments)"""
+    return fn.Network([fn.Dense(FEATURES, 16, "relu", lr_scale=0.5), fn.Dense(16, 16, "tanh", trainable=False),
+                       fn.Dense(16, CLASSES, "softmax")], seed=3)
+
+
 def sparse():
     return fn.Network([fn.Sparse(FEATURES, 24, density=0.4, activation="relu"),
                        fn.Sparse(24, 16, density=0.5, activation="tanh"),
@@ -36,11 +42,14 @@ SCENARIOS = {
                                                  optimizer=fn.SGD(lr=0.05, momentum=0.9, nesterov=True)), False),
     "adam": (dense, "strided", dict(epochs=3, batch_size=16, shuffle=False, optimizer=fn.Adam(lr=0.01)), False),
     "rprop": (dense, "strided", dict(epochs=8, optimizer=fn.RPROP()), True),
+    "controls": (controls, "strided", dict(epochs=2, batch_size=16, shuffle=False, clip_norm=0.05, clip_value=0.02,
+                                           optimizer=fn.SGD(lr=0.1, momentum=0.9)), False),
     "sparse_set": (sparse, "strided", dict(epochs=3, batch_size=16, shuffle=False, rewire=fn.SET(0.2),
                                            optimizer=fn.SGD(lr=0.1, momentum=0.9)), True),
     "sparse_rprop": (sparse, "strided", dict(epochs=6, optimizer=fn.RPROP()), False),
     # no single-process equivalent (private dropout and shuffle streams): ranks identical, runs reproducible
     "dropout_shuffle": (lambda: dense(0.3), "contiguous", dict(epochs=2, batch_size=16, shuffle=True,
+                                                              input_dropout=0.2,
                                                               optimizer=fn.SGD(lr=0.1, momentum=0.9)), True),
 }
 SINGLE_PROCESS_EQUIVALENT = [k for k in SCENARIOS if k != "dropout_shuffle"]
