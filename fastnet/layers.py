@@ -117,9 +117,10 @@ class Dense:
         cannot be mixed. A list of one name throughout is the same as that name.
     fann_clip : bool
         Clamp each neuron's ``steepness * z`` as FANN 2.2's ``fann_run`` clamps its sum: to ``+-150/s`` in FANN's
-        terms (``s`` = FANN's steepness, half of fastnet's for the sigmoid kinds), with a zero gradient where it
-        holds. Networks read by ``load_fann`` and made by ``fastnet.libfann`` set it, so that outputs equal
-        FANN's; off by default.
+        terms (``s`` = FANN's steepness, half of fastnet's for the sigmoid kinds). Where the clamp holds, the
+        gradient is FANN's (the function's derivative at the clamped sum, as fann_train computes it), not the
+        true one (0). Networks read by ``load_fann`` and made by ``fastnet.libfann`` set it, so that outputs and
+        training equal FANN's; off by default.
     """
 
     in_features: int

@@ -39,8 +39,7 @@ Differences from FANN 2.2, each raising rather than approximating:
 * Activation functions and steepness may differ per neuron (fastnet's layers hold them per neuron). Training
   with FANN_GAUSSIAN_STEPWISE (which FANN 2.2 computes as 0 and has no derivative for), or with the linear error
   function on an output layer that mixes symmetric and other functions, raises NotImplementedError. A negative
-  steepness raises NotImplementedError. Where FANN's clamp of the sum holds (|s·sum| beyond 150/s) fastnet's
-  gradient is 0; FANN's training keeps the function's derivative there.
+  steepness raises NotImplementedError.
 * Shortcut networks: ``create_shortcut_array([inputs, outputs])`` (no hidden layers) for
   ``cascadetrain_on_data`` (fastnet's Cascade2, FANN's algorithm and report lines), and shortcut .net files, can
   be run, tested, saved and cascade-trained; other training of them raises NotImplementedError.

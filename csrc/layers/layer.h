@@ -52,7 +52,7 @@ Act neuron_act(const LayerConfig& c, int o);
 // y = f_o(clamp(s_o·z)) (y and z may not alias)
 template <typename T>
 void neurons_forward(const LayerConfig& c, T* y, const T* z, int B, bool transposed);
-// d *= s_o·f_o'(s_o·z) (0 where FANN's clamp holds s·z at its limit)
+// d *= s_o·f_o'(u) with u = clamp(s_o·z) (FANN's derivative where the clamp holds: f' at the clamped sum)
 template <typename T>
 void neurons_backward(const LayerConfig& c, T* d, const T* y, const T* z, int B, bool transposed);
 // the loss of an output layer of this kind, its outputs y, pre-activations z and targets t row-major (B,O), and

@@ -1,5 +1,7 @@
 // fastnet/layers/neurons.cpp — FANN's per-neuron activation functions and steepness (and its clamp of the sum),
-// for the layers that have them (LayerConfig::steepness, activations, fann_clip). FANN-sized layers: each neuron's
+// for the layers that have them (LayerConfig::steepness, activations, fann_clip). Where the clamp holds, the
+// gradient is FANN's: the function's derivative at the clamped sum, times s (fann_train does not see the clamp;
+// the true derivative there would be 0), so that training a loaded FANN network follows FANN's. FANN-sized layers: each neuron's
 // column is gathered into a buffer, run through the uniform kernels (activation.cpp, loss.cpp), and scattered
 // back, so the formulas are the kernels' own. Layers without these settings never come here.
 #include <algorithm>
@@ -122,11 +124,8 @@ void neurons_backward(const LayerConfig& c, T* d, const T* y, const T* z, int B,
       yv[static_cast<std::size_t>(b)] = col.at(y, b);
     }
     kernels::activation_backward(neuron_act(c, o), dv.data(), yv.data(), u.data(), n, static_cast<T>(c.alpha));
-    const T s = steep<T>(c, o), lim = clamp_limit<T>(c, o);
-    for (int b = 0; b < B; ++b) {
-      const T ub = u[static_cast<std::size_t>(b)];
-      col.at(d, b) = (ub >= lim || ub <= -lim) ? T(0) : dv[static_cast<std::size_t>(b)] * s;
-    }
+    const T s = steep<T>(c, o);
+    for (int b = 0; b < B; ++b) col.at(d, b) = dv[static_cast<std::size_t>(b)] * s;
   }
 }
 
@@ -148,18 +147,11 @@ double neurons_loss(const LayerConfig& c, kernels::Loss loss, const kernels::Los
     }
     const double value =
         kernels::loss_forward_backward(loss, c.activation, alpha, y, u.empty() ? nullptr : u.data(), t, dz, B, O, opts);
-    if (dz) {
-      std::vector<T> col(n);
+    if (dz)
       for (int o = 0; o < O; ++o) {
-        scaled_sum(c, o, z, B, false, col.data());
-        const T s = steep<T>(c, o), lim = clamp_limit<T>(c, o);
-        for (int b = 0; b < B; ++b) {
-          const T ub = col[static_cast<std::size_t>(b)];
-          T& g = dz[static_cast<std::size_t>(b) * O + o];
-          g = (ub >= lim || ub <= -lim) ? T(0) : g * s;
-        }
+        const T s = steep<T>(c, o);
+        for (int b = 0; b < B; ++b) dz[static_cast<std::size_t>(b) * O + o] *= s;
       }
-    }
     return value;
   }
   // mixed: each neuron's own loss kind (FANN halves the error of its symmetric ones), summed over the neurons;
@@ -177,11 +169,8 @@ double neurons_loss(const LayerConfig& c, kernels::Loss loss, const kernels::Los
     total += share * kernels::loss_forward_backward(loss, neuron_act(c, o), alpha, yv.data(), dz ? u.data() : nullptr,
                                                     tv.data(), dz ? dv.data() : nullptr, B, 1, opts);
     if (dz) {
-      const T s = steep<T>(c, o) * static_cast<T>(share), lim = clamp_limit<T>(c, o);
-      for (int b = 0; b < B; ++b) {
-        const T ub = u[static_cast<std::size_t>(b)];
-        col.at(dz, b) = (ub >= lim || ub <= -lim) ? T(0) : dv[static_cast<std::size_t>(b)] * s;
-      }
+      const T s = steep<T>(c, o) * static_cast<T>(share);
+      for (int b = 0; b < B; ++b) col.at(dz, b) = dv[static_cast<std::size_t>(b)] * s;
     }
   }
   return total;
