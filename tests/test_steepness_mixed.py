@@ -478,3 +478,18 @@ def test_libfann_mixed_network_trains_epoch_by_epoch_as_fann(algorithm: int, tmp
         np.testing.assert_allclose(Lb.bias, La.bias, rtol=1e-5, atol=2e-6)
     lib.fann_destroy_train(fdata)
     lib.fann_destroy(ann)
+
+
+def test_fann_clip_clamps_forward_and_keeps_fanns_gradient() -> None:
+    """With fann_clip, s·z is clamped to ±150/s (FANN's fann_run) and the gradient there is FANN's, the function's
+    derivative at the clamped sum times s (fann_train never sees the clamp), not the true 0."""
+    net = fn.Network([fn.Dense(1, 1, "linear", steepness=2.0, fann_clip=True)], loss="mse", dtype="float64")
+    net.layers[0].weights = [[1.0]]
+    net.layers[0].bias = [0.0]
+    x = np.array([[10.0], [50.0], [-100.0]])  # s·z = 20, 100, -200: the last two beyond 150/2 = 75
+    np.testing.assert_array_equal(net.predict(x)[:, 0], [20.0, 75.0, -75.0])
+    t = np.zeros((3, 1))
+    g = net.gradients(x, t)[0]
+    y = np.array([20.0, 75.0, -75.0])
+    np.testing.assert_allclose(g["weights"][0, 0], np.mean(y * 2.0 * x[:, 0]), rtol=1e-12)
+    np.testing.assert_allclose(g["bias"][0], np.mean(y * 2.0), rtol=1e-12)
