@@ -286,6 +286,27 @@ void bind_network(py::module_& m, const char* name) {
         FASTNET_CHECK(static_cast<std::size_t>(a.size()) == size, "expected ", size, " values, got ", a.size());
         std::memcpy(p, a.data(), sizeof(T) * size);
       }, py::arg("layer"), py::arg("bias"), py::arg("slot"), py::arg("values"))
+      // FANN's per-neuron steepness and activation codes of a layer (out_features each) and its clamp of the sum
+      .def("set_neurons", [](Net& n, int l, std::vector<double> steepness, const std::vector<int>& activations,
+                             bool fann_clip) {
+        auto lock = lock_network(n);
+        std::vector<Act> acts;
+        for (int a : activations) {
+          FASTNET_CHECK(a >= 0 && a < kernels::kNumActs, "unknown activation code ", a);
+          acts.push_back(static_cast<Act>(a));
+        }
+        n.set_neurons(l, std::move(steepness), std::move(acts), fann_clip);
+      }, py::arg("layer"), py::arg("steepness"), py::arg("activations"), py::arg("fann_clip"))
+      .def("get_neurons", [](Net& n, int l) {
+        auto lock = lock_network(n);
+        FASTNET_CHECK(l >= 0 && l < n.num_layers(), "layer ", l, " out of range");
+        const LayerConfig& c = n.layer(l).config();
+        std::vector<double> steepness(static_cast<std::size_t>(c.out_features), 1.0);
+        if (!c.steepness.empty()) steepness = c.steepness;
+        std::vector<int> acts;
+        for (int o = 0; o < c.out_features; ++o) acts.push_back(static_cast<int>(neuron_act(c, o)));
+        return py::make_tuple(steepness, acts, c.fann_clip);
+      }, py::arg("layer"))
       .def("set_layer_training", [](Net& n, int l, bool trainable, double lr_scale) {
         auto lock = lock_network(n);
         n.set_layer_training(l, trainable, lr_scale);
@@ -520,6 +541,7 @@ void bind_fit_options(py::module_& m) {
       .def_readwrite("clip_value", &FitOptions::clip_value)
       .def_readwrite("input_dropout", &FitOptions::input_dropout)
       .def_readwrite("fann_error_scale", &FitOptions::fann_error_scale)
+      .def_readwrite("fann_error_scales", &FitOptions::fann_error_scales)
       .def_readwrite("fann_bit_fail_limit", &FitOptions::fann_bit_fail_limit)
       .def_readwrite("per_label_accuracy", &FitOptions::per_label_accuracy)
       .def_property("step_bounds", [](const FitOptions& o) { return o.collective.bounds; },

@@ -25,7 +25,9 @@ Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t 
     : loss_(loss), seed_(seed), rng_(seed) {
   FASTNET_CHECK(!layers.empty(), "a network needs at least one layer");
   for (std::size_t l = 0; l < layers.size(); ++l) {
-    const LayerConfig& c = layers[l];
+    LayerConfig checked = layers[l];  // per-neuron steepness and activations: valid, dropped where they change nothing
+    normalize_neurons(checked, ("layer " + std::to_string(l)).c_str());
+    const LayerConfig& c = checked;
     FASTNET_CHECK(c.kind == "dense" || c.kind == "sparse", "layer ", l, ": unknown kind '", c.kind,
                   "' (accepted: dense, sparse)");
     if (l > 0)
@@ -42,10 +44,11 @@ Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t 
     FASTNET_CHECK(std::isfinite(c.lr_scale) && c.lr_scale > 0.0, "layer ", l,
                   ": lr_scale must be a finite number > 0, got ", c.lr_scale);
     if (c.kind == "sparse")
-      layers_.push_back(std::make_unique<Sparse<T>>(c, rng_));
+      layers_.push_back(std::make_unique<Sparse<T>>(checked, rng_));
     else
-      layers_.push_back(std::make_unique<Dense<T>>(c));
+      layers_.push_back(std::make_unique<Dense<T>>(checked));
   }
+  check_output_layer();
   const Act out = layers_.back()->activation();
   FASTNET_CHECK(static_cast<int>(loss) >= 0 && static_cast<int>(loss) < kernels::kNumLosses, "unknown loss code ",
                 static_cast<int>(loss));
@@ -57,9 +60,6 @@ Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t 
                 "layer use loss='cross_entropy' (binary cross-entropy per output)");
   FASTNET_CHECK(loss != Loss::FannTanh || out != Act::Softmax,
                 "loss 'fann_tanh' (FANN's tanh error function) is for per-output activations, not softmax");
-  FASTNET_CHECK(loss != Loss::CrossEntropy || out == Act::Softmax || out == Act::Sigmoid || out == Act::FannSigmoid,
-                "loss 'cross_entropy' needs a 'softmax' or 'sigmoid' output layer, got another activation; "
-                "use loss='mse' or change the output activation");
   FASTNET_CHECK(out != Act::Softmax || num_outputs() >= 2, "a softmax output needs at least 2 outputs, got ",
                 num_outputs());
 
@@ -91,6 +91,17 @@ Network<T>::Network(const std::vector<LayerConfig>& layers, Loss loss, uint64_t 
 }
 
 template <typename T>
+void Network<T>::check_output_layer() const {
+  const LayerConfig& c = layers_.back()->config();
+  for (int o = 0; o < c.out_features; ++o) {
+    const Act a = neuron_act(c, o);
+    FASTNET_CHECK(loss_ != Loss::CrossEntropy || a == Act::Softmax || a == Act::Sigmoid || a == Act::FannSigmoid,
+                  "loss 'cross_entropy' needs a 'softmax' or 'sigmoid' output layer, got another activation; "
+                  "use loss='mse' or change the output activation");
+  }
+}
+
+template <typename T>
 void Network<T>::set_loss_options(const kernels::LossOptions& opts) {
   FASTNET_CHECK(std::isfinite(opts.delta) && opts.delta > 0.0, "huber delta must be > 0, got ", opts.delta);
   FASTNET_CHECK(opts.label_smoothing >= 0.0 && opts.label_smoothing < 1.0, "label_smoothing must be in [0, 1), got ",
@@ -103,14 +114,38 @@ void Network<T>::set_loss_options(const kernels::LossOptions& opts) {
 }
 
 template <typename T>
-void Network<T>::check_trainable() const {
-  for (std::size_t l = 0; l < layers_.size(); ++l) {
-    const Act a = layers_[l]->activation();
-    FASTNET_CHECK(kernels::trainable(a), "layer ", l, " uses a threshold activation, whose derivative is zero "
-                  "wherever it exists, so gradient training cannot change it (FANN refuses too: "
-                  "FANN_E_CANT_TRAIN_ACTIVATION); train with a smooth activation (e.g. sigmoid, tanh, linear_piece) "
-                  "and set threshold units only for running the network");
+void Network<T>::set_neurons(int l, std::vector<double> steepness, std::vector<Act> activations, bool fann_clip) {
+  FASTNET_CHECK(l >= 0 && l < num_layers(), "layer ", l, " out of range");
+  Layer<T>& layer = *layers_[static_cast<std::size_t>(l)];
+  const LayerConfig before = layer.config();
+  LayerConfig c = before;
+  c.steepness = std::move(steepness);
+  c.activations = std::move(activations);
+  c.fann_clip = fann_clip;
+  normalize_neurons(c, "layer");
+  layer.set_neurons(c);
+  try {
+    const Act a = layer.activation();
+    FASTNET_CHECK(a != Act::Softmax || l + 1 == num_layers(), "layer ", l, ": softmax is only allowed on the output "
+                  "layer");
+    FASTNET_CHECK(a != Act::Softmax || (num_outputs() >= 2 && loss_ != Loss::FannTanh), "layer ", l,
+                  ": a softmax output needs at least 2 outputs and a loss other than 'fann_tanh'");
+    if (l + 1 == num_layers()) check_output_layer();
+  } catch (...) {
+    layer.set_neurons(before);
+    throw;
   }
+  capacity_ = 0;  // the workspace keeps pre-activations for other layers now: size it again
+}
+
+template <typename T>
+void Network<T>::check_trainable() const {
+  for (std::size_t l = 0; l < layers_.size(); ++l)
+    for (int o = 0; o < layers_[l]->out_features(); ++o)
+      FASTNET_CHECK(kernels::trainable(neuron_act(layers_[l]->config(), o)), "layer ", l, " uses a threshold "
+                    "activation, whose derivative is zero wherever it exists, so gradient training cannot change it "
+                    "(FANN refuses too: FANN_E_CANT_TRAIN_ACTIVATION); train with a smooth activation (e.g. sigmoid, "
+                    "tanh, linear_piece) and set threshold units only for running the network");
 }
 
 template <typename T>
@@ -290,7 +325,7 @@ void Network<T>::reserve(int B) {
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const std::size_t w = static_cast<std::size_t>(layers_[l]->out_features());
     acts_[l].resize(Bs * w);
-    if (kernels::needs_preactivation(layers_[l]->activation())) pre_[l].resize(Bs * w);
+    if (keeps_pre(static_cast<int>(l))) pre_[l].resize(Bs * w);
     if (layers_[l]->config().dropout > 0.0) {
       drop_[l].resize(Bs * w);
       mask_[l].resize(Bs * w);
@@ -301,7 +336,7 @@ void Network<T>::reserve(int B) {
     layers_[l]->reserve(B);
   }
   if (prev_t) out_.resize(Bs * num_outputs());
-  if (prev_t && kernels::needs_preactivation(layers_.back()->activation())) pre_out_.resize(Bs * num_outputs());
+  if (prev_t && keeps_pre(num_layers() - 1)) pre_out_.resize(Bs * num_outputs());
   dz_.resize(Bs * widest);
   dtmp_.resize(Bs * widest);
   conv_.resize(Bs * widest);
@@ -328,7 +363,7 @@ const T* Network<T>::forward(const T* inp, int B, bool train, bool inp_transpose
       x = xin_[l].data();
     }
     inputs_[l] = x;
-    T* pre = kernels::needs_preactivation(layers_[l]->activation()) ? pre_[l].data() : nullptr;
+    T* pre = keeps_pre(l) ? pre_[l].data() : nullptr;
     layers_[l]->forward(acts_[l].data(), x, B, pre);
     x = acts_[l].data();
     x_t = want;
@@ -360,15 +395,16 @@ T* Network<T>::loss_gradient(const T* target, int B, double* loss, T*& spare, co
   const Layer<T>& last = *layers_.back();
   T* dz = dz_.data();
   const T* z = nullptr;  // the output layer's pre-activations, row-major like out_ptr_, where the loss needs them
-  if (kernels::needs_preactivation(last.activation())) {
+  if (keeps_pre(num_layers() - 1)) {
     z = pre_.back().data();
     if (transposed(num_layers() - 1, B)) {
       kernels::transpose(pre_out_.data(), z, num_outputs(), B);
       z = pre_out_.data();
     }
   }
-  *loss = kernels::loss_forward_backward(loss_, last.activation(), last.alpha(), out_ptr_, z, target, dz, B,
-                                         num_outputs(), loss_opts_);
+  *loss = last.custom() ? neurons_loss(last.config(), loss_, loss_opts_, out_ptr_, z, target, dz, B)
+                        : kernels::loss_forward_backward(loss_, last.activation(), last.alpha(), out_ptr_, z, target,
+                                                         dz, B, num_outputs(), loss_opts_);
   if (w) {  // sample weights: each sample's gradient row (already / B) times its weight, and the weighted loss
     *loss = weighted_loss_sum(out_ptr_, target, B, w) / B;
     const int O = num_outputs();
@@ -402,6 +438,9 @@ void Network<T>::to_dz_below(int l, int B, T*& d, T*& spare) {
     const std::size_t n = static_cast<std::size_t>(B) * prev.out_features();
     for (std::size_t i = 0; i < n; ++i) d[i] *= m[i];
   }
+  if (prev.custom())
+    return neurons_backward(prev.config(), d, acts_[static_cast<std::size_t>(l) - 1].data(),
+                            pre_[static_cast<std::size_t>(l) - 1].data(), B, transposed(l - 1, B));
   kernels::activation_backward(prev.activation(), d, acts_[static_cast<std::size_t>(l) - 1].data(),
                                pre_[static_cast<std::size_t>(l) - 1].data(),
                                static_cast<std::size_t>(B) * prev.out_features(), prev.alpha());
@@ -457,7 +496,8 @@ double Network<T>::sgd_step(const T* inp, const T* target, int B, T lr, T moment
       // input gradient's stores (to_dz_below would only apply it). Not at batch 1: there the store is scalar
       // and the relu test a branch that mispredicts, where activation_backward's pass is a vector select.
       const bool plain =
-          B > 1 && transposed(l, B) == transposed(l - 1, B) && !(dropped_ && prev.config().dropout > 0.0);
+          B > 1 && transposed(l, B) == transposed(l - 1, B) && !(dropped_ && prev.config().dropout > 0.0) &&
+          !prev.custom();
       if (!(plain && layers_[l]->backward_input_gated(dtmp, dz, B, prev.activation(),
                                                       acts_[static_cast<std::size_t>(l) - 1].data(), prev.alpha()))) {
         layers_[l]->backward_input(dtmp, dz, B);
@@ -550,9 +590,12 @@ double Network<T>::weighted_loss_sum(const T* y, const T* t, int B, const T* w) 
   for (int b = 0; b < B; ++b) {
     if (w[b] == T(0)) continue;
     const std::size_t r = static_cast<std::size_t>(b) * O;
-    sum += static_cast<double>(w[b]) * kernels::loss_forward_backward<T>(loss_, last.activation(), last.alpha(),
-                                                                         y + r, nullptr, t + r, nullptr, 1, O,
-                                                                         loss_opts_);
+    const double value = last.custom() ? neurons_loss<T>(last.config(), loss_, loss_opts_, y + r, nullptr, t + r,
+                                                         nullptr, 1)
+                                       : kernels::loss_forward_backward<T>(loss_, last.activation(), last.alpha(),
+                                                                           y + r, nullptr, t + r, nullptr, 1, O,
+                                                                           loss_opts_);
+    sum += static_cast<double>(w[b]) * value;
   }
   return sum;
 }
@@ -590,9 +633,11 @@ Metrics Network<T>::evaluate(const T* X, long N, Targets<T> y, const T* w) {
       for (int b = 0; b < B; ++b) weight_sum += static_cast<double>(wb[b]);
       continue;
     }
-    loss_sum += B * kernels::loss_forward_backward<T>(loss_, last.activation(), last.alpha(), out, nullptr,
-                                                      tbuf_.data(),
-                                                      nullptr, B, num_outputs(), loss_opts_);
+    loss_sum += B * (last.custom() ? neurons_loss<T>(last.config(), loss_, loss_opts_, out, nullptr, tbuf_.data(),
+                                                     nullptr, B)
+                                   : kernels::loss_forward_backward<T>(loss_, last.activation(), last.alpha(), out,
+                                                                       nullptr, tbuf_.data(), nullptr, B,
+                                                                       num_outputs(), loss_opts_));
     if (per_label_accuracy_)
       weighted_ok += weighted_correct(out, tbuf_.data(), B, nullptr);
     else

@@ -69,6 +69,9 @@ class Network {
   T* velocity() { return velocity_.data(); }
   // throws std::invalid_argument naming the first layer whose activation cannot be trained (threshold kinds)
   void check_trainable() const;
+  // FANN's per-neuron steepness, activations and clamp of layer l (see LayerConfig); validated, the old ones kept
+  // on failure
+  void set_neurons(int l, std::vector<double> steepness, std::vector<Act> activations, bool fann_clip);
   T* state2();  // the optimizer's second state arena (allocated on first use)
   T* accum();   // a gradient accumulator arena (full-batch training; allocated on first use)
   // Optimizer state: which optimizer it belongs to and how many updates it has made (Adam's t, SARPROP's
@@ -186,6 +189,12 @@ class Network {
   AlignedBuffer<T> out_;                // row-major output when the last layer's is transposed
   const T* out_ptr_ = nullptr;          // the last forward pass's output, row-major
   AlignedBuffer<T> dz_, dtmp_, conv_;   // (B, max width) gradient buffers and a layout-conversion buffer
+  void check_output_layer() const;  // the loss suits every output neuron's activation
+  // layer l keeps its pre-activations: its derivative needs them, or it has per-neuron settings
+  bool keeps_pre(int l) const {
+    const Layer<T>& layer = *layers_[static_cast<std::size_t>(l)];
+    return kernels::needs_preactivation(layer.activation()) || layer.custom();
+  }
   bool transposed(int l, int B) const { return B > 1 && layers_[static_cast<std::size_t>(l)]->transposed_io(); }
   // the output gradient (row-major) as the last layer wants it; returns its buffer
   T* loss_gradient(const T* target, int B, double* loss, T*& spare, const T* w = nullptr);

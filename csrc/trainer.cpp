@@ -239,8 +239,11 @@ std::vector<EpochLog> fit(Network<T>& net, const Dataset<T>& train, const Datase
         correct += ok;
         if (log.has_fann) {  // FANN's MSE: each sample's error as the epoch meets it (before this batch's update)
           const long n = static_cast<long>(nb) * net.num_outputs();
+          const bool per_output = opts.fann_error_scales.size() == static_cast<std::size_t>(net.num_outputs());
           for (long i = 0; i < n; ++i) {
-            const double e = opts.fann_error_scale * (static_cast<double>(tb[i]) - static_cast<double>(out[i]));
+            const double scale = per_output ? opts.fann_error_scales[static_cast<std::size_t>(i % net.num_outputs())]
+                                            : opts.fann_error_scale;
+            const double e = scale * (static_cast<double>(tb[i]) - static_cast<double>(out[i]));
             log.fann_sse += e * e;
             log.fann_bit_fail += std::fabs(e) >= opts.fann_bit_fail_limit ? 1 : 0;
           }

@@ -37,6 +37,9 @@ struct FitOptions {
   // FANN_TRAIN_INCREMENTAL reports): the error t − y times this scale (½ for FANN's symmetric output functions),
   // squared and summed, and the errors whose magnitude is >= fann_bit_fail_limit counted (EpochLog::fann_*)
   double fann_error_scale = 0.0;
+  // per output, when not empty (with fann_error_scale > 0): the scale of each output's error instead (an output
+  // layer whose neurons mix FANN's symmetric functions with others)
+  std::vector<double> fann_error_scales;
   double fann_bit_fail_limit = 0.35;
   // accuracy per label (multi-label targets: Network::set_per_label_accuracy) in the training and validation logs
   bool per_label_accuracy = false;

@@ -36,6 +36,7 @@ class FitOptions:
     clip_value: float
     input_dropout: float
     fann_error_scale: float  # > 0: the epoch logs carry FANN's fann_sse and fann_bit_fail (trainer.h)
+    fann_error_scales: List[float]  # per output, when not empty: each output's scale instead
     fann_bit_fail_limit: float
     per_label_accuracy: bool  # multi-label targets: accuracy per label in the logs
     step_bounds: List[int]
@@ -105,6 +106,11 @@ class _Network(Generic[_A]):
     # slot 0: values, 1: the optimizer's first state (SGD's velocity), 2: its second state
     def get_param(self, layer: int, bias: bool, slot: int = 0) -> _A: ...
     def set_param(self, layer: int, bias: bool, slot: int, values: _A) -> None: ...
+    # FANN's per-neuron settings of a layer: steepness and activation codes (out_features each), clamp of the sum
+    def set_neurons(
+        self, layer: int, steepness: Sequence[float], activations: Sequence[int], fann_clip: bool
+    ) -> None: ...
+    def get_neurons(self, layer: int) -> Tuple[List[float], List[int], bool]: ...
     def set_layer_training(self, layer: int, trainable: bool, lr_scale: float) -> None: ...
     def get_optimizer_state(self) -> Tuple[int, int]: ...  # (kind, steps)
     def set_optimizer_state(self, kind: int, steps: int) -> None: ...

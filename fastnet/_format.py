@@ -30,7 +30,10 @@ from typing import Any, BinaryIO, Dict, List, Optional, Tuple
 import numpy as np
 
 MAGIC = b"FASTNET\0"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: version 2 adds per-neuron steepness, activations and FANN's clamp to the layer entries; a file that uses none
+#: of them is still written as version 1, which older fastnet versions read
+_PLAIN_VERSION = 1
 _PREFIX = struct.Struct("<8sII")
 _MAX_HEADER = 16 << 20
 #: JSON nesting allowed in a header (fastnet writes 4 levels); deeper would make json.loads recurse to a
@@ -136,8 +139,11 @@ def encode(header: Dict[str, Any], arrays: List[Tuple[str, np.ndarray]]) -> byte
         blobs.append(data)
         offset += len(data)
     header = dict(header, arrays=table)
+    version = FORMAT_VERSION if any(isinstance(L, dict) and ("steepness" in L or "activations" in L or
+                                                              "fann_clip" in L)
+                                    for L in header.get("layers", [])) else _PLAIN_VERSION
     hbytes = json.dumps(header, sort_keys=True).encode("utf-8")
-    return b"".join([_PREFIX.pack(MAGIC, FORMAT_VERSION, len(hbytes)), hbytes,
+    return b"".join([_PREFIX.pack(MAGIC, version, len(hbytes)), hbytes,
                      struct.pack("<I", zlib.crc32(hbytes))] + blobs)
 
 

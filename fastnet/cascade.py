@@ -14,8 +14,10 @@ candidates in parallel, deterministically. Its header comment lists where fastne
 
 Activations and steepness are FANN's here: a neuron computes ``f(s * sum)`` with FANN's function ``f`` and its own
 steepness ``s``. In particular ``"sigmoid"`` is FANN_SIGMOID, ``1 / (1 + exp(-2 s sum))`` (steepness 0.5 is the
-standard logistic) and ``"sigmoid_symmetric"`` (also ``"tanh"``) is ``tanh(s sum)``; the others are fastnet's
-activations of the same names (``fastnet.layers.ACTIVATIONS``) at ``s * sum``.
+standard logistic) and ``"sigmoid_symmetric"`` (also ``"tanh"``) is ``tanh(s sum)``; ``"sigmoid_stepwise"`` and
+``"sigmoid_symmetric_stepwise"`` are FANN's stepwise functions of ``s * sum`` (FANN_SIGMOID_STEPWISE,
+FANN_SIGMOID_SYMMETRIC_STEPWISE, trained with the sigmoids' derivative as FANN trains them); the others are
+fastnet's activations of the same names (``fastnet.layers.ACTIVATIONS``) at ``s * sum``.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ CASCADE_ACTIVATIONS: Dict[str, int] = {
     name: ACTIVATIONS["tanh" if name == "sigmoid_symmetric" else name] for name in (
         "linear", "sigmoid", "sigmoid_symmetric", "threshold", "threshold_symmetric", "gaussian",
         "gaussian_symmetric", "elliot", "elliot_symmetric", "linear_piece", "linear_piece_symmetric", "sin",
-        "sin_symmetric", "cos", "cos_symmetric")}
+        "sin_symmetric", "cos", "cos_symmetric", "sigmoid_stepwise", "sigmoid_symmetric_stepwise")}
 _ALIASES = {"tanh": "sigmoid_symmetric"}
 _NAME_OF = {code: name for name, code in CASCADE_ACTIVATIONS.items()}
 

@@ -21,10 +21,12 @@ four of them:
   *ignores* them and connects connection ``i`` of a neuron positionally to neuron ``i`` of the previous layer
   (of the whole network, for shortcut networks). The loader checks the two agree.
 
-A FANN neuron computes ``y = f(s * sum_i w_i x_i)`` with a per-neuron steepness ``s``; fastnet computes
-``y = g(z)`` with ``z = W x + b``. The mapping is exact: FANN_LINEAR ``s*z`` -> linear with weights scaled by
-``s``; FANN_SIGMOID ``1/(1+exp(-2 s z))`` -> sigmoid with weights scaled by ``2s``; FANN_SIGMOID_SYMMETRIC
-``tanh(s z)`` -> tanh with weights scaled by ``s``. Connections from bias neurons become fastnet biases.
+A FANN neuron computes ``y = f(clamp(s * sum_i w_i x_i))`` with a per-neuron function ``f`` and steepness ``s``
+(the clamp: fann_run limits ``s*sum`` to ``+-150/s``); fastnet's layers hold the same per neuron
+(``Layer.activations``, ``Layer.steepness``, ``Layer.fann_clip``), with FANN's weights as they are. FANN_SIGMOID
+``1/(1+exp(-2 s z))`` and FANN_SIGMOID_STEPWISE are fastnet's sigmoid and sigmoid_stepwise at steepness ``2s``;
+every other function is the fastnet activation of its name at steepness ``s``. Connections from bias neurons
+become fastnet biases.
 """
 
 from __future__ import annotations
@@ -67,20 +69,23 @@ _EXACT = {0: ("linear", 1.0), 3: ("sigmoid", 2.0), 5: ("tanh", 1.0),
           8: ("gaussian_symmetric", 1.0), 10: ("elliot", 1.0), 11: ("elliot_symmetric", 1.0),
           12: ("linear_piece", 1.0), 13: ("linear_piece_symmetric", 1.0), 14: ("sin_symmetric", 1.0),
           15: ("cos_symmetric", 1.0), 16: ("sin", 1.0), 17: ("cos", 1.0)}
-# the piecewise-linear FANN approximations, loaded as the exact function only on request
+# FANN's piecewise-linear functions: fastnet has them exactly (fastnet/layers.py); with approximate_stepwise the two
+# sigmoid ones load as the function they approximate instead (code of that function last)
+_EXACT.update({4: ("sigmoid_stepwise", 2.0), 6: ("sigmoid_symmetric_stepwise", 1.0), 9: ("gaussian_stepwise", 1.0)})
 _STEPWISE = {4: ("sigmoid", 2.0, 3), 6: ("tanh", 1.0, 5)}
 # largest |stepwise - exact| over all inputs (computed from the breakpoints in FANN's fann_activation.h)
 _STEPWISE_MAX_ERROR = {4: 0.0332, 6: 0.0664}
 
 # fastnet activation -> (FANN code, steepness) for save_fann: FANN computes the same function of the same z
 _SAVE = {"linear": (0, 1.0), "sigmoid": (3, 0.5), "tanh": (5, 1.0), "fann_sigmoid": (3, 0.5),
-         "fann_sigmoid_symmetric": (5, 1.0)}
+         "fann_sigmoid_symmetric": (5, 1.0), "sigmoid_stepwise": (4, 0.5), "fann_sigmoid_stepwise": (4, 0.5),
+         "fann_sigmoid_symmetric_stepwise": (6, 1.0)}
 _SAVE.update({name: (code, 1.0) for code, (name, _) in _EXACT.items() if name not in _SAVE})
 #: fastnet activation -> FANN's enum name (what save_fann writes; load_fann maps these back)
 FANN_NAME_OF = {name: FANN_ACTIVATIONS[code] for name, (code, _) in _SAVE.items()}
-# FANN clips each neuron's s*sum to +-150/s; these functions still change beyond that (the others are flat there)
-_UNBOUNDED = ("linear", "elliot", "elliot_symmetric", "sin", "sin_symmetric", "cos", "cos_symmetric")
 
+# fann_settings key: the input and bias neurons' "(inputs, function, steepness)" entries as load_fann read them
+_OTHER_NEURONS = "neurons (input and bias)"
 _VERSIONS_FLOAT = ("FANN_FLO_2.1", "FANN_FLO_2.0")
 _VERSIONS_FIXED = ("FANN_FIX_2.0", "FANN_FIX_2.1")
 _NEURONS_KEY = "neurons (num_inputs, activation_function, activation_steepness)"
@@ -439,22 +444,21 @@ def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Union[Ne
     file leaves connections out of loads as a ``Sparse`` layer with the file's connections, which save_fann writes
     back as they were; as a Dense layer with zero weights where Sparse cannot hold it), in float
     (``FANN_FLO_2.1``/``2.0``) or fixed-point (``FANN_FIX_2.0``: integers scaled by ``2**decimal_point``) form,
-    whose layers each use one FANN activation function with any steepness ``s >= 0`` (steepness may differ
-    between neurons). They load as ``Dense`` layers, the steepness folded exactly into the weights and biases
-    (``loss="mse"``, ``seed=0``, float32): FANN_LINEAR, FANN_SIGMOID and FANN_SIGMOID_SYMMETRIC become linear,
-    sigmoid (weights times ``2s``) and tanh; every other FANN function becomes the fastnet activation of the same
-    name (FANN_GAUSSIAN -> ``"gaussian"``, FANN_ELLIOT_SYMMETRIC -> ``"elliot_symmetric"``, FANN_SIN -> ``"sin"``,
-    FANN_THRESHOLD -> ``"threshold"``, ...), which is FANN's function at steepness 1 (weights times ``s``).
+    with any FANN activation function and steepness ``s >= 0`` per neuron (layers may mix functions). They load
+    as ``Dense`` layers (``loss="mse"``, ``seed=0``, float32) with FANN's weights, each neuron's function and
+    steepness (``layer.activations``, ``layer.steepness``) and FANN's clamp of the sum (``layer.fann_clip``):
+    FANN_LINEAR, FANN_SIGMOID and FANN_SIGMOID_SYMMETRIC become linear, sigmoid (steepness ``2s``) and tanh;
+    FANN_SIGMOID_STEPWISE, FANN_SIGMOID_SYMMETRIC_STEPWISE and FANN_GAUSSIAN_STEPWISE become sigmoid_stepwise
+    (steepness ``2s``), sigmoid_symmetric_stepwise and gaussian_stepwise (FANN's functions bit for bit); every
+    other FANN function becomes the fastnet activation of the same name (FANN_GAUSSIAN -> ``"gaussian"``,
+    FANN_ELLIOT_SYMMETRIC -> ``"elliot_symmetric"``, FANN_SIN -> ``"sin"``, FANN_THRESHOLD -> ``"threshold"``, ...).
 
     A shortcut network (``network_type=1``: ``fann_create_shortcut``, cascade training) whose connections skip
     layers loads as a :class:`fastnet.CascadeNetwork` instead, which keeps FANN's neurons, weights and
     steepnesses as they are (``fastnet.cascade.load_fann_shortcut``).
 
-    ``net.predict(x)`` then equals FANN's ``fann_run(x)`` to float32 rounding, except where FANN clips: FANN
-    limits each neuron's ``s*sum`` to ``+-150/s`` before the activation. That never matters for the functions
-    that are flat there (sigmoid, tanh, gaussian, threshold and linear_piece kinds, with ``s <= 16``), but FANN
-    clips a FANN_LINEAR neuron's output to ``+-150/s`` and FANN_ELLIOT*, FANN_SIN* and FANN_COS* neurons see the
-    clipped sum, fastnet's the unclipped one.
+    ``net.predict(x)`` then equals FANN's ``fann_run(x)`` to float32 rounding (the sums' order differs; a
+    single-input neuron is bit-identical), FANN's clamp of ``s*sum`` to ``+-150/s`` included.
 
     A fixed-point file loads as the float network with the file's rounded weights (what ``fann_save_to_fixed``
     was given, to ``2**-decimal_point``); FANN's fixed-point library itself runs such a file with integer
@@ -483,12 +487,12 @@ def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Union[Ne
         The ``.net`` file.
     approximate_stepwise : bool
         FANN_SIGMOID_STEPWISE and FANN_SIGMOID_SYMMETRIC_STEPWISE are piecewise-linear approximations (6
-        breakpoints) of FANN_SIGMOID and FANN_SIGMOID_SYMMETRIC that fastnet does not have. Their error reaches
-        0.033 (sigmoid) and 0.066 (symmetric) per neuron, far beyond float32 tolerance, so by default such
-        networks are rejected; with True they load as the exact sigmoid/tanh, and outputs differ from FANN's by
-        that approximation error (propagated through the later layers): measured against FANN 2.2, up to 0.069
-        on the diabetes sample with its sigmoids made stepwise, and 0.087 on the xor sample made symmetric
-        stepwise.
+        breakpoints) of FANN_SIGMOID and FANN_SIGMOID_SYMMETRIC, which load exactly by default (as
+        sigmoid_stepwise and sigmoid_symmetric_stepwise). With True they load as the exact sigmoid/tanh instead,
+        and outputs differ from FANN's by the approximation error (0.033 and 0.066 per neuron, propagated through
+        the later layers: measured against FANN 2.2, up to 0.069 on the diabetes sample with its sigmoids made
+        stepwise, and 0.087 on the xor sample made symmetric stepwise). Shortcut networks (CascadeNetwork) keep
+        the stepwise sigmoids too; FANN_GAUSSIAN_STEPWISE is refused there.
 
     Returns
     -------
@@ -502,8 +506,7 @@ def load_fann(path: PathLike, *, approximate_stepwise: bool = False) -> Union[Ne
         For a file that is not a valid FANN network file (wrong version line, missing key, truncated, counts
         that do not match, non-numeric or non-finite values, inconsistent connections), naming the line and the
         problem; or for a network fastnet cannot express, naming every reason: skip connections in a sparse
-        layered network, the stepwise functions (unless ``approximate_stepwise``), layers that mix activation
-        functions, negative steepness, bias neurons with inputs, neurons without inputs.
+        layered network, negative steepness, bias neurons with inputs, neurons without inputs.
     """
     return _load(path, approximate_stepwise, shortcut_as_cascade=False)
 
@@ -566,7 +569,7 @@ def _load(path: PathLike, approximate_stepwise: bool, shortcut_as_cascade: bool)
                         f"{len(conn_text)} characters long (truncated, or a count is wrong)", line_c)
     funcs = np.array([int(t[1]) if len(t[1]) < 10 else -1 for t in neurons], dtype=np.int64)
     steep = _to_float([t[2] for t in neurons], f, _NEURONS_KEY, "the steepness of neuron")
-    del neurons
+    neuron_text = neurons
     connections = _tuples(f, _CONNECTIONS_KEY, _CONNECTION_RE, total_connections, "connection", 5)
     src = np.array([int(t[0]) if len(t[0]) < 19 else -1 for t in connections], dtype=np.int64)
     weight = _to_float([t[1] for t in connections], f, _CONNECTIONS_KEY, "the weight of connection")
@@ -655,29 +658,14 @@ def _load(path: PathLike, approximate_stepwise: bool, shortcut_as_cascade: bool)
         problems.append(f"{_describe(bad, 'has/have')} a negative steepness (e.g. {steep[bad[0]]:g}), for which "
                         "FANN's clipping turns every s*sum into +-150/|s| (a step function)")
 
-    act_of = np.full(total_neurons, -1, dtype=np.int64)  # the exact FANN function each computing neuron maps to
+    act_of = np.full(total_neurons, -1, dtype=np.int64)  # the FANN function each computing neuron maps to
     factor = np.zeros(total_neurons)
     for code in np.unique(funcs[computing]):
         members = np.flatnonzero(computing & (funcs == code))
-        name = FANN_ACTIVATIONS[code]
-        if code in _EXACT:
-            act_of[members], factor[members] = code, _EXACT[code][1]
-        elif code in _STEPWISE and approximate_stepwise:
+        if code in _STEPWISE and approximate_stepwise:
             act_of[members], factor[members] = _STEPWISE[code][2], _STEPWISE[code][1]
-        elif code in _STEPWISE:
-            exact = FANN_ACTIVATIONS[_STEPWISE[code][2]]
-            problems.append(f"{_describe(members, 'uses/use')} {name}, a piecewise-linear approximation of {exact} "
-                            f"that fastnet does not have (it is off by up to {_STEPWISE_MAX_ERROR[code]}); pass "
-                            f"approximate_stepwise=True to load it as {exact}")
         else:
-            problems.append(f"{_describe(members, 'uses/use')} {name}, which fastnet does not support (FANN 2.2 "
-                            "computes it as the constant 0)")
-    for k in range(1, num_layers):
-        members = np.flatnonzero(computing & (layer_of == k))
-        used = [c for c in np.unique(act_of[members]) if c >= 0]
-        if len(used) > 1:
-            parts = [f"{_describe(members[act_of[members] == c], 'uses/use')} {FANN_ACTIVATIONS[c]}" for c in used]
-            problems.append(f"layer {k} mixes activation functions ({'; '.join(parts)}); a fastnet layer has one")
+            act_of[members], factor[members] = code, _EXACT[code][1]
     if problems:
         raise ValueError(f"{f.source}: this FANN network cannot be expressed as a fastnet Network: "
                          + "; ".join(problems))
@@ -694,12 +682,12 @@ def _load(path: PathLike, approximate_stepwise: bool, shortcut_as_cascade: bool)
         raise ValueError(f"{f.source}: this FANN network would need {dense} dense weights (layers "
                          f"{'-'.join(str(c) for _, c in shapes)}-{shapes[-1][0]}), more than load_fann allows "
                          f"({_MAX_DENSE_WEIGHTS})")
-    scale = factor * steep  # per neuron: fastnet's z = scale * FANN's weighted sum
+    steepness = factor * steep  # per neuron: fastnet's steepness (FANN's f(s*sum) is g(factor*s*sum))
     arrays = []
     for k in range(1, num_layers):
         rows, cols = shapes[k - 1]
         lo, hi = first_con[offsets[k]], first_con[offsets[k + 1]]  # the connections feeding layer k
-        d, s, w = dst[lo:hi], src[lo:hi], weight[lo:hi] * scale[dst[lo:hi]]
+        d, s, w = dst[lo:hi], src[lo:hi], weight[lo:hi]
         keep = ~skip[lo:hi]  # the rest are zero-weight skip connections
         from_bias = is_bias[s] & keep
         adjacent = ~is_bias[s] & keep
@@ -710,9 +698,11 @@ def _load(path: PathLike, approximate_stepwise: bool, shortcut_as_cascade: bool)
         with np.errstate(over="ignore"):
             W32, b32 = W.astype(np.float32), b.astype(np.float32)
         if not (np.all(np.isfinite(W32)) and np.all(np.isfinite(b32))):
-            raise ModelFormatError(f"{f.source}: layer {k}'s weights times steepness overflow float32")
-        code = int(act_of[np.flatnonzero(computing & (layer_of == k))[0]])
-        specs.append(Dense(cols, rows, _EXACT[code][0]))
+            raise ModelFormatError(f"{f.source}: layer {k}'s weights overflow float32")
+        members = np.flatnonzero(computing & (layer_of == k))
+        names = [_EXACT[int(c)][0] for c in act_of[members]]
+        # each neuron's FANN function and steepness as they are, and FANN's clamp of the sum (fann_run)
+        specs.append(Dense(cols, rows, names, steepness=steepness[members], fann_clip=True))
         arrays.append((W32, b32))
     net = Network(specs, loss="mse", seed=0)
     for layer, (W32, b32) in zip(net.layers, arrays):
@@ -723,6 +713,10 @@ def _load(path: PathLike, approximate_stepwise: bool, shortcut_as_cascade: bool)
         net = _as_sparse(net, dst, src, offsets, is_bias, skip)
     net.optimizer = _optimizer_of(f)  # FANN's training algorithm and its parameters, for fit(optimizer=...)
     net.fann_settings = _settings_of(f)
+    # the input and bias neurons' entries as the file has them (FANN writes a function and steepness for those too)
+    if not f.fixed:
+        net.fann_settings[_OTHER_NEURONS] = "".join(f"({t[0]}, {t[1]}, {t[2]}) " for i, t in enumerate(neuron_text)
+                                                    if not computing[i])
     if scaling:  # (set as Network.from_bytes sets a saved scaling; FANN's identity, for an unset one, is None)
         for where, which in (("in", "input"), ("out", "output")):
             scale, offset = scaling[where]
@@ -803,14 +797,9 @@ def _shortcut(f: _File, sizes: List[int], offsets: np.ndarray, layer_of: np.ndar
         name = FANN_ACTIVATIONS[code]
         if code in _STEPWISE and approximate_stepwise:
             codes[members] = _STEPWISE[code][2]
-        elif code in _STEPWISE:
-            problems.append(f"{_describe(members, 'uses/use')} {name}, a piecewise-linear approximation of "
-                            f"{FANN_ACTIVATIONS[_STEPWISE[code][2]]} that fastnet does not have (it is off by up to "
-                            f"{_STEPWISE_MAX_ERROR[code]}); pass approximate_stepwise=True to load it as the exact "
-                            "function")
-        elif code not in _EXACT:
-            problems.append(f"{_describe(members, 'uses/use')} {name}, which fastnet does not support (FANN 2.2 "
-                            "computes it as the constant 0)")
+        elif code not in _CASCADE_OF_FANN_CODE:
+            problems.append(f"{_describe(members, 'uses/use')} {name}, which fastnet does not support in shortcut "
+                            "networks (FANN 2.2 computes it as the constant 0)")
     bad = np.flatnonzero(computing & ~(steep > 0))
     if bad.size:
         problems.append(f"{_describe(bad, 'has/have')} a steepness <= 0 (e.g. {steep[bad[0]]:g}); fastnet's shortcut "
@@ -901,10 +890,13 @@ def _fmt(x: float) -> str:
 def save_fann(net: Union[Network, CascadeNetwork], path: PathLike, *, fixed: bool = False) -> None:
     """Save `net` as a FANN 2.2 network file (``FANN_FLO_2.1``), written atomically.
 
-    Every layer must use linear, sigmoid or tanh; they become FANN_LINEAR (steepness 1), FANN_SIGMOID
-    (steepness 0.5, since FANN's sigmoid is ``1/(1+exp(-2 s z))``) and FANN_SIGMOID_SYMMETRIC (steepness 1), which
-    compute the same function of the same weights, so ``fann_run`` reproduces ``net.predict`` to float32 rounding
-    -- except that FANN clips a FANN_LINEAR neuron's output to +-150 (see :func:`load_fann`). Dense layers are
+    Each neuron is written with its FANN function and steepness (``layer.activations``, ``layer.steepness``):
+    linear, sigmoid (and fann_sigmoid, at FANN steepness ``s/2``, since FANN's sigmoid is ``1/(1+exp(-2 s z))``),
+    tanh (and fann_sigmoid_symmetric), the stepwise kinds and FANN's other functions under their FANN names, so
+    ``fann_run`` reproduces ``net.predict`` to float32 rounding -- FANN clamps each ``s*sum`` to +-150/s, as
+    fastnet does where ``layer.fann_clip`` is set (networks read by :func:`load_fann`). The input and bias neurons'
+    entries are written as :func:`load_fann` read them, so a FANN file goes back with the same neuron and
+    connection lines. Dense layers are
     written fully connected (``connection_rate=1``); if there are Sparse layers, only their connections are
     written and ``connection_rate`` is below 1, which makes FANN follow the stored connections. Training
     parameters are ``net.fann_settings`` (what :func:`load_fann` read; FANN's defaults where it has none),
@@ -945,7 +937,7 @@ def save_fann(net: Union[Network, CascadeNetwork], path: PathLike, *, fixed: boo
     TypeError
         If `net` is not a fastnet Network, or `fixed` not a bool.
     ValueError
-        If a layer uses an activation FANN 2.2 has no equivalent for (relu, leaky_relu, softmax); with ``fixed``,
+        If a neuron uses an activation FANN 2.2 has no equivalent for (relu, leaky_relu, softmax); with ``fixed``,
         if the network has scaling (FANN_FIX files cannot hold it; fann_save_to_fixed drops it) or a value times
         ``2**decimal_point`` does not fit an int.
     """
@@ -954,16 +946,22 @@ def save_fann(net: Union[Network, CascadeNetwork], path: PathLike, *, fixed: boo
     if not isinstance(net, Network):
         raise TypeError(f"save_fann expects a fastnet Network or CascadeNetwork, got {type(net).__name__}")
     for k, layer in enumerate(net.layers):
-        if layer.activation not in _SAVE:
-            raise ValueError(f"layer {k} uses activation {layer.activation!r}, which FANN 2.2 has no equivalent "
-                             f"for; save_fann supports {', '.join(map(repr, _SAVE))}")
+        for name in sorted(set(layer.activations)):
+            if name not in _SAVE:
+                raise ValueError(f"layer {k} uses activation {name!r}, which FANN 2.2 has no equivalent "
+                                 f"for; save_fann supports {', '.join(map(repr, _SAVE))}")
     sizes = net.sizes
     offsets = np.concatenate([[0], np.cumsum(np.array(sizes) + 1)])  # every FANN layer has a bias neuron
-    neuron_parts = ["(0, 0, %s) " % _fmt(0.0)] * (sizes[0] + 1)
+    # the input and bias neurons: as load_fann read them, where the network still has as many
+    others = re.findall(r"\([^()]*\) ", net.fann_settings.get(_OTHER_NEURONS, ""))
+    if len(others) != sizes[0] + len(sizes):
+        others = []
+    neuron_parts = others[:sizes[0] + 1] or ["(0, 0, %s) " % _fmt(0.0)] * (sizes[0] + 1)
     conn_parts: List[str] = []
     total = possible = 0
     for k, layer in enumerate(net.layers):
-        code, s = _SAVE[layer.activation]
+        codes = [_SAVE[a][0] for a in layer.activations]
+        fann_steep = [_fmt(st * _SAVE[a][1]) for a, st in zip(layer.activations, layer.steepness.tolist())]
         n_in, n_out = layer.in_features, layer.out_features
         bias_neuron = int(offsets[k] + n_in)
         weights = np.asarray(layer.weights, dtype=np.float64)
@@ -982,11 +980,12 @@ def save_fann(net: Union[Network, CascadeNetwork], path: PathLike, *, fixed: boo
         sources = (offsets[k] + cols).tolist()
         texts = [_fmt(w) for w in weights.tolist()]
         for j in range(n_out):
-            neuron_parts.append("(%d, %d, %s) " % (per_row[j] + 1, code, _fmt(s)))
+            neuron_parts.append("(%d, %d, %s) " % (per_row[j] + 1, codes[j], fann_steep[j]))
             conn_parts.extend("(%d, %s) " % sw for sw in zip(sources[starts[j]:starts[j + 1]],
                                                              texts[starts[j]:starts[j + 1]]))
             conn_parts.append("(%d, %s) " % (bias_neuron, _fmt(float(bias[j]))))
-        neuron_parts.append("(0, %d, %s) " % (code, _fmt(0.0)))  # the layer's bias neuron (unused in the output)
+        # the layer's bias neuron (unused in the output)
+        neuron_parts.append(others[sizes[0] + 1 + k] if others else "(0, %d, %s) " % (codes[0], _fmt(0.0)))
         total += int(per_row.sum()) + n_out
         possible += (n_in + 1) * n_out
     trained = _training_values(net)

@@ -260,10 +260,25 @@ def to_torch(layers: Sequence[Layer], dtype: np.dtype) -> Any:
         if act != "linear" and act not in TORCH_ACTIVATIONS:
             raise ValueError(f"layer {i}: activation {act!r} has no PyTorch module; to_torch supports "
                              f"linear, {', '.join(TORCH_ACTIVATIONS)}")
+        # a steepness s is f(s·z): folded into the Linear (s·W, s·b); FANN's clamp of s·z (fann_clip) is kept only
+        # where the function is flat to the last bit beyond it (sigmoid and tanh kinds, the clamp at >= 40)
+        steep = np.asarray(L.steepness)
+        if L.fann_clip:
+            k = 2.0 if act == "sigmoid" else 1.0
+            with np.errstate(divide="ignore"):
+                limit = float(np.min(k * (150.0 / (steep / k))))
+            if act not in ("sigmoid", "tanh") or limit < 40.0:
+                raise ValueError(f"layer {i}: FANN's clamp of steepness * z (fann_clip, at {limit:g}) changes the "
+                                 f"{act} outputs and has no PyTorch module; set layer.fann_clip = False to convert "
+                                 "without it")
         lin = nn.Linear(L.in_features, L.out_features, dtype=tdtype)
         with torch.no_grad():
-            lin.weight.copy_(torch.from_numpy(np.array(L.weights, copy=True)))
-            lin.bias.copy_(torch.from_numpy(np.array(L.bias, copy=True)))
+            scale = steep.astype(L.weights.dtype)
+            w, b = np.array(L.weights, copy=True), np.array(L.bias, copy=True)
+            if np.any(steep != 1.0):
+                w, b = w * scale[:, None], b * scale
+            lin.weight.copy_(torch.from_numpy(w))
+            lin.bias.copy_(torch.from_numpy(b))
         mods.append(lin)
         if act == "relu":
             mods.append(nn.ReLU())

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from typing import Any, Dict, Optional, Protocol, Tuple, Union
+from dataclasses import dataclass, replace
+from typing import Any, Dict, List, Optional, Protocol, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -30,13 +30,26 @@ ACTIVATIONS = {"linear": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4,
                # sigmoid and tanh trained with FANN's derivative (output clipped to [0.01, 0.99] / [-0.98, 0.98]
                # first: a saturated unit keeps a small slope, FANN's "flat spot" elimination; not the exact gradient)
                "fann_sigmoid": 18,
-               "fann_sigmoid_symmetric": 19}
+               "fann_sigmoid_symmetric": 19,
+               # FANN's piecewise-linear FANN_SIGMOID_STEPWISE / FANN_SIGMOID_SYMMETRIC_STEPWISE, exactly as FANN
+               # computes them, approximating sigmoid(z) / tanh(z) (FANN's steepness s is steepness 2s for the
+               # first, as for FANN_SIGMOID -> sigmoid); trained with their true derivative (the segment's slope)
+               "sigmoid_stepwise": 20,
+               "sigmoid_symmetric_stepwise": 21,
+               "gaussian_stepwise": 22,     # FANN_GAUSSIAN_STEPWISE: FANN 2.2 computes it as the constant 0
+               # the two stepwise functions trained with FANN's derivative of them (fann_activation_derived: the
+               # sigmoid's, from y clipped as for fann_sigmoid / fann_sigmoid_symmetric): how FANN trains them
+               "fann_sigmoid_stepwise": 23,
+               "fann_sigmoid_symmetric_stepwise": 24}
+#: what ``Layer.activation`` says of a layer whose neurons use different activations (see ``Layer.activations``)
+MIXED = "mixed"
 #: activations whose outputs are centred on 0 (a single output's class threshold is 0, else 0.5): the one Python
 #: copy of csrc/kernels/kernels.h's symmetric(), which the core's accuracy uses (tests/test_structure.py checks
 #: the two agree); Network, CascadeNetwork, metrics thresholds and the command line all read it from here
 SYMMETRIC_ACTIVATIONS = frozenset({"linear", "tanh", "threshold_symmetric", "gaussian_symmetric", "elliot_symmetric",
                                    "linear_piece_symmetric", "sin_symmetric", "cos_symmetric",
-                                   "fann_sigmoid_symmetric"})
+                                   "fann_sigmoid_symmetric", "sigmoid_symmetric_stepwise",
+                                   "fann_sigmoid_symmetric_stepwise"})
 #: the same set as the core's codes (cascade networks name the core's tanh "sigmoid_symmetric", as FANN does)
 SYMMETRIC_CODES = frozenset(ACTIVATIONS[name] for name in SYMMETRIC_ACTIVATIONS)
 
@@ -69,11 +82,15 @@ class Dense:
     ----------
     in_features, out_features : int
         Sizes; weights have shape ``(out_features, in_features)`` (as in FANN and PyTorch).
-    activation : str
+    activation : str, or a sequence of out_features names (one per neuron, see ``activations``)
         One of linear, sigmoid, tanh, relu, leaky_relu, softmax (softmax: output layer only), or one of FANN's
-        functions at steepness 1: threshold, threshold_symmetric (these two cannot be trained: fit and
-        gradients raise ValueError), gaussian, gaussian_symmetric, elliot, elliot_symmetric, linear_piece,
-        linear_piece_symmetric, sin, sin_symmetric, cos, cos_symmetric (see ``ACTIVATIONS``).
+        functions: threshold, threshold_symmetric (these two cannot be trained: fit and gradients raise
+        ValueError), gaussian, gaussian_symmetric, elliot, elliot_symmetric, linear_piece,
+        linear_piece_symmetric, sin, sin_symmetric, cos, cos_symmetric, FANN's stepwise sigmoid_stepwise and
+        sigmoid_symmetric_stepwise (bit for bit as FANN computes them; their derivative is the segment's slope,
+        where FANN's fann_activation_derived uses the sigmoid's y·(1 - y), which fann_sigmoid_stepwise and
+        fann_sigmoid_symmetric_stepwise train with) and gaussian_stepwise (FANN 2.2's constant 0) (see
+        ``ACTIVATIONS``).
     init : str, optional
         glorot_/he_/lecun_ + uniform/normal; default He uniform for relu kinds, Glorot uniform otherwise.
     alpha : float
@@ -90,16 +107,33 @@ class Dense:
         Multiplies the optimizer's learning rate for this layer (SGD, Adam, AdamW; L1's proximal step too), as a
         PyTorch parameter group with ``lr = lr_scale·lr`` (Caffe's ``lr_mult``). RPROP, Quickprop and SARPROP
         adapt a step per weight and have no rate to scale: fit refuses a layer with lr_scale != 1 for them.
+    steepness : float or sequence of out_features floats
+        FANN's activation steepness: neuron ``o`` computes ``activation(steepness[o] * z[o])`` with
+        ``z = inp @ weights.T + bias``, and training follows that function (the derivative is multiplied by the
+        steepness). Finite and >= 0; 1 (the default) is the plain layer.
+    activations : sequence of out_features names, optional
+        One activation per neuron (FANN's ``fann_set_activation_function`` for one neuron); ``activation`` may
+        also be given as such a list. A layer whose neurons differ reports ``activation == "mixed"``; softmax
+        cannot be mixed. A list of one name throughout is the same as that name.
+    fann_clip : bool
+        Clamp each neuron's ``steepness * z`` as FANN 2.2's ``fann_run`` clamps its sum: to ``+-150/s`` in FANN's
+        terms (``s`` = FANN's steepness, half of fastnet's for the sigmoid kinds). Where the clamp holds, the
+        gradient is FANN's (the function's derivative at the clamped sum, as fann_train computes it), not the
+        true one (0). Networks read by ``load_fann`` and made by ``fastnet.libfann`` set it, so that outputs and
+        training equal FANN's; off by default.
     """
 
     in_features: int
     out_features: int
-    activation: str = "linear"
+    activation: Any = "linear"
     init: Optional[str] = None
     alpha: float = 0.01
     dropout: float = 0.0
     trainable: bool = True
     lr_scale: float = 1.0
+    steepness: Any = 1.0
+    activations: Optional[Tuple[str, ...]] = None
+    fann_clip: bool = False
 
     def __post_init__(self) -> None:
         for name in ("in_features", "out_features"):
@@ -110,7 +144,7 @@ class Dense:
                 raise ValueError(f"Dense {name} must be >= 1, got {v}")
             if v > 2**31 - 1:
                 raise ValueError(f"Dense {name} must be <= {2**31 - 1}, got {v}")
-        _check_name(self.activation, ACTIVATIONS, "activation")
+        _check_neurons(self)
         _check_name(self.init, INITS, "init")
         p = self.dropout
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not (0.0 <= p < 1.0):
@@ -156,6 +190,9 @@ class Sparse:
     dropout: float = 0.0
     trainable: bool = True
     lr_scale: float = 1.0
+    steepness: Any = 1.0
+    activations: Optional[Tuple[str, ...]] = None
+    fann_clip: bool = False
 
     def __post_init__(self) -> None:
         Dense.__post_init__(self)  # type: ignore[arg-type]  # the same checks on the shared fields
@@ -173,12 +210,87 @@ class Sparse:
 
     @classmethod
     def _from_csr(cls, in_features: int, out_features: int, row_ptr: np.ndarray, col: np.ndarray,
-                  activation: str, init: Optional[str], alpha: float, dropout: float = 0.0) -> Sparse:
+                  activation: Any, init: Optional[str], alpha: float, dropout: float = 0.0, steepness: Any = 1.0,
+                  fann_clip: bool = False) -> Sparse:
         if not (in_features >= 1 and out_features >= 1):  # (also keeps the density's division defined)
             raise ValueError(f"Sparse in_features and out_features must be >= 1, got {in_features}, {out_features}")
         rows = np.repeat(np.arange(out_features), np.diff(row_ptr))
         return cls(in_features, out_features, float(len(col)) / (in_features * out_features), activation, init,
-                   alpha, indices=(rows, col), dropout=dropout)
+                   alpha, indices=(rows, col), dropout=dropout, steepness=steepness, fann_clip=fann_clip)
+
+
+def _check_neurons(spec: Any) -> None:
+    """Validate and normalize a spec's activation(s), steepness and fann_clip (frozen: set through object)."""
+    act, acts = spec.activation, spec.activations
+    if isinstance(act, (list, tuple)):
+        if acts is not None:
+            raise ValueError("give per-neuron activations as activation=[...] or as activations=[...], not both")
+        acts = act
+    elif acts is not None and act not in (MIXED, "linear"):  # ("linear": activation left at its default)
+        raise ValueError(f"activation={act!r} and activations=[...] both given; give the per-neuron list alone")
+    if acts is not None:
+        if isinstance(acts, str) or not isinstance(acts, Sequence):
+            raise TypeError(f"activations must be a list of activation names, got {type(acts).__name__}")
+        acts = tuple(acts)
+        if len(acts) != spec.out_features:
+            raise ValueError(f"activations lists {len(acts)} names for out_features={spec.out_features} neurons")
+        for name in acts:
+            _check_name(name, ACTIVATIONS, "activation")
+        if len(set(acts)) == 1:
+            act, acts = acts[0], None
+        else:
+            if "softmax" in acts:
+                raise ValueError("softmax couples a whole layer; it cannot be one neuron's activation in a layer "
+                                 "that mixes activations")
+            act = MIXED
+        object.__setattr__(spec, "activation", act)
+        object.__setattr__(spec, "activations", acts)
+    else:
+        _check_name(act, ACTIVATIONS, "activation")
+    object.__setattr__(spec, "steepness", _check_steepness(spec.steepness, spec.out_features))
+    if not isinstance(spec.fann_clip, (bool, np.bool_)):
+        raise TypeError(f"fann_clip must be a bool, got {type(spec.fann_clip).__name__}")
+    object.__setattr__(spec, "fann_clip", bool(spec.fann_clip))
+
+
+def _check_steepness(value: Any, n: int) -> Union[float, Tuple[float, ...]]:
+    """A scalar steepness as a float, a per-neuron one as a tuple of n floats; finite and >= 0 (FANN accepts 0:
+    the neuron then outputs f(0))."""
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"steepness must be a number or a sequence of numbers, got {value!r}")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"steepness must be a number or a sequence of numbers, got {type(value).__name__}") from None
+    if arr.ndim == 0:
+        values = arr.reshape(1)
+    elif arr.shape == (n,):
+        values = arr
+    else:
+        raise ValueError(f"steepness must be a scalar or have shape ({n},) (one per neuron), got shape {arr.shape}")
+    bad = np.flatnonzero(~(np.isfinite(values) & (values >= 0)))
+    if bad.size:
+        raise ValueError(f"steepness must be finite and >= 0, got {values[bad[0]]!r}"
+                         + (f" (neuron {int(bad[0])})" if arr.ndim else ""))
+    if arr.ndim == 0:
+        return float(arr)
+    return tuple(float(v) for v in values)
+
+
+def _neuron_codes(spec: Any) -> Tuple[List[float], List[int]]:
+    """The per-neuron steepness and activation codes of a spec, out_features each."""
+    n = spec.out_features
+    st = spec.steepness
+    steep = [float(st)] * n if isinstance(st, float) else [float(v) for v in st]
+    names = spec.activations if spec.activations is not None else (spec.activation,) * n
+    return steep, [ACTIVATIONS[a] for a in names]
+
+
+def has_neurons(spec: Any) -> bool:
+    """Whether a spec has per-neuron settings (steepness other than 1, mixed activations, fann_clip)."""
+    st = spec.steepness
+    return (spec.activations is not None or spec.fann_clip
+            or not (st == 1.0 if isinstance(st, float) else all(v == 1.0 for v in st)))
 
 
 def _check_training(spec: Any) -> None:
@@ -290,7 +402,50 @@ class Layer:
 
     @property
     def activation(self) -> str:
-        return self.spec.activation
+        """The layer's activation name, or ``"mixed"`` when its neurons use different ones (``activations``)."""
+        return str(self.spec.activation)
+
+    @property
+    def activations(self) -> List[str]:
+        """Each neuron's activation (out_features names); assign a list (or one name) to change them."""
+        if self.spec.activations is not None:
+            return list(self.spec.activations)
+        return [str(self.spec.activation)] * self.out_features
+
+    @activations.setter
+    def activations(self, value: Any) -> None:
+        names = [value] * self.out_features if isinstance(value, str) else value
+        self._set_neurons(activation=list(names) if isinstance(names, (list, tuple)) else names, activations=None)
+
+    @property
+    def steepness(self) -> np.ndarray:
+        """Each neuron's steepness, float64 (out_features,): neuron o computes f(steepness[o] * z[o]). Assign a
+        scalar or an array of out_features values (finite, >= 0)."""
+        return np.array(self._net._core.get_neurons(self._index)[0], dtype=np.float64)
+
+    @steepness.setter
+    def steepness(self, value: Any) -> None:
+        self._set_neurons(steepness=value)
+
+    @property
+    def fann_clip(self) -> bool:
+        """Whether each neuron's steepness * z is clamped as FANN's fann_run clamps it (see ``Dense``)."""
+        return bool(self.spec.fann_clip)
+
+    @fann_clip.setter
+    def fann_clip(self, value: bool) -> None:
+        self._set_neurons(fann_clip=value)
+
+    def _set_neurons(self, **changes: Any) -> None:
+        spec = replace(self.spec, **changes)  # validated by __post_init__
+        steep, codes = _neuron_codes(spec)
+        self._net._core.set_neurons(self._index, steep, codes, spec.fann_clip)
+        self.spec = spec
+        host: Any = self._net
+        if isinstance(getattr(host, "specs", None), tuple):
+            specs = list(host.specs)
+            specs[self._index] = spec
+            host.specs = tuple(specs)
 
     def _get(self, bias: bool) -> np.ndarray:
         a: np.ndarray = self._net._core.get_param(self._index, bias, False)

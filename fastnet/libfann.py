@@ -22,22 +22,24 @@ FANN's own). ``libfann.srand(seed)`` (not in fann2, as C's ``srand`` for FANN) m
 repeatable; fann2's, like FANN's, are seeded from the system.
 
 How it maps onto fastnet. A FANN neuron computes ``f(s * sum)`` with a steepness ``s``; the fastnet Network behind
-a ``neural_net`` holds the same network with the steepness folded into the weights (FANN_SIGMOID as fastnet's
-``fann_sigmoid`` with weights times ``2s``, the other functions with weights times ``s``), which is exact for
-running. Training is FANN's algorithm (fastnet's RPROP with FANN 2.2's zero-slope branch, Quickprop, SARPROP,
-SGD for incremental/batch; FANN's derivative of the sigmoids, FANN's tanh error function) applied to the folded
-weights with its step sizes rescaled, which is exact when every trained neuron has the same fold factor (FANN's
-defaults: all sigmoid or all sigmoid-symmetric at steepness 0.5). Where it is not exact, training raises
-NotImplementedError naming what fastnet lacks instead of approximating.
+a ``neural_net`` holds FANN's weights as they are, and each layer holds each neuron's function and steepness
+(``Layer.activations``, ``Layer.steepness``; FANN_SIGMOID as fastnet's ``fann_sigmoid`` at steepness ``2s``, the
+stepwise sigmoids as ``fann_sigmoid_stepwise`` / ``fann_sigmoid_symmetric_stepwise``, the other functions at ``s``)
+and FANN's clamp of the sum (``Layer.fann_clip``). Training is FANN's algorithm (fastnet's RPROP with FANN 2.2's
+zero-slope branch, Quickprop, SARPROP, SGD for incremental/batch; FANN's derivative of the sigmoids and the stepwise
+functions, FANN's tanh error function) on those weights, whatever the mix of functions and steepnesses. Where it
+is not exact, training raises NotImplementedError naming what fastnet lacks instead of approximating.
 
 Differences from FANN 2.2, each raising rather than approximating:
 
-* FANN's default activation function is FANN_SIGMOID_STEPWISE (a piecewise-linear sigmoid); fastnet has no
-  stepwise functions, so a new network here starts with FANN_SIGMOID (the exact function) at steepness 0.5, and
-  ``set_activation_function*(SIGMOID_STEPWISE / SIGMOID_SYMMETRIC_STEPWISE / GAUSSIAN_STEPWISE)`` raises
-  NotImplementedError.
-* One activation function per layer (fastnet's layers have one); setting a single neuron's function to another
-  than its layer's raises NotImplementedError. Steepness may differ per neuron for running, not for training.
+* None for the activation functions: FANN's default, FANN_SIGMOID_STEPWISE at steepness 0.5 (a piecewise-linear
+  sigmoid), is a new network's default here too, computed bit for bit as FANN computes it and trained with FANN's
+  derivative (the sigmoid's, from the clipped output), as are FANN_SIGMOID_SYMMETRIC_STEPWISE and every other
+  function.
+* Activation functions and steepness may differ per neuron (fastnet's layers hold them per neuron). Training
+  with FANN_GAUSSIAN_STEPWISE (which FANN 2.2 computes as 0 and has no derivative for), or with the linear error
+  function on an output layer that mixes symmetric and other functions, raises NotImplementedError. A negative
+  steepness raises NotImplementedError.
 * Shortcut networks: ``create_shortcut_array([inputs, outputs])`` (no hidden layers) for
   ``cascadetrain_on_data`` (fastnet's Cascade2, FANN's algorithm and report lines), and shortcut .net files, can
   be run, tested, saved and cascade-trained; other training of them raises NotImplementedError.
@@ -116,19 +118,25 @@ TRAINING_ALGORITHM_NAMES: Tuple[str, ...] = ("FANN_TRAIN_INCREMENTAL", "FANN_TRA
 ERRORFUNC_NAMES: Tuple[str, ...] = ("FANN_ERRORFUNC_LINEAR", "FANN_ERRORFUNC_TANH")
 STOPFUNC_NAMES: Tuple[str, ...] = ("FANN_STOPFUNC_MSE", "FANN_STOPFUNC_BIT")
 
-# FANN code -> fastnet activation; the fold factor is _FOLD[code] * steepness
+# FANN code -> fastnet activation (the one with FANN's training derivative)
 _FASTNET_OF = {LINEAR: "linear", THRESHOLD: "threshold", THRESHOLD_SYMMETRIC: "threshold_symmetric",
                SIGMOID: "fann_sigmoid", SIGMOID_SYMMETRIC: "fann_sigmoid_symmetric", GAUSSIAN: "gaussian",
                GAUSSIAN_SYMMETRIC: "gaussian_symmetric", ELLIOT: "elliot", ELLIOT_SYMMETRIC: "elliot_symmetric",
                LINEAR_PIECE: "linear_piece", LINEAR_PIECE_SYMMETRIC: "linear_piece_symmetric",
-               SIN_SYMMETRIC: "sin_symmetric", COS_SYMMETRIC: "cos_symmetric", SIN: "sin", COS: "cos"}
+               SIN_SYMMETRIC: "sin_symmetric", COS_SYMMETRIC: "cos_symmetric", SIN: "sin", COS: "cos",
+               SIGMOID_STEPWISE: "fann_sigmoid_stepwise", SIGMOID_SYMMETRIC_STEPWISE: "fann_sigmoid_symmetric_stepwise",
+               GAUSSIAN_STEPWISE: "gaussian_stepwise"}
 _CODE_OF = {name: code for code, name in _FASTNET_OF.items()}
-_CODE_OF.update({"sigmoid": SIGMOID, "tanh": SIGMOID_SYMMETRIC})  # what load_fann builds
-_FOLD = {code: (2.0 if code == SIGMOID else 1.0) for code in _FASTNET_OF}
+_CODE_OF.update({"sigmoid": SIGMOID, "tanh": SIGMOID_SYMMETRIC, "sigmoid_stepwise": SIGMOID_STEPWISE,
+                 "sigmoid_symmetric_stepwise": SIGMOID_SYMMETRIC_STEPWISE})  # what load_fann builds
+# fastnet's steepness is _FOLD[code] * FANN's (FANN_SIGMOID is 1/(1 + exp(-2 s sum)): fastnet's sigmoid at 2s)
+_FOLD = {code: (2.0 if code in (SIGMOID, SIGMOID_STEPWISE) else 1.0) for code in _FASTNET_OF}
 # fann_update_MSE halves the error of these output functions (so does the tanh error function)
 _HALVED = frozenset({LINEAR_PIECE_SYMMETRIC, THRESHOLD_SYMMETRIC, SIGMOID_SYMMETRIC, SIGMOID_SYMMETRIC_STEPWISE,
                      ELLIOT_SYMMETRIC, GAUSSIAN_SYMMETRIC, SIN_SYMMETRIC, COS_SYMMETRIC})
 _UNTRAINABLE = frozenset({THRESHOLD, THRESHOLD_SYMMETRIC})
+# FANN 2.2's fann_activation_derived has no derivative for it (fann_run computes it as 0): not trained here
+_NO_DERIVATIVE = frozenset({GAUSSIAN_STEPWISE})
 
 
 _SEEDS: Optional[np.random.Generator] = None
@@ -168,9 +176,6 @@ def _activation_code(value: Any) -> int:
     if code > COS:
         raise FannError(f"unknown activation function {code} (FANN's are 0..{COS}: "
                         f"{', '.join(ACTIVATIONFUNC_NAMES)})")
-    if code in (SIGMOID_STEPWISE, SIGMOID_SYMMETRIC_STEPWISE, GAUSSIAN_STEPWISE):
-        raise NotImplementedError(f"{ACTIVATIONFUNC_NAMES[code]} (a stepwise approximation) is not available in "
-                                  "fastnet: use the exact function (FANN_SIGMOID / FANN_SIGMOID_SYMMETRIC)")
     return code
 
 
@@ -322,8 +327,8 @@ class neural_net:  # noqa: N801 -- fann2's name
             seed = int(_SEEDS.integers(2**63))
         self._rng = np.random.default_rng(seed)
         self._net: Optional[Network] = None
-        self._codes: List[int] = []              # per layer after the input: its FANN activation function
-        self._steep: List[np.ndarray] = []       # per layer: steepness per neuron (float64)
+        self._codes: List[List[int]] = []        # per layer after the input: each neuron's FANN activation function
+        self._steep: List[np.ndarray] = []       # per layer: FANN's steepness per neuron (float64)
         self._rate = 1.0
         self.learning_rate = 0.7
         self.learning_momentum = 0.0
@@ -385,14 +390,16 @@ class neural_net:  # noqa: N801 -- fann2's name
             raise FannError(f"a network needs at least 2 layers (input and output), got {len(sizes)}")
         self._rate = rate
         self._cascade = None
-        self._codes = [SIGMOID] * (len(sizes) - 1)
+        # FANN's default: FANN_SIGMOID_STEPWISE at steepness 0.5 (fastnet's steepness 2 * 0.5), FANN's clamp
+        self._codes = [[SIGMOID_STEPWISE] * n for n in sizes[1:]]
         self._steep = [np.full(n, 0.5) for n in sizes[1:]]
+        act, st = _FASTNET_OF[SIGMOID_STEPWISE], _FOLD[SIGMOID_STEPWISE] * 0.5
         specs: List[Union[Dense, Sparse]] = []
         for a, b in zip(sizes, sizes[1:]):
             if rate < 1.0:
-                specs.append(Sparse(a, b, density=rate, activation=_FASTNET_OF[SIGMOID]))
+                specs.append(Sparse(a, b, density=rate, activation=act, steepness=st, fann_clip=True))
             else:
-                specs.append(Dense(a, b, activation=_FASTNET_OF[SIGMOID]))
+                specs.append(Dense(a, b, activation=act, steepness=st, fann_clip=True))
         self._net = self._build(specs)
         self.randomize_weights(-0.1, 0.1)
         return True
@@ -408,7 +415,7 @@ class neural_net:  # noqa: N801 -- fann2's name
         self._cascade = CascadeNetwork.create(sizes[0], sizes[1], "sigmoid", 0.5,
                                               seed=int(self._rng.integers(2**63)))
         self._rate = 1.0
-        self._codes, self._steep = [SIGMOID], [np.full(sizes[1], 0.5)]
+        self._codes, self._steep = [[SIGMOID] * sizes[1]], [np.full(sizes[1], 0.5)]
         return True
 
     def create_shortcut(self, *layers: int) -> bool:
@@ -432,27 +439,25 @@ class neural_net:  # noqa: N801 -- fann2's name
             return True
         neurons = _neuron_tuples(fields.get(_NEURONS_KEY, ""))
         sizes = loaded.sizes
-        codes: List[int] = []
+        codes: List[List[int]] = []
         steep: List[np.ndarray] = []
         pos = sizes[0] + 1
         for n in sizes[1:]:
             layer = neurons[pos:pos + n]
             pos += n + 1
-            layer_codes = {c for c, _ in layer}
-            if len(layer_codes) != 1:  # load_fann already refused this; kept for clarity
-                raise NotImplementedError("layers that mix activation functions are not supported")
-            codes.append(layer_codes.pop())
+            codes.append([c for c, _ in layer])
             steep.append(np.array([s for _, s in layer], dtype=np.float64))
-        specs = [Dense(L.in_features, L.out_features, activation=_FASTNET_OF[c]) if not L.is_sparse else
-                 Sparse(L.in_features, L.out_features, activation=_FASTNET_OF[c], indices=L.indices)
-                 for L, c in zip(loaded.layers, codes)]
+        # each neuron's FANN function (with FANN's training derivative) and steepness, FANN's weights as they are
+        specs = [Dense(L.in_features, L.out_features, activation=[_FASTNET_OF[x] for x in c],
+                       steepness=[_FOLD[x] * v for x, v in zip(c, st)], fann_clip=True)
+                 for L, c, st in zip(loaded.layers, codes, steep)]
         self._read_parameters(fields)
         self._read_scaling(fields, sizes[0], sizes[-1])
         self._codes, self._steep = codes, steep
         self._rate = float(fields.get("connection_rate", "1") or 1)
         net = self._build(specs)
         for L, src in zip(net.layers, loaded.layers):
-            L.weights, L.bias = src.weights, src.bias  # already folded by load_fann, as this class holds them
+            L.weights, L.bias = src.weights, src.bias
         self._net = net
         self._cascade = None
         return True
@@ -460,7 +465,7 @@ class neural_net:  # noqa: N801 -- fann2's name
     def _use_cascade(self, cnet: CascadeNetwork) -> None:
         self._net, self._cascade, self._rate = None, cnet, 1.0
         out = cnet.activations[-cnet.num_outputs:]
-        self._codes = [ACTIVATIONFUNC_NAMES.index("FANN_" + out[0].upper())]
+        self._codes = [[ACTIVATIONFUNC_NAMES.index("FANN_" + a.upper()) for a in out]]
         self._steep = [np.asarray(cnet.steepness, np.float64)[-cnet.num_outputs:]]
 
     def _read_scaling(self, fields: Dict[str, str], ni: int, no: int) -> None:
@@ -494,7 +499,8 @@ class neural_net:  # noqa: N801 -- fann2's name
 
     # ------------------------------------------------------------------ FANN weights <-> fastnet weights
     def _factors(self, k: int) -> np.ndarray:
-        return _FOLD[self._codes[k]] * self._steep[k]
+        # (the steepness lives in the layers now: fastnet's weights are FANN's own)
+        return np.ones(len(self._codes[k]))
 
     def _fann_params(self, k: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Layer k's (rows, cols, weights, biases) as FANN holds them (steepness unfolded), float64."""
@@ -527,26 +533,17 @@ class neural_net:  # noqa: N801 -- fann2's name
             L.weights = folded.reshape(L.out_features, L.in_features)
         L.bias = b * f
 
-    def _refold(self, k: int, code: int, steep: np.ndarray) -> None:
-        """Change layer k's function and/or steepness, keeping FANN's weights."""
+    def _set_neurons(self, k: int, codes: Sequence[int], steep: np.ndarray) -> None:
+        """Set layer k's functions and steepnesses (per neuron; FANN's codes and steepness), keeping its weights."""
         net = self._require()
-        if np.any(steep <= 0):
-            raise NotImplementedError("a steepness <= 0 cannot be folded into fastnet's weights (fastnet has no "
-                                      "steepness of its own); use a positive steepness")
-        _, _, w, b = self._fann_params(k)
-        old = net.layers[k]
-        if code != self._codes[k]:
-            specs = list(net.specs)
-            s = specs[k]
-            specs[k] = (Sparse(s.in_features, s.out_features, activation=_FASTNET_OF[code], indices=old.indices)
-                        if isinstance(s, Sparse) else Dense(s.in_features, s.out_features,
-                                                            activation=_FASTNET_OF[code]))
-            new = self._build(specs)
-            for L, src in zip(new.layers, net.layers):
-                L.weights, L.bias = src.weights, src.bias
-            self._net = new
-        self._codes[k], self._steep[k] = code, steep.astype(np.float64)
-        self._set_fann_params(k, w, b)
+        steep = np.asarray(steep, dtype=np.float64)
+        if np.any(steep < 0):
+            raise NotImplementedError(f"a negative steepness ({float(steep.min()):g}) is not supported: FANN's "
+                                      "clamp of the sum (+-150/s) turns it into a step function")
+        L = net.layers[k]
+        L.activations = [_FASTNET_OF[c] for c in codes]
+        L.steepness = np.array([_FOLD[c] for c in codes]) * steep
+        self._codes[k], self._steep[k] = list(codes), steep.copy()
 
     # ------------------------------------------------------------------ running and testing
     def _sizes_io(self) -> Tuple[int, int]:
@@ -570,9 +567,8 @@ class neural_net:  # noqa: N801 -- fann2's name
 
     def _errors(self, P: np.ndarray, T: np.ndarray) -> np.ndarray:
         diff = T.astype(np.float64) - P.astype(np.float64)
-        if self._codes[-1] in _HALVED:
-            diff = diff / 2.0
-        return diff
+        halved = np.array([c in _HALVED for c in self._codes[-1]])
+        return np.where(halved, diff / 2.0, diff)
 
     def _accumulate(self, P: np.ndarray, T: np.ndarray) -> None:
         e = self._errors(P, T)
@@ -629,26 +625,35 @@ class neural_net:  # noqa: N801 -- fann2's name
 
     # ------------------------------------------------------------------ training
     def _uniform_factor(self, what: str) -> float:
-        factors = np.concatenate([self._factors(k) for k in range(len(self._codes))])
-        if not np.all(factors == factors[0]):
-            raise NotImplementedError(
-                f"{what}: the layers' activation functions and steepnesses fold into different weight scales "
-                f"({', '.join(sorted({f'{x:g}' for x in factors}))}); fastnet's optimizers have one step size for "
-                "all layers and no steepness, so FANN's training of this network cannot be reproduced exactly. "
-                "Use the same function and steepness throughout (e.g. SIGMOID_SYMMETRIC everywhere), or steepness "
-                "2s for SIGMOID layers mixed with steepness s for the other functions")
-        for code in self._codes:
+        """Check that FANN could train this network here; the weights are FANN's own (factor 1)."""
+        for code in sorted({c for codes in self._codes for c in codes}):
             if code in _UNTRAINABLE:
                 raise FannError(f"Unable to train with activation function {ACTIVATIONFUNC_NAMES[code]} (FANN "
                                 "cannot train threshold functions either)")
-        return float(factors[0])
+            if code in _NO_DERIVATIVE:
+                raise NotImplementedError(f"{what}: FANN 2.2 has no derivative for {ACTIVATIONFUNC_NAMES[code]} "
+                                          "(it computes the function as 0); fastnet does not train it")
+        return 1.0
+
+    def _halving(self, what: str) -> float:
+        """FANN halves the error of symmetric output functions; with the linear error function that halves the
+        gradient, a factor of the learning rate when every output has it (the tanh error function's loss
+        applies it per output)."""
+        if self.train_error_function != ERRORFUNC_LINEAR:
+            return 1.0
+        halved = {c in _HALVED for c in self._codes[-1]}
+        if len(halved) > 1:
+            raise NotImplementedError(f"{what}: with FANN_ERRORFUNC_LINEAR FANN halves the gradient of its symmetric "
+                                      "outputs only, and this output layer mixes symmetric and other functions: use "
+                                      "FANN_ERRORFUNC_TANH or one kind of output function")
+        return 0.5 if halved == {True} else 1.0
 
     def _optimizer(self, what: str) -> Tuple[Optimizer, Optional[int]]:
         """The fastnet optimizer (and batch size, None = full batch) that trains FANN's algorithm on the folded
         weights: the step sizes rescaled by the fold factor f (and by c = 1/2 for the linear error function of
         symmetric outputs, whose gradient FANN halves)."""
         f = self._uniform_factor(what)
-        c = 0.5 if (self.train_error_function == ERRORFUNC_LINEAR and self._codes[-1] in _HALVED) else 1.0
+        c = self._halving(what)
         algo = self.training_algorithm
         if algo in (TRAIN_INCREMENTAL, TRAIN_BATCH):
             opt: Optimizer = SGD(lr=self.learning_rate * c * f * f, momentum=self.learning_momentum)
@@ -701,7 +706,12 @@ class neural_net:  # noqa: N801 -- fann2's name
         while done < epochs and not stopped:
             options = _core.FitOptions(epochs=min(epochs - done, 1000), batch_size=1 if batch == 1 else X.shape[0],
                                        optimizer=opt._spec(), shuffle=False)
-            options.fann_error_scale = 0.5 if self._codes[-1] in _HALVED else 1.0
+            scales = [0.5 if c in _HALVED else 1.0 for c in self._codes[-1]]  # (FANN halves symmetric outputs)
+            options.fann_error_scale = 1.0
+            if len(set(scales)) > 1:
+                options.fann_error_scales = scales
+            else:
+                options.fann_error_scale = scales[0]
             options.fann_bit_fail_limit = float(np.float32(self.bit_fail_limit))
             net._core.fit(Xa, None, targets, None, None, None, options, hook)
             done += options.epochs
@@ -712,7 +722,7 @@ class neural_net:  # noqa: N801 -- fann2's name
         self._require()
         x, t = self._check_sample(input, desired_output)
         f = self._uniform_factor("train")
-        c = 0.5 if (self.train_error_function == ERRORFUNC_LINEAR and self._codes[-1] in _HALVED) else 1.0
+        c = self._halving("train")
         self._accumulate(self._require().predict(x), t)
         self._fit(x, t, SGD(lr=self.learning_rate * c * f * f, momentum=self.learning_momentum), 1)
 
@@ -893,20 +903,18 @@ class neural_net:  # noqa: N801 -- fann2's name
     def get_activation_function(self, layer: int, neuron: int) -> int:
         k = self._layer_index(layer)
         self._neuron_index(k, neuron)
-        return self._codes[k]
+        return self._codes[k][self._neuron_index(k, neuron)]
 
     def set_activation_function(self, activation_function: int, layer: int, neuron: int) -> None:
         code = _activation_code(activation_function)
         k = self._layer_index(layer)
-        self._neuron_index(k, neuron)
-        if code != self._codes[k] and self._steep[k].size > 1:
-            raise NotImplementedError("fastnet's layers have one activation function: set it for the whole layer "
-                                      "(set_activation_function_layer)")
-        self._refold(k, code, self._steep[k])
+        codes = list(self._codes[k])
+        codes[self._neuron_index(k, neuron)] = code
+        self._set_neurons(k, codes, self._steep[k])
 
     def set_activation_function_layer(self, activation_function: int, layer: int) -> None:
         k = self._layer_index(layer)
-        self._refold(k, _activation_code(activation_function), self._steep[k])
+        self._set_neurons(k, [_activation_code(activation_function)] * len(self._codes[k]), self._steep[k])
 
     def _cascade_output(self, code: int, steep: Optional[float]) -> None:
         """Set a shortcut network's output function/steepness, keeping its weights."""
@@ -932,14 +940,14 @@ class neural_net:  # noqa: N801 -- fann2's name
             return  # (no hidden neurons: nothing to set, as in FANN)
         self._require()
         for k in range(len(self._codes) - 1):
-            self._refold(k, code, self._steep[k])
+            self._set_neurons(k, [code] * len(self._codes[k]), self._steep[k])
 
     def set_activation_function_output(self, activation_function: int) -> None:
         code = _activation_code(activation_function)
         if self._cascade is not None:
             return self._cascade_output(code, None)
         self._require()
-        self._refold(len(self._codes) - 1, code, self._steep[-1])
+        self._set_neurons(len(self._codes) - 1, [code] * len(self._codes[-1]), self._steep[-1])
 
     def get_activation_steepness(self, layer: int, neuron: int) -> float:
         k = self._layer_index(layer)
@@ -949,26 +957,26 @@ class neural_net:  # noqa: N801 -- fann2's name
         k = self._layer_index(layer)
         s = self._steep[k].copy()
         s[self._neuron_index(k, neuron)] = _check_float(steepness, "steepness")
-        self._refold(k, self._codes[k], s)
+        self._set_neurons(k, self._codes[k], s)
 
     def set_activation_steepness_layer(self, steepness: float, layer: int) -> None:
         k = self._layer_index(layer)
-        self._refold(k, self._codes[k], np.full(self._steep[k].size, _check_float(steepness, "steepness")))
+        self._set_neurons(k, self._codes[k], np.full(self._steep[k].size, _check_float(steepness, "steepness")))
 
     def set_activation_steepness_hidden(self, steepness: float) -> None:
         s = _check_float(steepness, "steepness")
         self._require()
         for k in range(len(self._codes) - 1):
-            self._refold(k, self._codes[k], np.full(self._steep[k].size, s))
+            self._set_neurons(k, self._codes[k], np.full(self._steep[k].size, s))
 
     def set_activation_steepness_output(self, steepness: float) -> None:
         s = _check_float(steepness, "steepness")
         if self._cascade is not None:
             if s <= 0:
                 raise FannError(f"steepness must be > 0, got {s}")
-            return self._cascade_output(self._codes[-1], s)
+            return self._cascade_output(self._codes[-1][0], s)
         self._require()
-        self._refold(len(self._codes) - 1, self._codes[-1], np.full(self._steep[-1].size, s))
+        self._set_neurons(len(self._codes) - 1, self._codes[-1], np.full(self._steep[-1].size, s))
 
     # ------------------------------------------------------------------ training parameters
     def get_training_algorithm(self) -> int:
@@ -1385,14 +1393,14 @@ class neural_net:  # noqa: N801 -- fann2's name
             rows, cols, w, b = self._fann_params(k)
             per_row = np.bincount(rows, minlength=L.out_features)
             starts = np.concatenate([[0], np.cumsum(per_row)])
-            code, steep = self._codes[k], self._steep[k]
+            codes, steep = self._codes[k], self._steep[k]
             bias_neuron = off[k] + L.in_features
             for j in range(L.out_features):
-                neurons.append(f"({per_row[j] + 1}, {code}, {_fmt(float(steep[j]))}) ")
+                neurons.append(f"({per_row[j] + 1}, {codes[j]}, {_fmt(float(steep[j]))}) ")
                 conns.extend(f"({off[k] + int(c)}, {_fmt(x)}) "
                              for c, x in zip(cols[starts[j]:starts[j + 1]], w[starts[j]:starts[j + 1]]))
                 conns.append(f"({bias_neuron}, {_fmt(float(b[j]))}) ")
-            neurons.append(f"(0, {code}, {_fmt(0.0)}) ")
+            neurons.append(f"(0, {codes[0]}, {_fmt(0.0)}) ")
             total += int(per_row.sum()) + L.out_features
             possible += (L.in_features + 1) * L.out_features
         rate = 1.0 if total == possible else min(total / possible, 0.999999)

@@ -22,7 +22,7 @@ from ._format import ModelFormatError, decode, encode, write_atomic
 from ._progress import ProgressBar
 from .history import Callback, History, _history, _run_batch_callbacks, _run_callbacks, _run_train_begin
 from .io import load, model_info, register_model_kind
-from .layers import ACTIVATIONS, INITS, SET, Dense, Layer, Sparse, class_threshold
+from .layers import ACTIVATIONS, INITS, SET, Dense, Layer, Sparse, _neuron_codes, class_threshold, has_neurons
 from .optimizers import SGD, Optimizer, OptimizerKind, optimizer_from_dict
 from .training import FitPlan, _check_weights, fit_plan, resolve_batch_size, training_controls
 
@@ -106,6 +106,9 @@ class Network:
         self._core: Union[_core.Network32, _core.Network64] = cls([_core_layer(s) for s in specs], loss_fn.code, seed)
         if not loss_fn.is_default():
             self._core.set_loss_options(**loss_fn._options())
+        for i, s in enumerate(specs):  # FANN's per-neuron steepness, activations and clamp, where set
+            if has_neurons(s):
+                self._core.set_neurons(i, *_neuron_codes(s), s.fann_clip)
         self._predict_checked: Any = self._core.predict_checked  # None while scaling is set
         self.layers: List[Layer] = [Layer(self, i, s) for i, s in enumerate(specs)]
         #: the optimizer of the last fit (its state is kept in the network and saved with it)
@@ -681,7 +684,7 @@ class Network:
             "rng_state": [int(w) for w in self._core.get_rng_state()],
             "layers": [{"kind": "sparse" if isinstance(s, Sparse) else "dense", "in_features": s.in_features,
                         "out_features": s.out_features, "activation": s.activation, "init": s.init,
-                        "alpha": s.alpha, "dropout": s.dropout} for s in self.specs],
+                        "alpha": s.alpha, "dropout": s.dropout, **_neuron_entries(s)} for s in self.specs],
             "optimizer_state": [kind, steps],
         }
         entries = header["layers"]
@@ -768,14 +771,16 @@ class Network:
                         raise ValueError(f"layer 0: sparse in_features={fi} for only {col.size} connections; a "
                                          f"saved sparse first layer has at most max({_SPARSE_FREE_INPUTS}, "
                                          "64 x connections) inputs")
-                    specs.append(Sparse._from_csr(fi, fo, rp, col, L.get("activation"), L.get("init"),
-                                                  L.get("alpha", 0.01), L.get("dropout", 0.0)))
+                    specs.append(Sparse._from_csr(fi, fo, rp, col, _saved_activation(L), L.get("init"),
+                                                  L.get("alpha", 0.01), L.get("dropout", 0.0),
+                                                  L.get("steepness", 1.0), L.get("fann_clip", False)))
                     continue
                 if w.shape != (fo, fi) or b.shape != (fo,):
                     raise ValueError(f"layer {i}: weights {w.shape} / bias {b.shape} do not match "
                                      f"in_features={fi!r}, out_features={fo!r}")
-                specs.append(Dense(fi, fo, L.get("activation"), L.get("init"), L.get("alpha", 0.01),
-                                   L.get("dropout", 0.0)))
+                specs.append(Dense(fi, fo, _saved_activation(L), L.get("init"), L.get("alpha", 0.01),
+                                   L.get("dropout", 0.0), steepness=L.get("steepness", 1.0),
+                                   fann_clip=L.get("fann_clip", False)))
             for i, L in enumerate(layers):  # training controls (absent: trainable, lr_scale 1)
                 if "trainable" in L or "lr_scale" in L:
                     specs[i] = dataclasses.replace(specs[i], trainable=L.get("trainable", True),
@@ -962,11 +967,29 @@ def _layer_specs(layers: Any, activation: str, output: str, init: Optional[str])
     raise TypeError("layers must be all ints (sizes) or all Dense/Sparse layer specs, not a mix")
 
 
+def _neuron_entries(spec: Union[Dense, Sparse]) -> Dict[str, Any]:
+    """A layer's per-neuron settings for its .fnet header entry (none for a plain layer: a version-1 file)."""
+    if not has_neurons(spec):
+        return {}
+    st = spec.steepness
+    out: Dict[str, Any] = {"steepness": st if isinstance(st, float) else list(st), "fann_clip": spec.fann_clip}
+    if spec.activations is not None:
+        out["activations"] = list(spec.activations)
+    return out
+
+
+def _saved_activation(entry: Dict[str, Any]) -> Any:
+    """A .fnet layer entry's activation: its per-neuron list where it has one (then its "activation" is "mixed")."""
+    acts = entry.get("activations")
+    return list(acts) if isinstance(acts, list) else entry.get("activation")
+
+
 def _core_layer(spec: Union[Dense, Sparse]) -> _core.LayerSpec:
     """What crosses the binding for one layer: its fields by name, activation and init as their codes, a given
     sparse topology as CSR lists."""
+    first = spec.activations[0] if spec.activations is not None else spec.activation  # (a mixed layer's first)
     core = _core.LayerSpec(kind="dense", in_features=int(spec.in_features), out_features=int(spec.out_features),
-                           activation=ACTIVATIONS[spec.activation], alpha=float(spec.alpha), init=INITS[spec.init],
+                           activation=ACTIVATIONS[first], alpha=float(spec.alpha), init=INITS[spec.init],
                            dropout=float(spec.dropout))
     core.trainable, core.lr_scale = bool(spec.trainable), float(spec.lr_scale)
     if isinstance(spec, Sparse):

@@ -205,6 +205,43 @@ def _periodic(op: str, symmetric: bool) -> _Recipe:
     return recipe
 
 
+# FANN's stepwise functions (activation.cpp's Stepwise tables): lo left of v[0], the segment i's line on
+# [v[i], v[i+1]), hi from v[5] on, of v = z·scale, as nested Where nodes (float arithmetic: within float rounding of
+# the core, which evaluates them in double as FANN does)
+_STEPWISE_TABLES = {
+    "sigmoid_stepwise": (0.5, (-2.64665246009826660156e+00, -1.47221946716308593750e+00, -5.49306154251098632812e-01,
+                               5.49306154251098632812e-01, 1.47221934795379638672e+00, 2.64665293693542480469e+00),
+                         (4.99999988824129104614e-03, 5.00000007450580596924e-02, 0.25, 0.75,
+                          9.49999988079071044922e-01, 9.95000004768371582031e-01), 0.0, 1.0),
+    "sigmoid_symmetric_stepwise": (1.0, (-2.64665293693542480469e+00, -1.47221934795379638672e+00,
+                                         -5.49306154251098632812e-01, 5.49306154251098632812e-01,
+                                         1.47221934795379638672e+00, 2.64665293693542480469e+00),
+                                   (-9.90000009536743164062e-01, -8.99999976158142089844e-01, -0.5, 0.5,
+                                    8.99999976158142089844e-01, 9.90000009536743164062e-01), -1.0, 1.0),
+}
+
+
+def _stepwise(name: str) -> _Recipe:
+    scale, v, r, lo, hi = _STEPWISE_TABLES[name]
+
+    def recipe(g: _Builder, z: str, y: str) -> None:
+        x = g.op("Mul", [z, g.const("scale", scale)], "v") if scale != 1.0 else z
+        out = g.const("hi", hi)
+        for i in range(5, -1, -1):  # innermost first: Where(x < v[i], <left of v[i]>, <from v[i] on>)
+            left = g.const("lo", lo) if i == 0 else g.op(
+                "Add", [g.op("Div", [g.op("Mul", [g.const(f"dr{i}", r[i] - r[i - 1]),
+                                                   g.op("Sub", [x, g.const(f"start{i}", v[i - 1])], f"d{i}")],
+                                          f"m{i}"), g.const(f"dv{i}", v[i] - v[i - 1])], f"q{i}"),
+                        g.const(f"r{i - 1}", r[i - 1])], f"seg{i}")
+            below = g.op("Less", [x, g.const(f"v{i}", v[i])], f"less{i}")
+            out = g.op("Where", [below, left, out], f"where{i}", y if i == 0 else "")
+    return recipe
+
+
+def _zero(g: _Builder, z: str, y: str) -> None:  # FANN 2.2's FANN_GAUSSIAN_STEPWISE: 0
+    g.op("Mul", [z, g.const("zero", 0.0)], "zero", y)
+
+
 # fastnet activation -> how to write it (linear is the Gemm alone). tests/test_onnx.py runs every activation in
 # fastnet.layers.ACTIVATIONS through onnxruntime, so an activation added there without a recipe here fails it.
 _ACTIVATIONS: Dict[str, _Recipe] = {
@@ -228,6 +265,11 @@ _ACTIVATIONS: Dict[str, _Recipe] = {
     # the FANN sigmoids differ from sigmoid and tanh only in training (their derivative)
     "fann_sigmoid": _unary("Sigmoid", "fann_sigmoid"),
     "fann_sigmoid_symmetric": _unary("Tanh", "fann_sigmoid_symmetric"),
+    "sigmoid_stepwise": _stepwise("sigmoid_stepwise"),
+    "sigmoid_symmetric_stepwise": _stepwise("sigmoid_symmetric_stepwise"),
+    "gaussian_stepwise": _zero,
+    "fann_sigmoid_stepwise": _stepwise("sigmoid_stepwise"),
+    "fann_sigmoid_symmetric_stepwise": _stepwise("sigmoid_symmetric_stepwise"),
 }
 
 
@@ -267,14 +309,35 @@ def to_bytes(net: Network) -> bytes:
     for i, layer in enumerate(net.layers):
         act = layer.activation
         recipe = _ACTIVATIONS.get(act)
+        if act == "mixed":
+            raise ValueError(f"layer {i} ({type(layer.spec).__name__}) mixes activation functions per neuron, which "
+                             "the ONNX export does not write (one activation node per layer)")
         if act != "linear" and recipe is None:  # checked before anything is built: no half-written graph
             raise ValueError(f"layer {i} ({type(layer.spec).__name__}) has activation {act!r}, which has no ONNX "
                              "export")
         w, b = f"layers.{i}.weights", f"layers.{i}.bias"
         inits.append(_tensor(w, layer.to_dense()))
         inits.append(_tensor(b, np.asarray(layer.bias)))
-        z = OUTPUT_NAME if (i == last and act == "linear") else f"layers.{i}.z"
+        steep = layer.steepness
+        scaled = bool(np.any(steep != 1.0)) or layer.fann_clip  # y = f(clamp(steepness * z)): Mul (and Min, Max)
+        z = OUTPUT_NAME if (i == last and act == "linear" and not scaled) else f"layers.{i}.z"
         nodes.append(_node("Gemm", [x, w, b], [z], f"layers.{i}.gemm", [_attr_int("transB", 1)]))
+        if scaled:
+            g = _Builder(i, net.dtype, float(layer.spec.alpha), nodes, inits)
+            inits.append(_tensor(f"layers.{i}.steepness", steep.astype(net.dtype)))
+            done = i == last and act == "linear" and not layer.fann_clip
+            z = g.op("Mul", [z, f"layers.{i}.steepness"], "scaled", OUTPUT_NAME if done else "")
+            if layer.fann_clip:  # the core's clamp_limit: k * (150 / (s / k)), k = 2 for the sigmoid kinds
+                k = 2.0 if act in ("sigmoid", "fann_sigmoid", "sigmoid_stepwise", "fann_sigmoid_stepwise") else 1.0
+                with np.errstate(divide="ignore"):
+                    lim = (k * (net.dtype.type(150) / (steep.astype(net.dtype) / net.dtype.type(k)))).astype(net.dtype)
+                lim = np.minimum(lim, float(np.finfo(np.float32 if net.dtype == np.float32 else np.float64).max))
+                lim = lim.astype(net.dtype)  # (inf at steepness 0 -> the largest value: Min/Max change nothing)
+                inits.append(_tensor(f"layers.{i}.clamp_max", lim))
+                inits.append(_tensor(f"layers.{i}.clamp_min", -lim))
+                z = g.op("Min", [z, f"layers.{i}.clamp_max"], "clamp_high")
+                z = g.op("Max", [z, f"layers.{i}.clamp_min"], "clamp_low",
+                         OUTPUT_NAME if (i == last and act == "linear") else "")
         if recipe is None:  # linear: the Gemm alone
             x = z
             continue

@@ -208,8 +208,38 @@ CASCADE_FUNCS = dict({name: f for name, (f, _) in FANN_FUNCS.items()}, linear=la
 CASCADE_DERIVS = dict({name: d for name, (_, d) in FANN_FUNCS.items()}, linear=lambda u: np.ones_like(u),
                       sigmoid=lambda u: (lambda y: 2 * y * (1 - y))(np.clip(1 / (1 + np.exp(-2 * u)), 0.01, 0.99)),
                       sigmoid_symmetric=lambda u: 1 - np.clip(np.tanh(u), -0.98, 0.98) ** 2)
+# FANN 2.2's stepwise functions of its u (fann_activation.h: breakpoints v, values r, lo left of v[0], hi from
+# v[5] on, linear between); trained, as FANN trains them, with the sigmoids' derivative from the clipped output
+FANN_STEPWISE = {
+    "sigmoid_stepwise": ([-2.64665246009826660156e+00, -1.47221946716308593750e+00, -5.49306154251098632812e-01,
+                          5.49306154251098632812e-01, 1.47221934795379638672e+00, 2.64665293693542480469e+00],
+                         [4.99999988824129104614e-03, 5.00000007450580596924e-02, 0.25, 0.75,
+                          9.49999988079071044922e-01, 9.95000004768371582031e-01], 0.0, 1.0),
+    "sigmoid_symmetric_stepwise": ([-2.64665293693542480469e+00, -1.47221934795379638672e+00,
+                                    -5.49306154251098632812e-01, 5.49306154251098632812e-01,
+                                    1.47221934795379638672e+00, 2.64665293693542480469e+00],
+                                   [-9.90000009536743164062e-01, -8.99999976158142089844e-01, -0.5, 0.5,
+                                    8.99999976158142089844e-01, 9.90000009536743164062e-01], -1.0, 1.0),
+}
+
+
+def fann_stepwise(name: str, u: np.ndarray) -> np.ndarray:
+    v, r, lo, hi = FANN_STEPWISE[name]
+    u = np.asarray(u, dtype=np.float64)
+    out = np.where(u < v[0], lo, hi)
+    for i in range(5):
+        m = (u >= v[i]) & (u < v[i + 1])
+        out = np.where(m, (r[i + 1] - r[i]) * (u - v[i]) / (v[i + 1] - v[i]) + r[i], out)
+    return out
+
+
+CASCADE_FUNCS.update(sigmoid_stepwise=lambda u: fann_stepwise("sigmoid_stepwise", u),
+                     sigmoid_symmetric_stepwise=lambda u: fann_stepwise("sigmoid_symmetric_stepwise", u))
+CASCADE_DERIVS.update(
+    sigmoid_stepwise=lambda u: (lambda y: 2 * y * (1 - y))(np.clip(fann_stepwise("sigmoid_stepwise", u), 0.01, 0.99)),
+    sigmoid_symmetric_stepwise=lambda u: 1 - np.clip(fann_stepwise("sigmoid_symmetric_stepwise", u), -0.98, 0.98) ** 2)
 HALVED = {"sigmoid_symmetric", "threshold_symmetric", "gaussian_symmetric", "elliot_symmetric",
-          "linear_piece_symmetric", "sin_symmetric", "cos_symmetric"}
+          "linear_piece_symmetric", "sin_symmetric", "cos_symmetric", "sigmoid_symmetric_stepwise"}
 
 
 def shortcut_forward(num_inputs: int, layer_sizes: List[int], acts: List[str], steep: np.ndarray, weights: np.ndarray,

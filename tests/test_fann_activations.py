@@ -163,14 +163,16 @@ def one_neuron_fann(code: int, steepness: float, weight: float, bias: float) -> 
 
 
 @pytest.mark.parametrize("act", ALL)
-def test_load_fann_folds_steepness(act: str, tmp_path: Path, maybe_fann: Optional[Fann]) -> None:
-    """FANN's neuron f(s·(w·x + b)) loads as fastnet's act with weights times s; FANN runs the file the same."""
+def test_load_fann_keeps_steepness(act: str, tmp_path: Path, maybe_fann: Optional[Fann]) -> None:
+    """FANN's neuron f(s·(w·x + b)) loads as fastnet's act at steepness s with FANN's weights; FANN runs the file
+    the same."""
     path = tmp_path / "one.net"
     path.write_text(one_neuron_fann(FANN_CODE[act], 0.7, 1.3, -0.2))
     net = load_fann(path)
     assert [L.activation for L in net.layers] == [act]
-    assert net.layers[0].weights[0, 0] == pytest.approx(0.7 * 1.3, rel=1e-6)
-    assert net.layers[0].bias[0] == pytest.approx(0.7 * -0.2, rel=1e-6)
+    assert net.layers[0].weights[0, 0] == np.float32(1.3)
+    assert net.layers[0].bias[0] == np.float32(-0.2)
+    assert net.layers[0].steepness[0] == 0.7
     x = np.linspace(-4, 4, 161, dtype=np.float32).reshape(-1, 1)
     want = act_forward(act, 0.7 * (1.3 * x.astype(np.float64) - 0.2))
     np.testing.assert_allclose(net.predict(x), want, rtol=1e-5, atol=1e-6)

@@ -43,9 +43,7 @@ FIXED_SIGMOID_ATOL = 0.15
 FIXED_STEPWISE_ATOL = 0.01
 FIXED_UNITS = 16  # fastnet's fann_save_to_fixed vs FANN's of a network fastnet holds folded: in 2**-decimal_point
 
-_NEEDS_CORE = "needs h-fanncore: exact FANN stepwise activations, per-neuron steepness and activation mixes"
-_NEEDS_CASCADE = ("needs FANN_SIGMOID_STEPWISE in CascadeNetwork (shortcut networks; FANN's default for "
-                  "fann_create_shortcut), which h-fanncore's Network layers have")
+
 
 
 # ---------------------------------------------------------------------------------------------- the catalogue
@@ -85,16 +83,10 @@ FLAGS = {name: flags.split(",") for name, _, flags in CATALOGUE}
 CATEGORY = {name: category for name, category, _ in CATALOGUE}
 
 
-def _param(name: str) -> object:
-    if name == "shortcut_default":
-        return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=_NEEDS_CASCADE))
-    if {"stepwise", "mix"} & set(FLAGS[name]):
-        return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=_NEEDS_CORE))
-    return name
-
-
-LOADABLE = [_param(name) for name, _, _ in CATALOGUE]
-FIXED = [_param(name) for name, _, flags in CATALOGUE if "fixed" in flags]
+# (every file loads: the stepwise functions, per-neuron steepness and mixed layers, and stepwise shortcut networks,
+# are fastnet's since h-fanncore)
+LOADABLE = [name for name, _, _ in CATALOGUE]
+FIXED = [name for name, _, flags in CATALOGUE if "fixed" in flags]
 
 
 # ---------------------------------------------------------------------------------------------- FANN's programs

@@ -457,20 +457,29 @@ def test_simple_train_and_simple_test(fann_examples: Path, fann: Any, tmp_path: 
                    reason=f"libfann: {STEEPNESS_MISSING}")
 def test_steepness_train(fann_examples: Path, tmp_path: Path) -> None:
     """steepness_train.c: Quickprop, the steepness raised from 1 to 20 in steps of 0.1 each time the MSE falls below
-    0.001; the total epochs as FANN's, and the threshold network answers xor right."""
+    0.001; the total epochs as FANN's, and the threshold network answers xor right as often as FANN's does (not
+    always: a hidden unit still short of saturation at steepness 20 flips under the threshold; FANN's own runs
+    miss it for 1 seed of 10, measured)."""
     def epochs(text: str) -> int:
         return int(re.findall(r"^Epochs +(\d+)\. Current error: \d+\.\d+$", text, re.M)[-1])
 
+    def xor_right(text: str) -> bool:
+        return len(re.findall(r"^XOR test .*difference=-?0\.000000$", text, re.M)) == 4
+
     code, text = run_ours("steepness_train", 1, tmp_path, "xor_float.net")  # (first: it raises while unsupported)
-    assert code == 0, text[-2000:]
-    ours = [epochs(text)]
+    assert epochs(text) and text.count("XOR test") == 4, text[-2000:]
+    ours, ours_right = [epochs(text)], [xor_right(text)]
+    assert code == (0 if ours_right[0] else 1)
     with FannRuns(fann_examples, "steepness_train", range(1, 11)) as c_runs:
-        for s in range(2, 4):
+        for s in range(2, 5):
             code, text = run_ours("steepness_train", s, tmp_path, "xor_float.net")
-            assert code == 0, text[-2000:]
+            assert code == (0 if xor_right(text) else 1), text[-2000:]
             ours.append(epochs(text))
-        theirs = [epochs(t) for t in c_runs.texts()]
+            ours_right.append(xor_right(text))
+        texts = c_runs.texts()
+        theirs, theirs_right = [epochs(t) for t in texts], [xor_right(t) for t in texts]
     within("steepness_train epochs", ours, theirs)
+    no_more_misses("steepness_train xor right", ours_right, theirs_right)
 
 
 @pytest.mark.xfail(STEPWISE_MISSING is not None, raises=NotImplementedError, strict=True,

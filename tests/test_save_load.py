@@ -353,7 +353,7 @@ def test_wrong_magic(tmp_path, model_bytes, magic):
         _load_bytes(tmp_path, magic + model_bytes[8:])
 
 
-@pytest.mark.parametrize("version", [2, 99, 2**32 - 1, 0])
+@pytest.mark.parametrize("version", [3, 99, 2**32 - 1, 0])  # (2: per-neuron steepness and activations)
 def test_unsupported_format_version(tmp_path, model_bytes, version):
     data = model_bytes[:8] + struct.pack("<I", version) + model_bytes[12:]
     with pytest.raises(fn.ModelFormatError, match=rf"format version {version} is not supported"):

@@ -37,6 +37,8 @@ inline float fann_activate(Act a, float u) {
     case Act::SinSymmetric: return std::sin(u);
     case Act::Cos: return std::cos(u) / 2.0f + 0.5f;
     case Act::CosSymmetric: return std::cos(u);
+    case Act::SigmoidStepwise: return static_cast<float>(kernels::fann_stepwise(false, u));
+    case Act::SigmoidSymmetricStepwise: return static_cast<float>(kernels::fann_stepwise(true, u));
     default: return u;  // relu, leaky relu and softmax are not FANN neurons (rejected when a net is built)
   }
 }
@@ -49,11 +51,13 @@ inline float fann_activate(Act a, float u) {
 inline float fann_derivative(Act a, float y, float u) {
   switch (a) {
     case Act::Linear: return 1.0f;
-    case Act::Sigmoid: {
+    case Act::Sigmoid:
+    case Act::SigmoidStepwise: {  // (FANN trains its stepwise sigmoids with the sigmoids' derivative)
       const float v = y < 0.01f ? 0.01f : (y > 0.99f ? 0.99f : y);
       return 2.0f * v * (1.0f - v);
     }
-    case Act::Tanh: {
+    case Act::Tanh:
+    case Act::SigmoidSymmetricStepwise: {
       const float v = y < -0.98f ? -0.98f : (y > 0.98f ? 0.98f : y);
       return 1.0f - v * v;
     }
@@ -130,13 +134,15 @@ inline void apply_block_with_derivative(Act a, float s, const float* sum, float*
 constexpr bool fann_halves_error(Act a) {
   return a == Act::Tanh || a == Act::ThresholdSymmetric || a == Act::GaussianSymmetric ||
          a == Act::ElliotSymmetric || a == Act::LinearPieceSymmetric || a == Act::SinSymmetric ||
-         a == Act::CosSymmetric;
+         a == Act::CosSymmetric || a == Act::SigmoidSymmetricStepwise;
 }
 
-// the activations a FANN neuron can have (fastnet's relu, leaky relu and softmax are not among them)
+// the activations a FANN neuron can have (fastnet's relu, leaky relu and softmax are not among them; SigmoidStepwise
+// and SigmoidSymmetricStepwise are FANN's stepwise functions of u here; FANN_GAUSSIAN_STEPWISE is not offered)
 constexpr bool is_fann_kind(Act a) {
   return a != Act::Relu && a != Act::LeakyRelu && a != Act::Softmax && a != Act::FannSigmoid &&
-         a != Act::FannSigmoidSymmetric && static_cast<int>(a) >= 0 && static_cast<int>(a) < kernels::kNumActs;
+         a != Act::FannSigmoidSymmetric && static_cast<int>(a) >= 0 &&
+         static_cast<int>(a) < static_cast<int>(Act::GaussianStepwise);
 }
 
 }  // namespace fastnet::cascade

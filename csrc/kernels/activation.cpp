@@ -36,6 +36,49 @@ void scale_by(long n, bool parallel, T* d, const T* v, G g) {
 }
 }
 
+namespace {
+// FANN 2.2's stepwise functions (fann_activation.h: fann_stepwise, fann_linear_func), of FANN's v = s·sum: the
+// constants are double literals there and `sum` is promoted, so FANN computes them in double and rounds the
+// result to fann_type once; so do these. Left of v[0] the value is lo, from v[5] on hi (FANN's function jumps
+// there: from 0 to 0.005 and from 0.995 to 1 for the sigmoid).
+struct Stepwise {
+  double v[6], r[6], lo, hi;
+};
+constexpr Stepwise kSigmoidStepwise = {
+    {-2.64665246009826660156e+00, -1.47221946716308593750e+00, -5.49306154251098632812e-01,
+     5.49306154251098632812e-01, 1.47221934795379638672e+00, 2.64665293693542480469e+00},
+    {4.99999988824129104614e-03, 5.00000007450580596924e-02, 2.50000000000000000000e-01,
+     7.50000000000000000000e-01, 9.49999988079071044922e-01, 9.95000004768371582031e-01},
+    0.0, 1.0};
+constexpr Stepwise kSigmoidSymmetricStepwise = {
+    {-2.64665293693542480469e+00, -1.47221934795379638672e+00, -5.49306154251098632812e-01,
+     5.49306154251098632812e-01, 1.47221934795379638672e+00, 2.64665293693542480469e+00},
+    {-9.90000009536743164062e-01, -8.99999976158142089844e-01, -5.00000000000000000000e-01,
+     5.00000000000000000000e-01, 8.99999976158142089844e-01, 9.90000009536743164062e-01},
+    -1.0, 1.0};
+
+// the segment of v: -1 left of v[0], 5 from v[5] on, else i with v[i] <= v < v[i+1] (FANN's comparisons)
+inline int segment(const Stepwise& f, double v) {
+  if (v < f.v[4]) {
+    if (v < f.v[2]) return v < f.v[1] ? (v < f.v[0] ? -1 : 0) : 1;
+    return v < f.v[3] ? 2 : 3;
+  }
+  return v < f.v[5] ? 4 : 5;
+}
+inline double stepwise(const Stepwise& f, double v) {
+  const int i = segment(f, v);
+  if (i < 0) return f.lo;
+  if (i > 4) return f.hi;
+  return (((f.r[i + 1] - f.r[i]) * (v - f.v[i])) / (f.v[i + 1] - f.v[i])) + f.r[i];
+}
+// d stepwise / dv: the segment's slope, 0 outside (and at the jumps' far side)
+inline double stepwise_slope(const Stepwise& f, double v) {
+  const int i = segment(f, v);
+  if (i < 0 || i > 4) return 0.0;
+  return (f.r[i + 1] - f.r[i]) / (f.v[i + 1] - f.v[i]);
+}
+}  // namespace
+
 template <typename T>
 void activation_forward(Act act, T* x, int B, int O, T alpha) {
   const long n = static_cast<long>(B) * O;
@@ -85,6 +128,14 @@ void activation_forward(Act act, T* x, int B, int O, T alpha) {
       return map(n, parallel, x, [](T z) { return std::cos(z) / T(2) + T(0.5); });
     case Act::CosSymmetric:
       return map(n, parallel, x, [](T z) { return std::cos(z); });
+    case Act::SigmoidStepwise:  // FANN's of v = z/2 (exact: z = 2·v when FANN's steepness s is fastnet's 2s)
+    case Act::FannSigmoidStepwise:
+      return map(n, parallel, x, [](T z) { return static_cast<T>(stepwise(kSigmoidStepwise, double(z) * 0.5)); });
+    case Act::SigmoidSymmetricStepwise:
+    case Act::FannSigmoidSymmetricStepwise:
+      return map(n, parallel, x, [](T z) { return static_cast<T>(stepwise(kSigmoidSymmetricStepwise, double(z))); });
+    case Act::GaussianStepwise:  // FANN 2.2's fann_run: 0 (its fann_activation_switch has no formula for it)
+      return map(n, parallel, x, [](T) { return T(0); });
     case Act::Softmax:  // row-wise, shifted by the row maximum so exp never overflows
       return parallel_for(B, static_cast<long>(B) * O > kParallelElems, [=](long b0, long b1) {
         for (long b = b0; b < b1; ++b) {
@@ -101,6 +152,10 @@ void activation_forward(Act act, T* x, int B, int O, T alpha) {
         }
       });
   }
+}
+
+double fann_stepwise(bool symmetric, double v) {
+  return stepwise(symmetric ? kSigmoidSymmetricStepwise : kSigmoidStepwise, v);
 }
 
 template <typename T>
@@ -156,6 +211,7 @@ void activation_backward(Act act, T* d, const T* y, const T* z, std::size_t N, T
   switch (act) {
     case Act::Threshold:  // f' = 0 where it exists (networks check trainable() before training)
     case Act::ThresholdSymmetric:
+    case Act::GaussianStepwise:
       return parallel_for(n, parallel, [=](long b, long e) { std::fill(d + b, d + e, T(0)); });
     case Act::Gaussian:  // f' = −2z·e^(−z²) = −2z·y
       return parallel_for(n, parallel, [=](long b, long e) {
@@ -187,17 +243,25 @@ void activation_backward(Act act, T* d, const T* y, const T* z, std::size_t N, T
       return scale_by(n, parallel, d, z, [](T v) { return -std::sin(v) / T(2); });
     case Act::CosSymmetric:
       return scale_by(n, parallel, d, z, [](T v) { return -std::sin(v); });
+    case Act::SigmoidStepwise:  // the segment's slope (FANN's fann_activation_derived uses the sigmoid's instead)
+      return scale_by(n, parallel, d, z,
+                      [](T v) { return static_cast<T>(stepwise_slope(kSigmoidStepwise, double(v) * 0.5) * 0.5); });
+    case Act::SigmoidSymmetricStepwise:
+      return scale_by(n, parallel, d, z,
+                      [](T v) { return static_cast<T>(stepwise_slope(kSigmoidSymmetricStepwise, double(v))); });
     case Act::Linear:
     case Act::Softmax:  // handled with the loss (its Jacobian couples a whole row)
       return;
     case Act::Sigmoid:
       return parallel_for(n, parallel, [=](long b, long e) { sigmoid_backward(d + b, y + b, e - b); });
     case Act::FannSigmoid:  // FANN's derivative: from y clipped to [0.01, 0.99] (a saturated unit keeps a slope)
+    case Act::FannSigmoidStepwise:  // (FANN trains its stepwise sigmoid with the sigmoid's derivative)
       return scale_by(n, parallel, d, y, [](T v) {
         const T c = std::min(std::max(v, T(0.01)), T(0.99));
         return c * (T(1) - c);
       });
     case Act::FannSigmoidSymmetric:  // from y clipped to [−0.98, 0.98]
+    case Act::FannSigmoidSymmetricStepwise:
       return scale_by(n, parallel, d, y, [](T v) {
         const T c = std::min(std::max(v, T(-0.98)), T(0.98));
         return T(1) - c * c;

@@ -27,17 +27,26 @@ namespace fastnet::kernels {
 // cos cos(z)/2 + ½, cos_symmetric cos z. FannSigmoid and FannSigmoidSymmetric compute sigmoid and tanh but train
 // with FANN's derivative (fann_activation_derived), whose output is clipped first — to [0.01, 0.99] and
 // [−0.98, 0.98] — so a saturated unit keeps a small slope (its "flat spot" elimination): not the exact gradient.
+// SigmoidStepwise and SigmoidSymmetricStepwise are FANN's piecewise-linear FANN_SIGMOID_STEPWISE and
+// FANN_SIGMOID_SYMMETRIC_STEPWISE (6 breakpoints, computed as FANN computes them: in double, then rounded), as
+// approximations of sigmoid(z) and tanh(z): FANN's FANN_SIGMOID_STEPWISE at steepness s is SigmoidStepwise at
+// steepness 2s, as FANN_SIGMOID is Sigmoid at 2s. GaussianStepwise is FANN 2.2's FANN_GAUSSIAN_STEPWISE, which
+// fann_run computes as the constant 0. Their derivatives are the true ones (the slope of the segment; 0).
+// FannSigmoidStepwise and FannSigmoidSymmetricStepwise compute the two stepwise functions but train with FANN's
+// derivative of them, which is FannSigmoid's and FannSigmoidSymmetric's (fann_activation_derived: the sigmoid's
+// y·(1 − y), y clipped first) — what FANN trains its default FANN_SIGMOID_STEPWISE neurons with.
 enum class Act : int {
   Linear = 0, Sigmoid, Tanh, Relu, LeakyRelu, Softmax,
   Threshold, ThresholdSymmetric, Gaussian, GaussianSymmetric, Elliot, ElliotSymmetric, LinearPiece,
-  LinearPieceSymmetric, Sin, SinSymmetric, Cos, CosSymmetric, FannSigmoid, FannSigmoidSymmetric
+  LinearPieceSymmetric, Sin, SinSymmetric, Cos, CosSymmetric, FannSigmoid, FannSigmoidSymmetric,
+  SigmoidStepwise, SigmoidSymmetricStepwise, GaussianStepwise, FannSigmoidStepwise, FannSigmoidSymmetricStepwise
 };
-constexpr int kNumActs = 20;
+constexpr int kNumActs = 25;
 // The derivatives of these are not functions of the output y alone (a Gaussian's y does not tell the sign of z):
 // their layers keep the pre-activations z of the forward pass for the backward pass.
 constexpr bool needs_preactivation(Act a) {
   return a == Act::Gaussian || a == Act::GaussianSymmetric || a == Act::Sin || a == Act::SinSymmetric ||
-         a == Act::Cos || a == Act::CosSymmetric;
+         a == Act::Cos || a == Act::CosSymmetric || a == Act::SigmoidStepwise || a == Act::SigmoidSymmetricStepwise;
 }
 // Threshold units have a zero derivative wherever it exists: gradient training cannot move them (FANN refuses
 // with FANN_E_CANT_TRAIN_ACTIVATION), so fastnet refuses too.
@@ -46,7 +55,12 @@ constexpr bool trainable(Act a) { return a != Act::Threshold && a != Act::Thresh
 constexpr bool symmetric(Act a) {
   return a == Act::Linear || a == Act::Tanh || a == Act::ThresholdSymmetric || a == Act::GaussianSymmetric ||
          a == Act::ElliotSymmetric || a == Act::LinearPieceSymmetric || a == Act::SinSymmetric ||
-         a == Act::CosSymmetric || a == Act::FannSigmoidSymmetric;
+         a == Act::CosSymmetric || a == Act::FannSigmoidSymmetric || a == Act::SigmoidSymmetricStepwise ||
+         a == Act::FannSigmoidSymmetricStepwise;
+}
+// FANN's functions whose FANN steepness s is fastnet's steepness 2s (FANN_SIGMOID is 1/(1 + e^(−2·s·sum)))
+constexpr bool fann_double_steepness(Act a) {
+  return a == Act::Sigmoid || a == Act::FannSigmoid || a == Act::SigmoidStepwise || a == Act::FannSigmoidStepwise;
 }
 // FannTanh: FANN's default training error function (FANN_ERRORFUNC_TANH): the output error e = y − t (halved for
 // a tanh output) enters the gradient as 2·atanh(e) instead of e, which pushes hard on large errors; its loss value is
@@ -183,6 +197,9 @@ void gather_transpose(T* dst, const T* X, const long* idx, int nb, int I);
 // In place on a (B,O) block of pre-activations z -> y = f(z); softmax is row-wise.
 template <typename T>
 void activation_forward(Act act, T* x, int B, int O, T alpha);
+// FANN 2.2's FANN_SIGMOID_STEPWISE (symmetric: FANN_SIGMOID_SYMMETRIC_STEPWISE) of FANN's v = s·sum, as fann_run
+// computes it (in double); SigmoidStepwise above is this of z/2
+double fann_stepwise(bool symmetric, double v);
 // softmax over the O rows of each column of a transposed (O,B) block (sparse layers' layout)
 template <typename T>
 void softmax_columns(T* zt, int O, int B);

@@ -31,6 +31,7 @@ void Dense<T>::forward(T* out, const T* inp, int B, T* pre) const {
   const int I = this->in_features(), O = this->out_features();
   if (pre) {  // z kept for the backward pass: the product into pre, the activation applied to a copy
     kernels::dense_forward(pre, inp, this->weight_.value, this->bias_.value, B, I, O, Act::Linear, this->alpha());
+    if (this->custom()) return neurons_forward(this->cfg_, out, pre, B, false);
     std::memcpy(out, pre, sizeof(T) * static_cast<std::size_t>(B) * O);
     kernels::activation_forward(this->activation(), out, B, O, this->alpha());
     return;

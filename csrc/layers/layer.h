@@ -29,12 +29,37 @@ struct LayerConfig {
   // for a random one of this density (FANN's connection_rate)
   double density = 1.0;
   std::vector<int32_t> row_ptr, col;
+  // FANN's per-neuron settings (fann_set_activation_steepness, fann_set_activation_function): neuron o computes
+  // y = f_o(s_o·z). steepness: (O) values >= 0, or empty for all 1; activations: (O) codes, or empty when every
+  // neuron uses `activation` (a mixed layer's `activation` is its first neuron's). fann_clip: clamp s·z as FANN's
+  // fann_run clamps its sum, to ±k·150/(s/k) with k = 2 where fann_double_steepness (FANN's steepness is s/k).
+  std::vector<double> steepness;
+  std::vector<Act> activations;
+  bool fann_clip = false;
   // training controls (fastnet's layer.trainable / layer.lr_scale): a frozen layer's weights and biases are never
   // changed by fit (no update, decay, constraint or rewiring; its optimizer state is kept as it was), though the
   // gradient still flows through it; lr_scale multiplies the optimizer's learning rate for this layer's update
   bool trainable = true;
   double lr_scale = 1.0;
 };
+
+// A layer with any of the settings above runs its activations through these (layers/neurons.cpp) instead of the
+// uniform kernels, always keeping its pre-activations z. transposed: the blocks are (O,B), else (B,O).
+bool custom_neurons(const LayerConfig& c);
+// throws std::invalid_argument naming the problem; drops steepness that is all 1 and activations all equal
+void normalize_neurons(LayerConfig& c, const char* where);
+Act neuron_act(const LayerConfig& c, int o);
+// y = f_o(clamp(s_o·z)) (y and z may not alias)
+template <typename T>
+void neurons_forward(const LayerConfig& c, T* y, const T* z, int B, bool transposed);
+// d *= s_o·f_o'(u) with u = clamp(s_o·z) (FANN's derivative where the clamp holds: f' at the clamped sum)
+template <typename T>
+void neurons_backward(const LayerConfig& c, T* d, const T* y, const T* z, int B, bool transposed);
+// the loss of an output layer of this kind, its outputs y, pre-activations z and targets t row-major (B,O), and
+// dz = dLoss/dz (row-major) when not null: kernels::loss_forward_backward per neuron kind, then times s_o
+template <typename T>
+double neurons_loss(const LayerConfig& c, kernels::Loss loss, const kernels::LossOptions& opts, const T* y,
+                    const T* z, const T* t, T* dz, int B);
 
 template <typename T>
 struct ParamView {  // one tensor's value, gradient and velocity: same offset in the three arenas
@@ -54,6 +79,14 @@ class Layer {
   int in_features() const { return cfg_.in_features; }
   int out_features() const { return cfg_.out_features; }
   Act activation() const { return cfg_.activation; }
+  bool custom() const { return custom_neurons(cfg_); }  // per-neuron steepness, activations or FANN's clamp
+  // take those settings (and `activation`) from c, which normalize_neurons has checked
+  void set_neurons(const LayerConfig& c) {
+    cfg_.activation = c.activation;
+    cfg_.steepness = c.steepness;
+    cfg_.activations = c.activations;
+    cfg_.fann_clip = c.fann_clip;
+  }
   T alpha() const { return static_cast<T>(cfg_.alpha); }
   bool trainable() const { return cfg_.trainable; }
   double lr_scale() const { return cfg_.lr_scale; }

@@ -122,6 +122,7 @@ void Sparse<T>::forward(T* out, const T* inp, int B, T* pre) const {
   if (pre) {  // z kept for the backward pass (only elementwise activations ask for it)
     kernels::csr_forward(pre, inp, this->weight_.value, this->bias_.value, row_ptr_.data(), col_.data(), B, O,
                          Act::Linear, this->alpha());
+    if (this->custom()) return neurons_forward(this->cfg_, out, pre, B, B > 1);
     std::memcpy(out, pre, sizeof(T) * static_cast<std::size_t>(B) * O);
     kernels::activation_forward(this->activation(), out, B, O, this->alpha());
     return;
