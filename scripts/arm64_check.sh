@@ -63,9 +63,10 @@ done
 echo "  the unit in all: $(grep -cE $'\tf[a-z]+\tv[0-9]+\.4s' "$BUILD/simd_generic.s") NEON float instructions" \
   "(v.4s), $(grep -cE $'\tf[a-z]+\ts[0-9]+' "$BUILD/simd_generic.s") scalar ones (tails, edges, epilogues)"
 status=0
-# the kernels whose inner loops must be NEON: the blocked GEMM's micro-tile (gemm_rows), the thin-GEMM and
-# small-batch paths, the fused SGD span, the sparse weight gradient and forward, and Cascade2's row dot products
-for kernel in gemm_rows gemm_thin forward_small backward_input_small sgd_span csr_backward_weight_f \
+# the kernels whose inner loops must be NEON: the blocked GEMM's micro-tile (gemm_rows), the thin-GEMM path, the
+# forward product's dot-product tiles (dot_tile, every batch size), the small-batch backward path, the fused SGD
+# span, the sparse weight gradient and forward, and Cascade2's row dot products
+for kernel in gemm_rows gemm_thin dot_tile backward_input_small sgd_span csr_backward_weight_f \
   csr_forward_f rows_dot_f; do
   n=$(awk -v k="$kernel" 'index($1, length(k) k) { s += $2 } END { print s + 0 }' "$BUILD/neon_fmla.txt")
   if [ "$n" -eq 0 ]; then
