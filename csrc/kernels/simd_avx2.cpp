@@ -17,6 +17,11 @@
 
 #define FASTNET_VBYTES 32
 #define FASTNET_MR 6
+// GEMM micro-tile options (dense_simd.inc): prefetch the C tile, unroll k by 4. Measured on this unit only
+// (docs/benchmarks.md, "AVX2 GEMM"): +10-22% on both backward products at batch 1024 with N, K >= 784 (C re-read
+// between KC slices), elsewhere within noise; the same results.
+#define FASTNET_GEMM_PREFETCH_C 1
+#define FASTNET_GEMM_UNROLL_K 1
 #define FASTNET_ISA_NAME "avx2"
 namespace fastnet::kernels::isa_avx2 {
 #include "kernels/simd_kernels.inc"
