@@ -48,7 +48,7 @@ def test_mnist_example_reaches_the_readmes_figure(capsys):
 
 
 def test_mnist_fast_reaches_98_percent(capsys):
-    """examples/mnist_fast.py in full (3 epochs, about a second of training): it exits 1 below 98.0% (the
+    """examples/mnist_fast.py in full (2 epochs, under a second of training): it exits 1 below 98.0% (the
     README's figure); its printed accuracy is checked too. No time is asserted (bench/compare.py config 8 times it)."""
     rc = load("mnist_fast").main([])
     out = capsys.readouterr().out
