@@ -23,8 +23,8 @@ Configurations (MNIST, data/mnist; training sets are the first 50,000 training i
      with a fixed 0/1 mask (w * mask in forward) and FANN 2.2 fann_create_sparse_array (batch 1 only);
      connection updates/s (samples/s x connections) against FANN's; samples/s x density relative to the 1% point
   8  examples/mnist_fast.py's recipe (784-256-10, batch 128, label smoothing 0.1, SGD nesterov 0.9, OneCycle to
-     lr 0.3, 2 epochs of the 60,000 training images) in fastnet and PyTorch: training seconds and test accuracy (target: >= 98.0% in
-     <= 1.0 s for fastnet)
+     lr 0.3, 2 epochs of the 60,000 training images) in fastnet and PyTorch: training seconds and test accuracy
+     (target: >= 98.0% in <= 1.0 s for fastnet)
 
 Slow peers are timed on a prefix of the training set (and epoch times extrapolated); the table's notes say so.
 No result is asserted: the result column compares with the targets and the exit status is 0 either way.
