@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -496,6 +497,23 @@ class neural_net:  # noqa: N801 -- fann2's name
         self.quickprop_mu = num("quickprop_mu", 1.75)
         for k in self.rprop:
             self.rprop[k] = num("rprop_" + k, self.rprop[k])
+        # (FANN 2.2's fann_create_from_file reads these too: a network trained with other settings keeps them)
+        for k in self.sarprop:
+            self.sarprop[k] = num("sarprop_" + k, self.sarprop[k])
+        for k, v in list(self.cascade.items()):
+            if isinstance(v, list):
+                try:
+                    items = fields["cascade_" + k].split()
+                    parsed: List[Any] = [int(t) if k == "activation_functions" else float(t) for t in items]
+                except (KeyError, ValueError):
+                    continue
+                ok = parsed and all(math.isfinite(x) for x in parsed) and (
+                    k != "activation_functions" or all(0 <= int(x) < len(ACTIVATIONFUNC_NAMES) for x in parsed))
+                if ok:
+                    self.cascade[k] = parsed
+            else:
+                x = num("cascade_" + k, float(v))
+                self.cascade[k] = int(x) if isinstance(v, int) else x
 
     # ------------------------------------------------------------------ FANN weights <-> fastnet weights
     def _factors(self, k: int) -> np.ndarray:
@@ -1371,9 +1389,29 @@ class neural_net:  # noqa: N801 -- fann2's name
         FANN's calculated decimal point (negative where the weights are too large for fixed point)."""
         return self._save(filename, True)
 
+    def _cascade_values(self) -> Dict[str, str]:
+        """This object's cascade parameters as fann_save writes them (fann_create_from_file reads them back)."""
+        c = self.cascade
+        out: Dict[str, str] = {}
+        for k in ("output_change_fraction", "candidate_change_fraction"):
+            out["cascade_" + k] = f"{float(c[k]):f}"
+        for k in ("output_stagnation_epochs", "candidate_stagnation_epochs", "max_out_epochs", "min_out_epochs",
+                  "max_cand_epochs", "min_cand_epochs", "num_candidate_groups"):
+            out["cascade_" + k] = str(int(c[k]))
+        for k in ("candidate_limit", "weight_multiplier"):  # (fann_type: float, printed as FANN prints it)
+            out["cascade_" + k] = _fmt(float(np.float32(c[k])))
+        out["cascade_activation_functions_count"] = str(len(c["activation_functions"]))
+        out["cascade_activation_functions"] = "".join(f"{int(f)} " for f in c["activation_functions"])
+        out["cascade_activation_steepnesses_count"] = str(len(c["activation_steepnesses"]))
+        out["cascade_activation_steepnesses"] = "".join(f"{_fmt(float(np.float32(v)))} "
+                                                        for v in c["activation_steepnesses"])
+        return out
+
     def _save(self, filename: PathLike, fixed: bool) -> int:
         if self._cascade is not None:  # (with this object's scaling parameters, as for a layered network)
             text = _shortcut_text(self._cascade).replace("scale_included=0\n", self._scale_lines(), 1)
+            for key, value in self._cascade_values().items():  # (this object's cascade parameters)
+                text = re.sub(rf"(?m)^{key}=.*$", lambda _m, kv=f"{key}={value}": kv, text, count=1)
             return _write_fann(text, filename, fixed)
         net = self._require()
         sizes = net.sizes
@@ -1386,6 +1424,7 @@ class neural_net:  # noqa: N801 -- fann2's name
             "train_stop_function": str(self.train_stop_function), "quickprop_decay": f"{self.quickprop_decay:f}",
             "quickprop_mu": f"{self.quickprop_mu:f}", "bit_fail_limit": _fmt(self.bit_fail_limit)})
         values.update({"rprop_" + k: f"{v:f}" for k, v in self.rprop.items()})
+        values.update(self._cascade_values())
         total = possible = 0
         neurons = [f"(0, 0, {_fmt(0.0)}) "] * (sizes[0] + 1)
         conns: List[str] = []

@@ -563,3 +563,36 @@ def test_training_data_scaling_is_fanns(fann, tmp_path):
     TX, TY = _fann_data(tmp_path / "theirs.data")
     np.testing.assert_allclose(ours.get_input(), TX, atol=2e-6)
     np.testing.assert_allclose(ours.get_output(), TY, atol=2e-6)
+
+
+def test_create_from_file_reads_cascade_settings(tmp_path):
+    """fann_save writes the cascade parameters and fann_create_from_file restores them; so do libfann's save and
+    create_from_file, for shortcut and layered networks (a network keeps the settings it was trained with)."""
+    from fastnet import libfann
+
+    ann = libfann.neural_net()
+    ann.create_shortcut_array([2, 1])
+    ann.set_cascade_max_out_epochs(123)
+    ann.set_cascade_output_change_fraction(0.02)
+    ann.set_cascade_num_candidate_groups(3)
+    ann.set_cascade_weight_multiplier(0.3)
+    ann.set_cascade_activation_functions([libfann.SIGMOID, libfann.GAUSSIAN])
+    ann.set_cascade_activation_steepnesses([0.5, 1.5])
+    path = str(tmp_path / "c.net")
+    ann.save(path)
+    b = libfann.neural_net()
+    b.create_from_file(path)
+    assert b.get_cascade_max_out_epochs() == 123
+    assert b.get_cascade_output_change_fraction() == pytest.approx(0.02)
+    assert b.get_cascade_num_candidate_groups() == 3
+    assert b.get_cascade_weight_multiplier() == pytest.approx(0.3)
+    assert b.get_cascade_activation_functions() == [libfann.SIGMOID, libfann.GAUSSIAN]
+    assert b.get_cascade_activation_steepnesses() == pytest.approx([0.5, 1.5])
+    # a layered network's file too
+    c = libfann.neural_net()
+    c.create_standard_array([2, 3, 1])
+    c.set_cascade_min_out_epochs(7)
+    c.save(path)
+    d = libfann.neural_net()
+    d.create_from_file(path)
+    assert d.get_cascade_min_out_epochs() == 7
