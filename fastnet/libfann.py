@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import sys
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -1410,8 +1409,13 @@ class neural_net:  # noqa: N801 -- fann2's name
     def _save(self, filename: PathLike, fixed: bool) -> int:
         if self._cascade is not None:  # (with this object's scaling parameters, as for a layered network)
             text = _shortcut_text(self._cascade).replace("scale_included=0\n", self._scale_lines(), 1)
-            for key, value in self._cascade_values().items():  # (this object's cascade parameters)
-                text = re.sub(rf"(?m)^{key}=.*$", lambda _m, kv=f"{key}={value}": kv, text, count=1)
+            lines = text.split("\n")
+            values = self._cascade_values()  # (this object's cascade parameters)
+            for i, line in enumerate(lines):
+                key = line.split("=", 1)[0]
+                if key in values:
+                    lines[i] = f"{key}={values[key]}"
+            text = "\n".join(lines)
             return _write_fann(text, filename, fixed)
         net = self._require()
         sizes = net.sizes
