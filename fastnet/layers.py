@@ -270,7 +270,7 @@ def _check_steepness(value: Any, n: int) -> Union[float, Tuple[float, ...]]:
         raise ValueError(f"steepness must be a scalar or have shape ({n},) (one per neuron), got shape {arr.shape}")
     bad = np.flatnonzero(~(np.isfinite(values) & (values >= 0)))
     if bad.size:
-        raise ValueError(f"steepness must be finite and >= 0, got {values[bad[0]]!r}"
+        raise ValueError(f"steepness must be finite and >= 0, got {float(values[bad[0]])!r}"
                          + (f" (neuron {int(bad[0])})" if arr.ndim else ""))
     if arr.ndim == 0:
         return float(arr)
