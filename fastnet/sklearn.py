@@ -1,11 +1,13 @@
 """scikit-learn's ``MLPClassifier`` and ``MLPRegressor`` on fastnet's engine: drop-in replacements.
 
 Every constructor parameter of scikit-learn's MLPs, with its name, meaning and default (``solver`` lbfgs / sgd /
-adam, ``alpha``, ``batch_size="auto"``, learning-rate schedules, ``early_stopping``, ...), and every fitted
-attribute (``coefs_`` in scikit-learn's (n_in, n_out) layout, ``intercepts_``, ``loss_``, ``loss_curve_``,
-``validation_scores_``, ``n_iter_``, ``t_``, ``out_activation_``, ``classes_``, ...). scikit-learn's own
-test_mlp.py runs against them (tests/test_sklearn_upstream.py, with the few tests that cannot pass deselected and
-why). lbfgs is scipy's L-BFGS-B over the core's loss and gradients; sgd and adam are the core's mini-batch
+adam, plus fastnet's own: "adamw" (``alpha`` its decoupled decay) and FANN's full-batch "rprop", "quickprop",
+"sarprop" (FANN's defaults, one step an epoch, ``alpha=0`` required); ``alpha``, ``batch_size="auto"``,
+learning-rate schedules, ``early_stopping``, ...), and every fitted attribute (``coefs_`` in scikit-learn's
+(n_in, n_out) layout, ``intercepts_``, ``loss_``, ``loss_curve_``, ``validation_scores_``, ``n_iter_``, ``t_``,
+``out_activation_``, ``classes_``, ...). scikit-learn's own test_mlp.py runs against them
+(tests/test_sklearn_upstream.py: every test of it, none deselected). lbfgs is scipy's L-BFGS-B over the core's
+loss and gradients; sgd and adam are the core's mini-batch
 training, scikit-learn's stopping rule and schedules applied after every epoch (both change the rate once an
 epoch, as scikit-learn does). ``sample_weight`` with every solver: lbfgs takes the core's gradients per group
 of samples of one weight (scikit-learn's weighted fit, exactly); sgd and adam the core's weighted training
@@ -30,7 +32,7 @@ import numpy as np
 
 from .losses import Poisson
 from .network import Network
-from .optimizers import SGD, Adam
+from .optimizers import RPROP, SARPROP, SGD, Adam, AdamW, Quickprop
 
 try:  # optional: scikit-learn's base classes give clone()/tags full support
     from sklearn.base import BaseEstimator as _Base
@@ -146,9 +148,23 @@ try:
 except ImportError:  # pragma: no cover
     _CONSTRAINTS = {}
 
+#: fastnet's own solvers, beyond scikit-learn's lbfgs / sgd / adam: "adamw" (mini-batch, PyTorch's AdamW: ``alpha``
+#: is its decoupled weight decay, not an L2 term of the loss), and FANN's full-batch "rprop", "quickprop" and
+#: "sarprop" (one step an epoch over the whole training set, FANN's parameters at their defaults; they have no L2
+#: term, so they need ``alpha=0``, and take no learning rate: learning_rate_init is not used)
+_FASTNET_SOLVERS = ("adamw", "rprop", "quickprop", "sarprop")
+_FULL_BATCH = ("rprop", "quickprop", "sarprop")
+try:
+    from sklearn.utils._param_validation import StrOptions
+
+    if "solver" in _CONSTRAINTS:
+        _CONSTRAINTS["solver"] = [StrOptions({"lbfgs", "sgd", "adam", *_FASTNET_SOLVERS})]
+except ImportError:  # pragma: no cover
+    pass
+
 __all__ = ["MLPClassifier", "MLPRegressor", "ConvergenceWarning"]
 
-_STOCHASTIC = ("sgd", "adam")
+_STOCHASTIC = ("sgd", "adam") + _FASTNET_SOLVERS  # trained epoch by epoch by the core (partial_fit exists)
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -289,6 +305,12 @@ class _MLP(_Base):
                         FutureWarning, stacklevel=3)
         if hasattr(self, "_validate_params"):
             self._validate_params()
+        elif self.solver not in ("lbfgs", "sgd", "adam", *_FASTNET_SOLVERS):
+            raise ValueError(f"The 'solver' parameter of {type(self).__name__} must be a str among "
+                             f"{sorted(('lbfgs', 'sgd', 'adam', *_FASTNET_SOLVERS))}. Got {self.solver!r} instead.")
+        if self.solver in _FULL_BATCH and float(self._p("alpha")) != 0.0:
+            raise ValueError(f"solver={self.solver!r} (FANN's full-batch {self.solver.upper()}) has no L2 penalty: "
+                             f"set alpha=0 (got alpha={self._p('alpha')!r})")
         sizes = self._hidden()
         if any(h <= 0 for h in sizes):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
@@ -547,7 +569,9 @@ class _MLP(_Base):
         # (exact for full batches); the core's mini-batch loss is Σ w·ℓ / batch size with w rescaled to mean 1,
         # whose full-batch gradient is scikit-learn's weighted mean
         alpha_factor = 1.0 if sw_train is None or not sw_train.any() else n / float(sw_train.sum())
-        if self.batch_size == "auto":
+        if self.solver in _FULL_BATCH:  # (one step an epoch over the whole training set)
+            bs = n
+        elif self.batch_size == "auto":
             bs = min(200, n)
         else:
             if self.batch_size > n:
@@ -557,7 +581,8 @@ class _MLP(_Base):
         n_batches = -(-n // bs)
         n_out_scale = self._loss_scale()
         loss_const = self._loss_constant(Y_train, sw_train)
-        alpha = float(self._p("alpha")) * alpha_factor
+        # (the L2 term of the loss: none for adamw, whose alpha is a decoupled decay, nor the full-batch solvers)
+        alpha = float(self._p("alpha")) * alpha_factor if self.solver in ("sgd", "adam") else 0.0
         net = self._sync_net(X.dtype, fresh=fresh)
         diverged = not all(np.isfinite(c).all() for c in self.coefs_)
         max_iter = int(self._p("max_iter"))
@@ -573,6 +598,11 @@ class _MLP(_Base):
             if self.solver == "sgd":
                 return SGD(lr=lr, momentum=self.momentum,
                            nesterov=bool(self.nesterovs_momentum and self.momentum > 0), weight_decay=wd)
+            if self.solver == "adamw":  # (alpha: the decoupled decay, not an L2 term)
+                return AdamW(lr=lr, beta1=self.beta_1, beta2=self.beta_2, eps=self.epsilon,
+                             weight_decay=float(self._p("alpha")))
+            if self.solver in _FULL_BATCH:
+                return {"rprop": RPROP, "quickprop": Quickprop, "sarprop": SARPROP}[self.solver]()
             return Adam(lr=lr, beta1=self.beta_1, beta2=self.beta_2, eps=self.epsilon, weight_decay=wd)
 
         def epoch_end(loss: float) -> bool:

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import fastnet as fn
 from fastnet.sklearn import MLPClassifier, MLPRegressor
 
 # short trainings that stop at max_iter warn as scikit-learn's do (the warning is tested in test_sklearn_upstream.py)
@@ -92,3 +93,68 @@ def test_check_estimator(make):
               and not (r["status"] == "skipped" and r["check_name"] in SKIPPED_BY_SCIKIT_LEARN)]
     assert failed == []
     assert sum(r["status"] == "passed" for r in results) >= 60
+
+
+def _iris():
+    sk = pytest.importorskip("sklearn", reason="scikit-learn is optional")
+    from sklearn.datasets import load_iris
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y, sk
+
+
+@pytest.mark.parametrize("solver,make", [("rprop", lambda: fn.RPROP()), ("quickprop", lambda: fn.Quickprop()),
+                                         ("sarprop", lambda: fn.SARPROP())])
+def test_fann_solvers_are_fastnets_full_batch_optimizers(solver, make):
+    """solver="rprop" / "quickprop" / "sarprop": FANN's full-batch optimizers at FANN's defaults, one step an
+    epoch, from scikit-learn's initial weights: the same weights as Network.fit with that optimizer."""
+    import warnings
+
+    X, y, _ = _iris()
+    from sklearn.preprocessing import LabelBinarizer
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = MLPClassifier(hidden_layer_sizes=(5,), solver=solver, alpha=0, max_iter=20, tol=0,
+                            n_iter_no_change=1000, shuffle=False, random_state=0).fit(X, y)
+    assert est.n_iter_ == 20 and est.t_ == 20 * len(X)
+    ref = MLPClassifier(hidden_layer_sizes=(5,), solver=solver, alpha=0, random_state=0)
+    ref._random_state = np.random.RandomState(0)  # scikit-learn's Glorot draw, as fit makes it
+    ref._validate_input(X, y, False, True)
+    Y = LabelBinarizer().fit_transform(y).astype(np.float64)
+    ref._initialize(Y, [4, 5, 3], np.float64)
+    net = fn.Network([4, 5, 3], activation="relu", output="softmax", dtype="float64")
+    for layer, W, b in zip(net.layers, ref.coefs_, ref.intercepts_):
+        layer.weights, layer.bias = W.T, b
+    net.fit(X, Y, epochs=20, batch_size=len(X), optimizer=make(), shuffle=False, verbose=0)
+    for layer, W, b in zip(net.layers, est.coefs_, est.intercepts_):
+        np.testing.assert_allclose(layer.weights.T, W, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(layer.bias, b, rtol=1e-9, atol=1e-12)
+
+
+def test_adamw_solver_is_adam_with_decoupled_decay():
+    """solver="adamw": PyTorch's AdamW, alpha its decoupled weight decay; with alpha=0 it is adam bit for bit,
+    with alpha > 0 it differs from adam (whose alpha is scikit-learn's L2 term)."""
+    import warnings
+
+    X, y, _ = _iris()
+    kw = dict(hidden_layer_sizes=(6,), max_iter=100, learning_rate_init=0.01, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a0 = MLPClassifier(solver="adam", alpha=0, **kw).fit(X, y)
+        w0 = MLPClassifier(solver="adamw", alpha=0, **kw).fit(X, y)
+        a1 = MLPClassifier(solver="adam", alpha=0.05, **kw).fit(X, y)
+        w1 = MLPClassifier(solver="adamw", alpha=0.05, **kw).fit(X, y)
+    for p, q in zip(a0.coefs_ + a0.intercepts_, w0.coefs_ + w0.intercepts_):
+        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-14)
+    assert not np.allclose(a1.coefs_[0], w1.coefs_[0])
+    assert w1.score(X, y) > 0.8
+
+
+def test_fastnet_solvers_bad_input():
+    X, y, _ = _iris()
+    with pytest.raises(ValueError, match="alpha=0"):
+        MLPClassifier(solver="rprop").fit(X, y)  # default alpha=0.0001: FANN's RPROP has no L2 term
+    with pytest.raises(ValueError, match="solver"):
+        MLPClassifier(solver="rmsprop").fit(X, y)
