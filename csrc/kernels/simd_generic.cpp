@@ -5,6 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <utility>  // std::integer_sequence (compile-time only)
+#if defined(__SSE__)
+#include <xmmintrin.h>  // _mm_set1_ps (simd_common.inc's splat)
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
