@@ -28,6 +28,12 @@ OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE together, in that one command only:
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/gemm.py
 
+Operands start at 64-byte boundaries (--alignment 64, the default), as fastnet's buffers do in training (each
+layer's weights, its inputs and activations); numpy's own arrays start wherever malloc puts them, usually 16 bytes
+past a boundary, which costs a kernel that loads whole 64-byte lines (AVX-512) every other line twice: fastnet's
+forward then copies such inputs first (csrc/kernels/dense_simd.inc, "Aligned rows"). --alignment numpy measures
+that case (what predict() on a caller's array does). The results fastnet returns are allocated by numpy either way.
+
 The header prints the OpenBLAS kernel actually in use (threadpoolctl's ``architecture``); check it before
 reading the ratios. The machine should be otherwise idle.
 """
@@ -85,11 +91,22 @@ def best_seconds(
     return best
 
 
-def make_case(op: str, M: int, N: int, Kd: int, rng: np.random.Generator):
-    """(fastnet call, numpy call, check(result) -> max relative error or None if not close)."""
+def aligned_copy(a: np.ndarray, align: int) -> np.ndarray:
+    """a in a new array whose data starts at a multiple of ``align`` bytes (numpy itself aligns to 16)."""
+    buf = np.empty(a.nbytes + align, np.uint8)
+    start = -buf.ctypes.data % align
+    out = buf[start:start + a.nbytes].view(a.dtype).reshape(a.shape)
+    out[...] = a
+    return out
+
+
+def make_case(op: str, M: int, N: int, Kd: int, rng: np.random.Generator, align: int = 64):
+    """(fastnet call, numpy call, check(result) -> max relative error or None if not close). Operands start at a
+    multiple of ``align`` bytes (0: wherever numpy puts them)."""
 
     def r(*shape: int) -> np.ndarray:
-        return rng.uniform(-1.0, 1.0, size=shape).astype(np.float32)
+        a = rng.uniform(-1.0, 1.0, size=shape).astype(np.float32)
+        return aligned_copy(a, align) if align else a
 
     if op == "forward":
         X, W, b = r(M, Kd), r(N, Kd), r(N)
@@ -130,6 +147,13 @@ def main(argv: List[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="N, K in {256, 1024} only, 3 repeats, 10 ms runs")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     ap.add_argument(
+        "--alignment",
+        choices=("64", "numpy"),
+        default="64",
+        help="64 (default): operands start at 64-byte boundaries, as fastnet's own buffers do in training; numpy: "
+        "where numpy allocates them (16-byte aligned: what predict() on a caller's array gets)",
+    )
+    ap.add_argument(
         "--clock",
         choices=("wall", "cpu"),
         default="wall",
@@ -169,6 +193,7 @@ def main(argv: List[str] | None = None) -> int:
         "FASTNET_ISA": os.environ.get("FASTNET_ISA"),
         "loadavg_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         "clock": args.clock,
+        "alignment": args.alignment,
     }
     print(f"machine : {machine['cpu']} ({machine['cores']} cores), {machine['date']}")
     print(
@@ -178,11 +203,13 @@ def main(argv: List[str] | None = None) -> int:
     print(f"numpy   : {machine['numpy']}, BLAS {kernel}")
     print(f"env     : OPENBLAS_CORETYPE={machine['OPENBLAS_CORETYPE']} OPENBLAS_L2_SIZE={machine['OPENBLAS_L2_SIZE']}")
     print(f"load    : 1-min load average {machine['loadavg_1min']} (should be near 0: the machine must be idle)")
+    print(f"operands: {'64-byte aligned' if args.alignment == '64' else 'numpy-allocated (16-byte aligned)'}")
     print(f"timing  : best of {repeats} runs of >= {min_s * 1e3:.0f} ms ({args.clock} clock); GFLOP/s = 2·M·N·K / time")
     print()
 
     rng = np.random.default_rng(0)
-    cases = {(op, s): make_case(op, *s, rng) for s in shapes for op in OPS}
+    align = 64 if args.alignment == "64" else 0
+    cases = {(op, s): make_case(op, *s, rng, align) for s in shapes for op in OPS}
     rows: List[Dict[str, Any]] = []
     hdr = f"{'isa':<8}{'thr':>4}{'M':>6}{'N':>6}{'K':>6}  {'op':<16}{'fastnet':>9}{'numpy':>9}{'ratio':>7}  check"
     print(hdr)

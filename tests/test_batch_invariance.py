@@ -89,6 +89,38 @@ def test_any_thread_count(threads):
     assert np.array_equal(net.predict(X), one_thread)
 
 
+def _at_offset(a, offset_bytes):
+    """A copy of a whose data starts offset_bytes past a 64-byte boundary."""
+    buf = np.empty(a.size + 32, np.float32)
+    start = (-buf.ctypes.data % 64 + offset_bytes) // 4
+    out = buf[start:start + a.size].reshape(a.shape)
+    out[...] = a
+    assert out.ctypes.data % 64 == offset_bytes
+    return out
+
+
+@pytest.mark.parametrize("isa", ISAS)
+def test_forward_does_not_depend_on_alignment(isa):
+    # the forward kernel copies misaligned inputs (and, with AVX-512, weight blocks) into aligned rows first
+    # (dense_simd.inc, "Aligned rows"): outputs must be the same bits wherever the operands lie, whichever
+    # path (batch 1-8, the split of blocks or of rows between threads) and whether I fills whole vectors
+    from fastnet._core import kernels as K
+    fn.set_isa(isa)
+    rng = np.random.default_rng(7)
+    for B, I, O in [(1, 300, 70), (3, 1024, 80), (5, 64, 17), (7, 37, 64), (50, 784, 24), (130, 300, 65), (200, 96, 9)]:
+        X = rng.standard_normal((B, I)).astype(np.float32)
+        W = rng.standard_normal((O, I)).astype(np.float32)
+        b = rng.standard_normal(O).astype(np.float32)
+        ref64 = X.astype(np.float64) @ W.T.astype(np.float64) + b
+        for threads in (1, 2, 3):
+            fn.set_num_threads(threads)
+            want = K.dense_forward(_at_offset(X, 0), _at_offset(W, 0), b)
+            np.testing.assert_allclose(want, ref64, rtol=1e-4, atol=1e-4 * np.sqrt(I))
+            for xo, wo in [(16, 0), (0, 16), (4, 52), (32, 32), (48, 8)]:
+                got = K.dense_forward(_at_offset(X, xo), _at_offset(W, wo), b)
+                assert np.array_equal(got, want), f"{isa} B={B} I={I} O={O} {threads}T x+{xo} w+{wo}"
+
+
 def test_after_training_and_weight_changes():
     # no cached copy of the weights anywhere: invariance holds after fit, after set_weights-style assignment
     rng = np.random.default_rng(7)
