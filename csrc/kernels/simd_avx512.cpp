@@ -1,7 +1,7 @@
 // fastnet/kernels/simd_avx512.cpp — every float32 SIMD kernel of the KernelTable, compiled for avx512
 // (-mavx512f/vl/bw/dq -mavx2 -mfma, 512-bit vectors preferred: CMakeLists.txt's SIMD registry).
 // The kernels themselves and how the three ISA units share them: simd_kernels.inc.
-// This unit: 16 floats per vector, a register tile of MR=8 rows × NR=2 vectors.
+// This unit: 16 floats per vector, a register tile of MR=12 rows × NR=2 vectors (24 of the 32 registers).
 #include <immintrin.h>
 
 #include <cstddef>
@@ -16,7 +16,10 @@
 #include "kernels/kernels.h"
 
 #define FASTNET_VBYTES 64
-#define FASTNET_MR 8
+// 12 rows, not 8: input gradient +3.6-4.0% geomean over the 18 benchmark shapes (+4-11% at batch 1024), weight
+// gradient + SGD step +0.6-2.2%, in one process, two runs (docs/benchmarks.md, "GEMM epilogue prefetch"); 14 rows
+// no better. (pack_a's two-k-step gather serves MR = 8 only; the plain copy loop packs 12 rows.)
+#define FASTNET_MR 12
 // GEMM micro-tile option (dense_simd.inc): prefetch what the tile's epilogue touches — with the fused SGD step the
 // weight and velocity rows. Measured in one process against this unit without it (docs/benchmarks.md, "GEMM
 // epilogue prefetch"): weight gradient + SGD step +6.8% geomean over the 18 benchmark shapes, +20-24% at batch
