@@ -114,11 +114,12 @@ def test_forward_does_not_depend_on_alignment(isa):
         W = rng.standard_normal((O, I)).astype(np.float32)
         b = rng.standard_normal(O).astype(np.float32)
         ref64 = X.astype(np.float64) @ W.T.astype(np.float64) + b
-        for threads in (1, 2, 3):
+        fn.set_num_threads(1)
+        want = K.dense_forward(_at_offset(X, 0), _at_offset(W, 0), b)
+        np.testing.assert_allclose(want, ref64, rtol=1e-4, atol=1e-4 * np.sqrt(I))
+        for threads in (1, 2, 3, 64):  # 64: more threads than rows or blocks to share
             fn.set_num_threads(threads)
-            want = K.dense_forward(_at_offset(X, 0), _at_offset(W, 0), b)
-            np.testing.assert_allclose(want, ref64, rtol=1e-4, atol=1e-4 * np.sqrt(I))
-            for xo, wo in [(16, 0), (0, 16), (4, 52), (32, 32), (48, 8)]:
+            for xo, wo in [(0, 0), (16, 0), (0, 16), (4, 52), (32, 32), (48, 8)]:
                 got = K.dense_forward(_at_offset(X, xo), _at_offset(W, wo), b)
                 assert np.array_equal(got, want), f"{isa} B={B} I={I} O={O} {threads}T x+{xo} w+{wo}"
 
